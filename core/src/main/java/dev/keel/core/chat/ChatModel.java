@@ -1,0 +1,45 @@
+package dev.keel.core.chat;
+
+import java.util.List;
+
+/**
+ * Anything that continues a conversation: a remote OpenAI-compatible endpoint
+ * ({@link OpenAiChatModel}), recorded replies ({@link RecordedChatModel}) or a local model.
+ *
+ * <p>The batch method is the one to implement; failures of single requests come back as
+ * {@link ChatResponse#failed failed} responses so that one bad request never loses the others.
+ *
+ * <pre>{@code
+ * try (ChatModel model = OpenAiChatModel.builder().baseUrl("http://localhost:8000/v1").model("llama").build()) {
+ *     String reply = model.generate("What is the capital of France?");
+ * }
+ * }</pre>
+ */
+public interface ChatModel extends AutoCloseable {
+
+    /** Generates one reply per request, in order. Never throws for a single failed request. */
+    List<ChatResponse> generateAll(List<ChatRequest> requests);
+
+    /** Generates the reply to one request, or throws its {@link ChatModelException}. */
+    default String generate(ChatRequest request) {
+        return generateAll(List.of(request)).get(0).textOrThrow();
+    }
+
+    /** Generates the reply to {@code messages} with {@code options}. */
+    default String generate(List<ChatMessage> messages, GenerationOptions options) {
+        return generate(new ChatRequest(messages, options));
+    }
+
+    /** Generates the reply to a single user prompt with default options. */
+    default String generate(String userPrompt) {
+        return generate(ChatRequest.ofUser(userPrompt));
+    }
+
+    /** An identifier of the model, for provenance (e.g. the endpoint's model name). */
+    String id();
+
+    /** Releases what the model holds; idempotent. */
+    @Override
+    default void close() {
+    }
+}

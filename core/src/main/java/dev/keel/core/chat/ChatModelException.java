@@ -1,0 +1,55 @@
+package dev.keel.core.chat;
+
+/**
+ * A chat model could not produce a reply: the endpoint failed, timed out, answered something that
+ * cannot be read, or the request was refused. Messages never contain API keys.
+ */
+public class ChatModelException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** What kind of failure this is. */
+    public enum Kind {
+        /** An HTTP status that is not retried (4xx other than 408/429), or one retried too often. */
+        HTTP_STATUS,
+        /** No reply within the timeout. */
+        TIMEOUT,
+        /** A network or I/O failure. */
+        IO,
+        /** A reply that is not the expected JSON. */
+        MALFORMED_RESPONSE,
+        /** The calling thread was interrupted. */
+        INTERRUPTED,
+        /** No recorded or local answer exists for the request. */
+        NOT_FOUND,
+        /** Anything else. */
+        OTHER
+    }
+
+    private final Kind kind;
+    private final int statusCode;
+
+    public ChatModelException(Kind kind, int statusCode, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+        this.statusCode = statusCode;
+    }
+
+    public ChatModelException(Kind kind, String message, Throwable cause) {
+        this(kind, -1, message, cause);
+    }
+
+    public ChatModelException(Kind kind, String message) {
+        this(kind, -1, message, null);
+    }
+
+    /** The kind of failure. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The HTTP status of the last attempt, or -1 if none was received. */
+    public int statusCode() {
+        return statusCode;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.keel.core.chat;
+
+import dev.keel.core.Preconditions;
+
+import java.util.List;
+
+/**
+ * A conversation to continue and how to generate the reply.
+ *
+ * @param messages the conversation so far, not empty
+ * @param options  generation options
+ */
+public record ChatRequest(List<ChatMessage> messages, GenerationOptions options) {
+
+    public ChatRequest {
+        messages = List.copyOf(Preconditions.notEmpty(messages, "messages"));
+        Preconditions.notNull(options, "options");
+    }
+
+    /** A single user message with default options. */
+    public static ChatRequest ofUser(String prompt) {
+        return new ChatRequest(List.of(ChatMessage.user(prompt)), GenerationOptions.defaults());
+    }
+
+    /** The given messages with default options. */
+    public static ChatRequest of(List<ChatMessage> messages) {
+        return new ChatRequest(messages, GenerationOptions.defaults());
+    }
+}

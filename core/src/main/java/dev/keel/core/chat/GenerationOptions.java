@@ -1,0 +1,141 @@
+package dev.keel.core.chat;
+
+import dev.keel.core.Preconditions;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to generate: temperature, nucleus (top-p), maximum new tokens, stop strings and seed.
+ * Immutable; build with {@link #builder()} or start from {@link #defaults()} (greedy, 256 tokens).
+ *
+ * <pre>{@code
+ * GenerationOptions o = GenerationOptions.builder().temperature(0.7).topP(0.9).maxTokens(128).seed(7).build();
+ * }</pre>
+ */
+public final class GenerationOptions {
+
+    private static final GenerationOptions DEFAULTS = builder().build();
+
+    private final double temperature;
+    private final double topP;
+    private final int maxTokens;
+    private final List<String> stop;
+    private final Long seed;
+
+    private GenerationOptions(Builder b) {
+        this.temperature = b.temperature;
+        this.topP = b.topP;
+        this.maxTokens = b.maxTokens;
+        this.stop = List.copyOf(b.stop);
+        this.seed = b.seed;
+    }
+
+    /** Greedy decoding (temperature 0), top-p 1, 256 new tokens, no stop strings, no seed. */
+    public static GenerationOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.temperature = temperature;
+        b.topP = topP;
+        b.maxTokens = maxTokens;
+        b.stop = stop;
+        b.seed = seed;
+        return b;
+    }
+
+    /** Sampling temperature, {@code >= 0}; 0 means greedy. */
+    public double temperature() {
+        return temperature;
+    }
+
+    /** Nucleus sampling mass in {@code (0, 1]}. */
+    public double topP() {
+        return topP;
+    }
+
+    /** The most tokens to generate, {@code > 0}. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Strings that end generation when produced (not included in the output). */
+    public List<String> stop() {
+        return stop;
+    }
+
+    /** The sampling seed, or {@code null} if none was given. */
+    public Long seed() {
+        return seed;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationOptions g && g.temperature == temperature && g.topP == topP
+                && g.maxTokens == maxTokens && g.stop.equals(stop) && Objects.equals(g.seed, seed);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(temperature, topP, maxTokens, stop, seed);
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationOptions[temperature=" + temperature + ", topP=" + topP + ", maxTokens=" + maxTokens
+                + ", stop=" + stop + ", seed=" + seed + "]";
+    }
+
+    /** Builds {@link GenerationOptions}; each value is checked as it is set. */
+    public static final class Builder {
+        private double temperature = 0.0;
+        private double topP = 1.0;
+        private int maxTokens = 256;
+        private List<String> stop = List.of();
+        private Long seed;
+
+        private Builder() {
+        }
+
+        public Builder temperature(double temperature) {
+            this.temperature = Preconditions.checkNonNegative(temperature, "temperature");
+            return this;
+        }
+
+        public Builder topP(double topP) {
+            Preconditions.checkArgument(topP > 0 && topP <= 1, "topP must be in (0, 1], was " + topP);
+            this.topP = topP;
+            return this;
+        }
+
+        public Builder maxTokens(int maxTokens) {
+            this.maxTokens = Preconditions.checkPositive(maxTokens, "maxTokens");
+            return this;
+        }
+
+        public Builder stop(List<String> stop) {
+            Preconditions.noNulls(stop, "stop");
+            for (String s : stop) {
+                Preconditions.checkArgument(!s.isEmpty(), "stop strings must not be empty");
+            }
+            this.stop = List.copyOf(stop);
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public GenerationOptions build() {
+            return new GenerationOptions(this);
+        }
+    }
+}
