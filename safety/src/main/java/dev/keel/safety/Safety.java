@@ -150,7 +150,17 @@ public final class Safety {
      */
     public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, int maxRetries)
             throws IOException {
-        OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model).maxRetries(maxRetries);
+        return judge(in, out, baseUrl, model, apiKeyEnv, maxRetries, 4);
+    }
+
+    /**
+     * As {@link #judge(Path, Path, String, String, String, int)} with at most {@code maxConcurrency}
+     * requests in flight at a time.
+     */
+    public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, int maxRetries,
+                                     int maxConcurrency) throws IOException {
+        OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model).maxRetries(maxRetries)
+                .maxConcurrency(maxConcurrency);
         if (apiKeyEnv != null) {
             b.apiKeyEnv(apiKeyEnv);
         }

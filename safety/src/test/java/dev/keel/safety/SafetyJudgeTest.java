@@ -46,7 +46,7 @@ class SafetyJudgeTest {
                 .isInstanceOf(DatasetException.class)
                 .hasMessageContaining("responses.jsonl:2")
                 .hasMessageContaining("\"weapons\"");
-        DatasetException e = (DatasetException) org.junit.jupiter.api.Assertions.assertThrows(DatasetException.class,
+        DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(DatasetException.class,
                 () -> Safety.judgeRefusal(in, dir.resolve("v.jsonl")));
         assertThat(e.line()).isEqualTo(2);
     }
