@@ -57,7 +57,7 @@ public final class FewlCommands {
             JsonLines.write(out, scores, FewlScore::toJson);
             ObjectNode p = Json.mapper().createObjectNode();
             p.put("input", in.toString());
-            p.set("provenance", Json.mapper().valueToTree(scorer.provenance()));
+            p.set("provenance", dev.keel.fewl.internal.ProvenanceJson.toJson(scorer.provenance()));
             AtomicFiles.writeString(provenancePath(out), Json.toLine(p) + "\n");
             return scores;
         }
