@@ -392,12 +392,12 @@ public final class FewlScorer implements AutoCloseable {
             for (int j = 0; j < corpusEntries.size(); j++) {
                 corpusIndex.put(corpusEntries.get(j).question(), j);
                 corpusVectors[j] = checkFinite(vectors[text.get(corpusEntries.get(j).question())],
-                        "corpus question of " + corpusEntries.get(j).id());
+                        "item " + corpusEntries.get(j).id() + ": the question");
             }
             float[][] queryVectors = new float[qs.size()][];
             int[] self = new int[qs.size()];
             for (int q = 0; q < qs.size(); q++) {
-                queryVectors[q] = checkFinite(vectors[text.get(qs.get(q))], "question of item " + questions.get(qs.get(q)));
+                queryVectors[q] = checkFinite(vectors[text.get(qs.get(q))], "item " + questions.get(qs.get(q)) + ": the question");
                 self[q] = corpusIndex.getOrDefault(qs.get(q), -1);
             }
             progress.progress("neighbours", 0, qs.size());
@@ -412,7 +412,7 @@ public final class FewlScorer implements AutoCloseable {
         private float[] checkFinite(float[] v, String what) {
             for (float x : v) {
                 if (!Float.isFinite(x)) {
-                    throw new IllegalArgumentException(what + ": embedding contains " + x);
+                    throw new IllegalArgumentException(what + " has an embedding that contains " + x + ", so its similarities would be NaN");
                 }
             }
             return v;
