@@ -27,6 +27,9 @@ public final class FewlDemo {
 
     /** How often each simulated reference answers correctly. */
     public static final List<Double> ACCURACIES = List.of(0.8, 0.6, 0.4, 0.2);
+    /** The extra τ rows the demo prints next to the default ({@link Temperature#defaults()}). */
+    public static final List<Temperature> COMPARED_TEMPERATURES =
+            List.of(Temperature.fixed(1.0), Temperature.spread(0.5), Temperature.spread(2.0));
     /** K used by the demo. */
     public static final int NEIGHBOURS = 25;
 
@@ -47,7 +50,7 @@ public final class FewlDemo {
         long start = System.nanoTime();
         BenchQuestion.Suite suite = BenchQuestion.splitAll(records(seed));
         HallucinationBenchmark.Result r = HallucinationBenchmark.builder()
-                .embedder(embedder).neighbours(NEIGHBOURS).seed(seed).build().run(suite);
+                .embedder(embedder).neighbours(NEIGHBOURS).seed(seed).compareTemperatures(COMPARED_TEMPERATURES).build().run(suite);
         out.printf(Locale.ROOT, "FEWL demo: TruthfulQA with simulated references (correct with probability %s), seed %d, %s%n",
                 ACCURACIES, seed, embedder.id());
         out.print(r.table());
