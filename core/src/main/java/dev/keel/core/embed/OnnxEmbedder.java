@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * tokenizers), for BERT-style encoders that take {@code input_ids}, {@code attention_mask} and
  * optionally {@code token_type_ids} and return token vectors.
  *
- * <p>Texts are tokenized once, sorted by token count and cut into batches of similar length, each
- * padded only to its own longest text, so that short sentences never pay for a long one. Text
+ * <p>Texts are tokenized once, sorted by token count and cut into batches of similar length (at most
+ * {@link Builder#batchSize(int) batchSize} texts, and cut early where padding to the longest text
+ * would cost more than 30% extra tokens), each padded only to its own longest text, so that short
+ * sentences never pay for a long one. Text
  * longer than {@link Builder#maxTokens(int) maxTokens} is truncated, never refused. Vectors are
  * pooled ({@link Pooling}) and L2-normalised.
  *
@@ -54,6 +56,9 @@ public final class OnnxEmbedder implements Embedder {
     static final String DEFAULT_TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
     /** The id of the default model, for provenance. */
     public static final String DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2";
+
+    /** A batch may hold at most this many padded tokens per real token before it is cut. */
+    private static final double PADDING_BUDGET = 1.3;
 
     private static final String INPUT_IDS = "input_ids";
     private static final String ATTENTION_MASK = "attention_mask";
@@ -179,10 +184,21 @@ public final class OnnxEmbedder implements Embedder {
         }
         // Length bucketing: similar lengths share a batch, so padding stays small.
         Arrays.sort(order, (x, y) -> Integer.compare(enc[x].getIds().length, enc[y].getIds().length));
-        for (int start = 0; start < n; start += batchSize) {
-            int end = Math.min(n, start + batchSize);
-            runBatch(enc, order, start, end, out);
+        // Cut the sorted texts into batches of at most batchSize, starting a new batch early when
+        // padding to the next (longer) text would waste more than PADDING_BUDGET of the batch's tokens.
+        int start = 0;
+        long tokens = 0;
+        for (int i = 0; i < n; i++) {
+            int len = enc[order[i]].getIds().length;
+            int count = i - start + 1;
+            if (i > start && (count > batchSize || (long) count * len > PADDING_BUDGET * (tokens + len))) {
+                runBatch(enc, order, start, i, out);
+                start = i;
+                tokens = 0;
+            }
+            tokens += len;
         }
+        runBatch(enc, order, start, n, out);
         return out;
     }
 
