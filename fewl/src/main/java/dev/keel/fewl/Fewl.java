@@ -35,8 +35,9 @@ public final class Fewl {
     public static FewlScore score(String question, String answer, List<Reference> refs) {
         Preconditions.notNull(refs, "refs");
         FewlItem item = FewlItem.of("item", question, answer, refs);
-        FewlScorer scorer = builder().similarity(new CosineSimilarity(DefaultEmbedder.shared())).penalty(false).build();
-        return scorer.score(item);
+        try (FewlScorer scorer = builder().similarity(new CosineSimilarity(DefaultEmbedder.shared())).penalty(false).build()) {
+            return scorer.score(item);
+        }
     }
 
     /** A builder of a {@link FewlScorer} with the paper's defaults (K = 25, R = 25, penalty on, all references). */

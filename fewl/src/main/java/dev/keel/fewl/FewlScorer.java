@@ -296,8 +296,12 @@ public final class FewlScorer implements AutoCloseable {
         private final Similarity similarity;
         private final Embedder embedder;
         private final boolean cosine;
+        /** Answer-side texts and their vectors (cosine path). */
         private final LinkedHashMap<String, Integer> text = new LinkedHashMap<>();
         private float[][] vectors;
+        /** Question texts and their vectors; the same map and array as above when one embedder does both. */
+        private LinkedHashMap<String, Integer> qtext = new LinkedHashMap<>();
+        private float[][] qvectors;
         private List<CorpusEntry> corpusEntries = List.of();
         /** For each distinct item question, its neighbours: corpus indices and similarities. */
         private final Map<String, int[]> neighbourIdx = new HashMap<>();
@@ -351,12 +355,17 @@ public final class FewlScorer implements AutoCloseable {
         }
 
         private void embedAll(boolean usePenalty) {
+            Embedder answerEmbedder = cosine ? ((CosineSimilarity) similarity).embedder() : null;
+            boolean shared = answerEmbedder == null || answerEmbedder == embedder;
+            if (shared) {
+                qtext = text;
+            }
             if (usePenalty) {
                 for (FewlItem it : items) {
-                    add(it.question());
+                    qtext.putIfAbsent(it.question(), qtext.size());
                 }
                 for (CorpusEntry e : corpusEntries) {
-                    add(e.question());
+                    qtext.putIfAbsent(e.question(), qtext.size());
                 }
             }
             if (cosine) {
@@ -372,13 +381,25 @@ public final class FewlScorer implements AutoCloseable {
                     }
                 }
             }
-            progress.progress("embedding", 0, text.size());
-            vectors = embedder.embedAll(new ArrayList<>(text.keySet()));
-            if (vectors == null || vectors.length != text.size()) {
-                throw new IllegalStateException("embedder " + embedder.id() + " returned "
-                        + (vectors == null ? "null" : vectors.length + " vectors") + " for " + text.size() + " texts");
+            int total = text.size() + (shared ? 0 : qtext.size());
+            progress.progress("embedding", 0, total);
+            if (shared) {
+                vectors = embed(shared && answerEmbedder != null ? answerEmbedder : embedder, text);
+                qvectors = vectors;
+            } else {
+                vectors = embed(answerEmbedder, text);
+                qvectors = qtext.isEmpty() ? new float[0][] : embed(embedder, qtext);
             }
-            progress.progress("embedding", text.size(), text.size());
+            progress.progress("embedding", total, total);
+        }
+
+        private float[][] embed(Embedder e, LinkedHashMap<String, Integer> texts) {
+            float[][] v = e.embedAll(new ArrayList<>(texts.keySet()));
+            if (v == null || v.length != texts.size()) {
+                throw new IllegalStateException("embedder " + e.id() + " returned "
+                        + (v == null ? "null" : v.length + " vectors") + " for " + texts.size() + " texts");
+            }
+            return v;
         }
 
         private void findNeighbours() {
@@ -391,13 +412,13 @@ public final class FewlScorer implements AutoCloseable {
             float[][] corpusVectors = new float[corpusEntries.size()][];
             for (int j = 0; j < corpusEntries.size(); j++) {
                 corpusIndex.put(corpusEntries.get(j).question(), j);
-                corpusVectors[j] = checkFinite(vectors[text.get(corpusEntries.get(j).question())],
+                corpusVectors[j] = checkFinite(qvectors[qtext.get(corpusEntries.get(j).question())],
                         "item " + corpusEntries.get(j).id() + ": the question");
             }
             float[][] queryVectors = new float[qs.size()][];
             int[] self = new int[qs.size()];
             for (int q = 0; q < qs.size(); q++) {
-                queryVectors[q] = checkFinite(vectors[text.get(qs.get(q))], "item " + questions.get(qs.get(q)) + ": the question");
+                queryVectors[q] = checkFinite(qvectors[qtext.get(qs.get(q))], "item " + questions.get(qs.get(q)) + ": the question");
                 self[q] = corpusIndex.getOrDefault(qs.get(q), -1);
             }
             progress.progress("neighbours", 0, qs.size());

@@ -52,6 +52,8 @@ class AnswerGeneratorTest {
         assertThat(ListReplyParser.parse("Answer 1: x\nAnswer 2: y", 5)).containsExactly("x", "y");
         assertThat(ListReplyParser.parse("Sure:\nfirst answer\nsecond answer\n\n", 5)).containsExactly("first answer", "second answer");
         assertThat(ListReplyParser.parse("1. a\n2. b\n3. c", 2)).containsExactly("a", "b");
+        assertThat(ListReplyParser.parse("3.5 billion years\n4.5 billion years", 5)).containsExactly("3.5 billion years", "4.5 billion years");
+        assertThat(ListReplyParser.parse("1.\n2. real", 5)).containsExactly("real");
         assertThat(ListReplyParser.parse("", 3)).isEmpty();
         assertThat(ListReplyParser.parse(null, 3)).isEmpty();
     }

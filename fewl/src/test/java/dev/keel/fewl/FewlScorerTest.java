@@ -204,6 +204,24 @@ class FewlScorerTest {
     }
 
     @Test
+    void answerSimilarityAndNeighbourSearchMayUseDifferentEmbedders() {
+        TestEmbedders.Hashing answers = new TestEmbedders.Hashing(64);
+        TestEmbedders.Hashing questions = new TestEmbedders.Hashing(32);
+        List<FewlItem> items = SimulatedData.items(new java.util.SplittableRandom(4), 5);
+        List<FewlScore> mixed;
+        try (FewlScorer s = Fewl.builder().similarity(new CosineSimilarity(answers)).embedder(questions).neighbours(2).build()) {
+            mixed = s.scoreAll(items);
+        }
+        assertThat(answers.calls.get()).isEqualTo(1);
+        assertThat(questions.calls.get()).isEqualTo(1);
+        assertThat(questions.texts.get()).isEqualTo(5);
+        try (FewlScorer s = Fewl.builder().similarity(new CosineSimilarity(answers)).penalty(false).build()) {
+            List<FewlScore> plain = s.scoreAll(items);
+            assertThat(mixed.get(0).truthfulness()).isCloseTo(plain.get(0).truthfulness(), within(1e-12));
+        }
+    }
+
+    @Test
     void linearFormulaIsTwiceTheTotalVariationFormAndFDivergenceScoresMatchTheBound() {
         TestEmbedders.Hashing e = new TestEmbedders.Hashing(64);
         List<FewlItem> items = SimulatedData.items(new java.util.SplittableRandom(3), 30);

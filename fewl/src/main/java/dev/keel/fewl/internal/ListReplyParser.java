@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public final class ListReplyParser {
 
     private static final Pattern ITEM = Pattern.compile(
-            "^\\s*(?:\\(?\\d{1,3}\\s*[.):\\]]|[-*•‣–]|(?:answer|option)\\s*#?\\d{1,3}\\s*[.):-])\\s*(.*)$",
+            "^\\s*(?:\\(?\\d{1,3}\\s*[.):\\]]|[-*•‣–]|(?:answer|option)\\s*#?\\d{1,3}\\s*[.):-])(?:\\s+(.*)|\\s*$)",
             Pattern.CASE_INSENSITIVE);
 
     private ListReplyParser() {
@@ -32,7 +32,8 @@ public final class ListReplyParser {
         String[] lines = reply.replace("\r\n", "\n").replace('\r', '\n').split("\n");
         boolean anyMarker = false;
         for (String l : lines) {
-            if (ITEM.matcher(l).matches() && !clean(ITEM.matcher(l).replaceFirst("$1")).isEmpty()) {
+            Matcher m = ITEM.matcher(l);
+            if (m.matches() && m.group(1) != null && !clean(m.group(1)).isEmpty()) {
                 anyMarker = true;
                 break;
             }
@@ -46,7 +47,7 @@ public final class ListReplyParser {
                     if (current != null) {
                         raw.add(current.toString());
                     }
-                    current = new StringBuilder(m.group(1).trim());
+                    current = new StringBuilder(m.group(1) == null ? "" : m.group(1).trim());
                 } else if (l.isBlank()) {
                     if (current != null) {
                         raw.add(current.toString());
