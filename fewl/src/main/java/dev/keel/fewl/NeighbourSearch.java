@@ -59,21 +59,28 @@ public final class NeighbourSearch {
             for (int q = q0; q < q1; q++) {
                 tops[q - q0] = new TopK(k);
             }
+            float[] out = new float[8];
             for (int c0 = 0; c0 < corpus.length; c0 += CORPUS_BLOCK) {
                 int c1 = Math.min(corpus.length, c0 + CORPUS_BLOCK);
-                for (int q = q0; q < q1; q++) {
-                    float[] v = queries[q];
-                    TopK t = tops[q - q0];
-                    int self = selfIndex == null ? -1 : selfIndex[q];
+                int q = q0;
+                for (; q + 3 < q1; q += 4) {
+                    int j = c0;
+                    for (; j + 1 < c1; j += 2) {
+                        kernel4x2(queries[q], queries[q + 1], queries[q + 2], queries[q + 3], corpus[j], corpus[j + 1], out);
+                        for (int a = 0; a < 4; a++) {
+                            offer(tops[q + a - q0], selfIndex == null ? -1 : selfIndex[q + a], j, out[2 * a], duplicateThreshold);
+                            offer(tops[q + a - q0], selfIndex == null ? -1 : selfIndex[q + a], j + 1, out[2 * a + 1], duplicateThreshold);
+                        }
+                    }
+                    for (; j < c1; j++) {
+                        for (int a = 0; a < 4; a++) {
+                            offer(tops[q + a - q0], selfIndex == null ? -1 : selfIndex[q + a], j, dotFloat(queries[q + a], corpus[j]), duplicateThreshold);
+                        }
+                    }
+                }
+                for (; q < q1; q++) {
                     for (int j = c0; j < c1; j++) {
-                        if (j == self) {
-                            continue;
-                        }
-                        double s = dot(v, corpus[j]);
-                        if (s > duplicateThreshold) {
-                            continue;
-                        }
-                        t.offer(j, s);
+                        offer(tops[q - q0], selfIndex == null ? -1 : selfIndex[q], j, dotFloat(queries[q], corpus[j]), duplicateThreshold);
                     }
                 }
             }
@@ -94,7 +101,7 @@ public final class NeighbourSearch {
             double[] s = new double[corpus.length];
             int n = 0;
             for (int j = 0; j < corpus.length; j++) {
-                s[j] = dot(queries[q], corpus[j]);
+                s[j] = dotFloat(queries[q], corpus[j]);
                 if ((selfIndex == null || selfIndex[q] != j) && !(s[j] > duplicateThreshold)) {
                     order[n++] = j;
                 }
@@ -129,7 +136,61 @@ public final class NeighbourSearch {
         }
     }
 
-    /** The dot product, summed in double over four lanes. */
+    private static void offer(TopK t, int self, int j, float s, double duplicateThreshold) {
+        if (j != self && !(s > duplicateThreshold)) {
+            t.offer(j, s);
+        }
+    }
+
+    /**
+     * The dot product as one float sum in index order: exactly what {@link #kernel4x2} computes for
+     * each pair, so that the blocked search and the brute-force reference agree bit for bit.
+     */
+    static float dotFloat(float[] a, float[] b) {
+        float s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Eight dot products at once (4 queries × 2 corpus rows): eight independent accumulators. */
+    private static void kernel4x2(float[] q0, float[] q1, float[] q2, float[] q3, float[] c0, float[] c1, float[] out) {
+        float s00 = 0;
+        float s01 = 0;
+        float s10 = 0;
+        float s11 = 0;
+        float s20 = 0;
+        float s21 = 0;
+        float s30 = 0;
+        float s31 = 0;
+        for (int i = 0; i < c0.length; i++) {
+            float x = c0[i];
+            float y = c1[i];
+            float a = q0[i];
+            float b = q1[i];
+            float c = q2[i];
+            float d = q3[i];
+            s00 += a * x;
+            s01 += a * y;
+            s10 += b * x;
+            s11 += b * y;
+            s20 += c * x;
+            s21 += c * y;
+            s30 += d * x;
+            s31 += d * y;
+        }
+        out[0] = s00;
+        out[1] = s01;
+        out[2] = s10;
+        out[3] = s11;
+        out[4] = s20;
+        out[5] = s21;
+        out[6] = s30;
+        out[7] = s31;
+    }
+
+    /** The dot product, summed in double over four lanes (for answer similarities, where accuracy matters more). */
     static double dot(float[] a, float[] b) {
         double s0 = 0;
         double s1 = 0;
