@@ -33,7 +33,9 @@ public final class Fewl {
      * @throws IllegalArgumentException for a blank question or answer, or no references
      */
     public static FewlScore score(String question, String answer, List<Reference> refs) {
-        Preconditions.notNull(refs, "refs");
+        Preconditions.notBlank(question, "question");
+        Preconditions.notBlank(answer, "answer");
+        Preconditions.notEmpty(refs, "refs");
         FewlItem item = FewlItem.of("item", question, answer, refs);
         try (FewlScorer scorer = builder().similarity(new CosineSimilarity(DefaultEmbedder.shared())).penalty(false).build()) {
             return scorer.score(item);

@@ -170,8 +170,8 @@ public final class HallucinationBenchmark {
         public ObjectNode toJson() {
             ObjectNode o = Json.mapper().createObjectNode();
             o.put("questions", questions).put("skipped", skipped).put("truthful", truthful)
-                    .put("hallucinated", hallucinated).put("pairs", pairs).put("temperature", temperature)
-                    .put("bootstrap", bootstrap);
+                    .put("hallucinated", hallucinated).put("pairs", pairs).put("bootstrap", bootstrap);
+            number(o, "temperature", temperature);
             ArrayNode rs = o.putArray("rows");
             for (Row r : rows) {
                 ObjectNode n = rs.addObject().put("name", r.name()).put("paperRow", r.paperRow());
@@ -189,7 +189,18 @@ public final class HallucinationBenchmark {
         }
 
         private static void put(ObjectNode n, String name, Interval i) {
-            n.put(name, i.value()).put(name + "Low", i.low()).put(name + "High", i.high());
+            number(n, name, i.value());
+            number(n, name + "Low", i.low());
+            number(n, name + "High", i.high());
+        }
+
+        /** JSON has no NaN: a value that is not a number (no bootstrap, no weights) is written as null. */
+        private static void number(ObjectNode n, String name, double v) {
+            if (Double.isFinite(v)) {
+                n.put(name, v);
+            } else {
+                n.putNull(name);
+            }
         }
     }
 

@@ -110,6 +110,8 @@ class HallucinationBenchmarkTest {
         HallucinationBenchmark.Result r = HallucinationBenchmark.builder().embedder(e).neighbours(2).bootstrap(0).singleReference(0).build().run(qs, 0);
         assertThat(r.rows().get(0).name()).isEqualTo("single + no penalty (ref m0)");
         assertThat(r.rows().get(0).winRate().low()).isNaN();
+        assertThat(r.toJson().get("rows").get(0).get("winRateLow").isNull()).isTrue();
+        assertThat(r.toJson().get("rows").get(0).get("winRate").isNumber()).isTrue();
         assertThatThrownBy(() -> HallucinationBenchmark.builder().embedder(e).singleReference(4).build().run(qs, 0))
                 .hasMessageContaining("singleReference 4");
     }
