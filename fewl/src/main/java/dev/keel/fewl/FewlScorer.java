@@ -336,7 +336,7 @@ public final class FewlScorer implements AutoCloseable {
             } else {
                 sims = pairTable();
             }
-            return compute(sims);
+            return compute(sims, true);
         }
 
         private List<CorpusEntry> buildCorpus(List<FewlItem> source) {
@@ -452,7 +452,7 @@ public final class FewlScorer implements AutoCloseable {
                 });
                 return 0.0;
             };
-            compute(recorder);
+            compute(recorder, false);
             progress.progress("embedding", 0, as.size());
             double[] values = as.isEmpty() ? new double[0] : similarity.scoreAll(as, bs);
             if (values == null || values.length != as.size()) {
@@ -471,7 +471,7 @@ public final class FewlScorer implements AutoCloseable {
             return v;
         }
 
-        private List<FewlScore> compute(Sims sims) {
+        private List<FewlScore> compute(Sims sims, boolean report) {
             int n = items.size();
             List<int[]> usedRefs = new ArrayList<>(n);
             double[][] e = new double[n][];
@@ -499,7 +499,7 @@ public final class FewlScorer implements AutoCloseable {
             List<FewlScore> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 out.add(scoreItem(sims, items.get(i), usedRefs.get(i), e[i], tau));
-                if ((i + 1) % 1000 == 0 || i + 1 == n) {
+                if (report && ((i + 1) % 1000 == 0 || i + 1 == n)) {
                     progress.progress("scoring", i + 1, n);
                 }
             }
