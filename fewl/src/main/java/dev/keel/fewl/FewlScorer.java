@@ -30,9 +30,11 @@ import java.util.function.Supplier;
  *
  * <p>Cost: with an embedding similarity ({@link CosineSimilarity}, or {@link Builder#embedder}),
  * {@link #scoreAll} embeds every distinct text of the call (questions, answers, reference answers,
- * IW/CO answers, the corpus) in one {@code embedAll} and works on dot products from there; with
+ * IW/CO answers, the corpus) in one {@code embedAll} and works on dot products from there (two
+ * calls, one per embedder, when the similarity's embedder and {@link Builder#embedder} differ); with
  * any other similarity every distinct pair goes to one {@code scoreAll} call. Neighbour search is a
- * blocked matrix product ({@link NeighbourSearch}).
+ * blocked matrix product ({@link NeighbourSearch}). Wrap the embedder in a
+ * {@link dev.keel.core.embed.CachingEmbedder} to share embeddings between calls.
  *
  * <pre>{@code
  * try (FewlScorer scorer = Fewl.builder().neighbours(25).build()) {
