@@ -1,0 +1,204 @@
+package dev.keel.core.lm.safetensors;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.Preconditions;
+import dev.keel.core.data.AtomicFiles;
+import dev.keel.core.data.Json;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes safetensors files atomically (temporary file, then rename) and opens them for reading.
+ *
+ * <pre>{@code
+ * SafeTensors.Writer w = SafeTensors.writer().metadata("format", "pt");
+ * w.add("weight", DType.F32, new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6});
+ * w.write(Path.of("out.safetensors"));
+ * }</pre>
+ */
+public final class SafeTensors {
+
+    private SafeTensors() {
+    }
+
+    /** Opens a file, an index or a model directory; see {@link TensorSource#open}. */
+    public static TensorSource open(Path path) throws IOException {
+        return TensorSource.open(path);
+    }
+
+    /** A new, empty writer. */
+    public static Writer writer() {
+        return new Writer();
+    }
+
+    /**
+     * Writes {@code tensors} (in iteration order) to {@code file} atomically, each floating-point array
+     * as {@code floatType} and each integer array as I64, with {@code {"format": "pt"}} metadata.
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, DType floatType) throws IOException {
+        Preconditions.notNull(tensors, "tensors");
+        Writer w = writer().metadata("format", "pt");
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            w.add(e.getKey(), e.getValue(), floatType);
+        }
+        w.write(file);
+    }
+
+    /** Collects named tensors, then writes them in the order they were added. */
+    public static final class Writer {
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private final List<Entry> entries = new ArrayList<>();
+        private final Map<String, Boolean> names = new LinkedHashMap<>();
+
+        private Writer() {
+        }
+
+        /** Adds one string to the header's {@code __metadata__}. */
+        public Writer metadata(String key, String value) {
+            metadata.put(Preconditions.notNull(key, "key"), Preconditions.notNull(value, "value"));
+            return this;
+        }
+
+        /** Adds a floating-point tensor stored as {@code dtype} (F64, F32, F16 or BF16). */
+        public Writer add(String name, DType dtype, long[] shape, float[] values) {
+            checkName(name);
+            Preconditions.notNull(values, "values");
+            Preconditions.checkArgument(dtype != null && dtype.isFloating(),
+                    "dtype of \"" + name + "\" must be a floating-point type, was " + dtype);
+            checkShape(name, shape, values.length);
+            ByteBuffer b = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                switch (dtype) {
+                    case F64: b.putDouble(v); break;
+                    case F32: b.putFloat(v); break;
+                    case F16: b.putShort(DType.floatToHalf(v)); break;
+                    default: b.putShort(DType.floatToBf16(v)); break;
+                }
+            }
+            entries.add(new Entry(name, dtype, shape.clone(), b.array()));
+            return this;
+        }
+
+        /** Adds an integer tensor stored as I64 or I32. */
+        public Writer add(String name, DType dtype, long[] shape, long[] values) {
+            checkName(name);
+            Preconditions.notNull(values, "values");
+            Preconditions.checkArgument(dtype == DType.I64 || dtype == DType.I32,
+                    "dtype of \"" + name + "\" must be I64 or I32, was " + dtype);
+            checkShape(name, shape, values.length);
+            ByteBuffer b = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : values) {
+                if (dtype == DType.I64) {
+                    b.putLong(v);
+                } else {
+                    Preconditions.checkArgument(v == (int) v, "value " + v + " of \"" + name + "\" does not fit I32");
+                    b.putInt((int) v);
+                }
+            }
+            entries.add(new Entry(name, dtype, shape.clone(), b.array()));
+            return this;
+        }
+
+        /**
+         * Adds an NDArray: floating-point arrays are stored as {@code floatType}, integer and boolean
+         * arrays as I64. The values are copied now.
+         */
+        public Writer add(String name, NDArray array, DType floatType) {
+            Preconditions.notNull(array, "array");
+            long[] shape = array.getShape().getShape();
+            if (array.getDataType().isFloating()) {
+                NDArray f32 = array.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? array
+                        : array.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+                try {
+                    return add(name, floatType, shape, f32.toFloatArray());
+                } finally {
+                    if (f32 != array) {
+                        f32.close();
+                    }
+                }
+            }
+            try (NDArray i64 = array.toType(ai.djl.ndarray.types.DataType.INT64, true)) {
+                return add(name, DType.I64, shape, i64.toLongArray());
+            }
+        }
+
+        private void checkName(String name) {
+            Preconditions.notBlank(name, "name");
+            Preconditions.checkArgument(!"__metadata__".equals(name), "a tensor must not be named __metadata__");
+            Preconditions.checkArgument(names.put(name, Boolean.TRUE) == null, "duplicate tensor name \"" + name + "\"");
+        }
+
+        private static void checkShape(String name, long[] shape, int count) {
+            Preconditions.notNull(shape, "shape");
+            long n = 1;
+            for (long d : shape) {
+                Preconditions.checkArgument(d >= 0, "shape of \"" + name + "\" must not be negative: "
+                        + Arrays.toString(shape));
+                n *= d;
+            }
+            Preconditions.checkArgument(n == count, "shape " + Arrays.toString(shape) + " of \"" + name
+                    + "\" needs " + n + " values, got " + count);
+        }
+
+        /** Writes the file atomically. */
+        public void write(Path file) throws IOException {
+            Preconditions.notNull(file, "file");
+            ObjectNode header = Json.mapper().createObjectNode();
+            if (!metadata.isEmpty()) {
+                ObjectNode meta = header.putObject("__metadata__");
+                metadata.forEach(meta::put);
+            }
+            long offset = 0;
+            for (Entry e : entries) {
+                ObjectNode t = header.putObject(e.name);
+                t.put("dtype", e.dtype.name());
+                ArrayNode s = t.putArray("shape");
+                for (long d : e.shape) {
+                    s.add(d);
+                }
+                ArrayNode o = t.putArray("data_offsets");
+                o.add(offset);
+                offset += e.data.length;
+                o.add(offset);
+            }
+            byte[] json = Json.toLine(header).getBytes(StandardCharsets.UTF_8);
+            int padded = (json.length + 7) / 8 * 8;
+            byte[] headerBytes = Arrays.copyOf(json, padded);
+            Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+            AtomicFiles.write(file, (OutputStream out) -> {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+                out.write(len.array());
+                out.write(headerBytes);
+                for (Entry e : entries) {
+                    out.write(e.data);
+                }
+            });
+        }
+    }
+
+    private static final class Entry {
+        final String name;
+        final DType dtype;
+        final long[] shape;
+        final byte[] data;
+
+        Entry(String name, DType dtype, long[] shape, byte[] data) {
+            this.name = name;
+            this.dtype = dtype;
+            this.shape = shape;
+            this.data = data;
+        }
+    }
+}
