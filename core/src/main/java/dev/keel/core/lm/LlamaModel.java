@@ -243,14 +243,34 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Saves {@code config.json} and {@code model.safetensors} (F32) to {@code dir}, each file atomically. */
     public void save(Path dir) throws IOException {
+        save(dir, DType.F32, Long.MAX_VALUE);
+    }
+
+    /**
+     * Saves {@code config.json} and the weights as {@code dtype} (F32, F16 or BF16): one
+     * {@code model.safetensors}, or shards of at most {@code maxShardBytes} with
+     * {@code model.safetensors.index.json} when the weights are larger. Each file is written atomically.
+     */
+    public void save(Path dir, DType dtype, long maxShardBytes) throws IOException {
         checkOpen();
         Preconditions.notNull(dir, "dir");
+        Preconditions.checkArgument(dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16,
+                "dtype must be F32, F16 or BF16, was " + dtype);
+        Preconditions.checkArgument(maxShardBytes > 0, "maxShardBytes must be > 0, was " + maxShardBytes);
         Files.createDirectories(dir);
-        SafeTensors.Writer w = SafeTensors.writer().metadata("format", "pt");
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        long bytes = 0;
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            w.add(e.getKey(), e.getValue().getArray(), DType.F32);
+            arrays.put(e.getKey(), e.getValue().getArray());
+            bytes += e.getValue().getArray().size() * dtype.byteSize();
         }
-        w.write(dir.resolve("model.safetensors"));
+        if (bytes > maxShardBytes) {
+            SafeTensors.writeSharded(dir, "model", arrays, dtype, maxShardBytes);
+            Files.deleteIfExists(dir.resolve("model.safetensors"));
+        } else {
+            SafeTensors.write(dir.resolve("model.safetensors"), arrays, dtype);
+            Files.deleteIfExists(dir.resolve("model.safetensors.index.json"));
+        }
         AtomicFiles.writeString(dir.resolve("config.json"),
                 Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toJson()));
     }

@@ -178,6 +178,44 @@ class LlamaModelTest {
     }
 
     @Test
+    void loadsHalfPrecisionAndShardedCheckpoints(@TempDir Path dir) throws IOException {
+        float[] reference = TestVectors.expected("logits");
+        for (dev.keel.core.lm.safetensors.DType t : new dev.keel.core.lm.safetensors.DType[] {
+                dev.keel.core.lm.safetensors.DType.BF16, dev.keel.core.lm.safetensors.DType.F16}) {
+            Path out = dir.resolve(t.name());
+            model.save(out, t, 40_000);
+            assertThat(out.resolve("model.safetensors.index.json")).exists();
+            assertThat(out.resolve("model.safetensors")).doesNotExist();
+            try (LlamaModel half = LlamaModel.load(out, Device.cpu()); NDManager step = half.manager().newSubManager()) {
+                double diff = TestVectors.maxAbsDiff(half.forward(TestVectors.inputIds(step), null, null, false)
+                        .toFloatArray(), reference);
+                System.out.println(t + " checkpoint: max |logits - expected| = " + diff);
+                assertThat(diff).isLessThan(t == dev.keel.core.lm.safetensors.DType.BF16 ? 0.1 : 0.01);
+            }
+        }
+    }
+
+    @Test
+    void aTruncatedCheckpointIsAClearError(@TempDir Path dir) throws IOException {
+        java.nio.file.Files.copy(TestVectors.dir().resolve("config.json"), dir.resolve("config.json"));
+        byte[] bytes = java.nio.file.Files.readAllBytes(TestVectors.dir().resolve("model.safetensors"));
+        java.nio.file.Files.write(dir.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> LlamaModel.load(dir, Device.cpu()))
+                .isInstanceOf(dev.keel.core.lm.safetensors.SafeTensorsException.class)
+                .hasMessageContaining("out of range");
+        java.nio.file.Files.write(dir.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, 1000));
+        assertThatThrownBy(() -> LlamaModel.load(dir, Device.cpu()))
+                .isInstanceOf(dev.keel.core.lm.safetensors.SafeTensorsException.class)
+                .hasMessageContaining("beyond the file");
+        // a weight of the wrong shape
+        java.nio.file.Files.writeString(dir.resolve("config.json"), java.nio.file.Files.readString(
+                TestVectors.dir().resolve("config.json")).replace("\"intermediate_size\": 96", "\"intermediate_size\": 64"));
+        java.nio.file.Files.write(dir.resolve("model.safetensors"), bytes);
+        assertThatThrownBy(() -> LlamaModel.load(dir, Device.cpu())).isInstanceOf(IOException.class)
+                .hasMessageContaining("model.layers.0.mlp.gate_proj.weight\" has shape [96, 48], expected [64, 48]");
+    }
+
+    @Test
     void randomModelsAreReproducibleAndTied() {
         LlamaConfig c = LlamaConfig.builder().vocabSize(32).hiddenSize(16).intermediateSize(32).numHiddenLayers(1)
                 .numAttentionHeads(4).numKeyValueHeads(1).tieWordEmbeddings(true).maxPositionEmbeddings(16).build();

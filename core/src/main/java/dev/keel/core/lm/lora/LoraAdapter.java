@@ -255,7 +255,7 @@ public final class LoraAdapter implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (merged) {
+        if (merged && model.manager().isOpen()) {
             unmerge();
         }
         closed = true;

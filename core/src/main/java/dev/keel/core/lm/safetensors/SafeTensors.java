@@ -56,6 +56,56 @@ public final class SafeTensors {
         w.write(file);
     }
 
+    /**
+     * Writes {@code tensors} as a sharded checkpoint in {@code dir}: shards
+     * {@code <prefix>-00001-of-0000N.safetensors} of at most {@code maxShardBytes} of data each (a larger
+     * tensor gets a shard of its own) and {@code <prefix>.safetensors.index.json} mapping each tensor to
+     * its shard. Every file is written atomically, the index last.
+     *
+     * @return the index file
+     */
+    public static Path writeSharded(Path dir, String prefix, Map<String, NDArray> tensors, DType floatType,
+                                    long maxShardBytes) throws IOException {
+        Preconditions.notNull(dir, "dir");
+        Preconditions.notBlank(prefix, "prefix");
+        Preconditions.notNull(tensors, "tensors");
+        Preconditions.checkArgument(maxShardBytes > 0, "maxShardBytes must be > 0, was " + maxShardBytes);
+        List<List<String>> shards = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        long size = 0;
+        long total = 0;
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            long bytes = e.getValue().size() * (e.getValue().getDataType().isFloating() ? floatType.byteSize() : 8);
+            if (!current.isEmpty() && size + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new ArrayList<>();
+                size = 0;
+            }
+            current.add(e.getKey());
+            size += bytes;
+            total += bytes;
+        }
+        if (!current.isEmpty()) {
+            shards.add(current);
+        }
+        java.nio.file.Files.createDirectories(dir);
+        ObjectNode index = Json.mapper().createObjectNode();
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode map = index.putObject("weight_map");
+        for (int i = 0; i < shards.size(); i++) {
+            String file = String.format(java.util.Locale.ROOT, "%s-%05d-of-%05d.safetensors", prefix, i + 1, shards.size());
+            Writer w = writer().metadata("format", "pt");
+            for (String name : shards.get(i)) {
+                w.add(name, tensors.get(name), floatType);
+                map.put(name, file);
+            }
+            w.write(dir.resolve(file));
+        }
+        Path indexFile = dir.resolve(prefix + ".safetensors.index.json");
+        AtomicFiles.writeString(indexFile, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(index));
+        return indexFile;
+    }
+
     /** Collects named tensors, then writes them in the order they were added. */
     public static final class Writer {
         private final Map<String, String> metadata = new LinkedHashMap<>();

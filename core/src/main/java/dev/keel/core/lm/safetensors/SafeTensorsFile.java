@@ -21,7 +21,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,8 @@ public final class SafeTensorsFile implements TensorSource {
     /** The largest header accepted, in bytes (100 MB). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    private static final long MAX_MAP_BYTES = 1L << 30;
+    /** Bytes mapped at a time; tensors larger than this are read in several mappings (package-private for tests). */
+    static volatile long mapChunkBytes = 1L << 30;
 
     private static final ObjectMapper STRICT = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -145,18 +145,14 @@ public final class SafeTensorsFile implements TensorSource {
                     + (root == null ? "empty" : root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
         }
         Map<String, TensorInfo> out = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String name = e.getKey();
             JsonNode node = e.getValue();
             if ("__metadata__".equals(name)) {
                 if (!node.isObject()) {
                     throw new SafeTensorsException(path + ": __metadata__ must be an object of strings");
                 }
-                Iterator<Map.Entry<String, JsonNode>> m = node.fields();
-                while (m.hasNext()) {
-                    Map.Entry<String, JsonNode> kv = m.next();
+                for (Map.Entry<String, JsonNode> kv : node.properties()) {
                     if (!kv.getValue().isTextual()) {
                         throw new SafeTensorsException(path + ": __metadata__ value of \"" + kv.getKey()
                                 + "\" must be a string, was " + kv.getValue());
@@ -353,7 +349,8 @@ public final class SafeTensorsFile implements TensorSource {
         if (closed) {
             throw new IllegalStateException(path + " is closed");
         }
-        long chunk = MAX_MAP_BYTES - MAX_MAP_BYTES % t.dtype().byteSize();
+        long max = Math.max(mapChunkBytes, t.dtype().byteSize());
+        long chunk = max - max % t.dtype().byteSize();
         long offset = 0;
         long length = t.byteLength();
         while (offset < length) {

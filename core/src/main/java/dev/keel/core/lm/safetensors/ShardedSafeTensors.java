@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -53,9 +52,7 @@ public final class ShardedSafeTensors implements TensorSource {
         Map<String, SafeTensorsFile> byTensor = new LinkedHashMap<>();
         boolean ok = false;
         try {
-            Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
                 if (!e.getValue().isTextual()) {
                     throw new SafeTensorsException(indexFile + ": weight_map entry \"" + e.getKey()
                             + "\" must name a file, was " + e.getValue());
@@ -82,7 +79,7 @@ public final class ShardedSafeTensors implements TensorSource {
             Map<String, String> metadata = new LinkedHashMap<>();
             JsonNode meta = root.get("metadata");
             if (meta != null && meta.isObject()) {
-                meta.fields().forEachRemaining(kv -> metadata.put(kv.getKey(),
+                meta.properties().forEach(kv -> metadata.put(kv.getKey(),
                         kv.getValue().isTextual() ? kv.getValue().textValue() : kv.getValue().toString()));
             }
             ok = true;

@@ -87,6 +87,22 @@ class SafeTensorsTest {
     }
 
     @Test
+    void readsTensorsLargerThanOneMappingInChunks() throws IOException {
+        Path model = resource(dir, "model.safetensors");
+        float[] whole;
+        try (SafeTensorsFile f = SafeTensorsFile.open(model)) {
+            whole = f.readFloats("model.embed_tokens.weight");
+        }
+        long saved = SafeTensorsFile.mapChunkBytes;
+        SafeTensorsFile.mapChunkBytes = 1000;
+        try (SafeTensorsFile f = SafeTensorsFile.open(model)) {
+            assertThat(f.readFloats("model.embed_tokens.weight")).containsExactly(whole);
+        } finally {
+            SafeTensorsFile.mapChunkBytes = saved;
+        }
+    }
+
+    @Test
     void halfPrecisionConversionsAreExactWhereRepresentable() {
         for (float v : new float[] {0f, -0f, 1f, -1f, 0.5f, 65504f, 6.1035156e-05f, 5.9604645e-08f}) {
             assertThat(DType.halfToFloat(DType.floatToHalf(v))).isEqualTo(v);
