@@ -347,37 +347,48 @@ public final class LlamaModel implements AutoCloseable {
             Shape ms = attentionMask.getShape();
             Preconditions.checkArgument(ms.dimension() == 2 && ms.get(0) == b && ms.get(1) == s,
                     "attentionMask must be [" + b + ", " + s + "] (cached " + past + " + new " + t + "), was " + ms);
-            try (NDArray f = attentionMask.toType(DataType.FLOAT32, false)) {
-                maskHost = f.toFloatArray();
+            if (attentionMask.getDataType() == DataType.FLOAT32) {
+                maskHost = attentionMask.toFloatArray();
+            } else {
+                try (NDArray f = attentionMask.toType(DataType.FLOAT32, true)) {
+                    maskHost = f.toFloatArray();
+                }
             }
         }
         Preconditions.checkArgument(s <= config.maxPositionEmbeddings(), "sequence length " + s
                 + " exceeds max_position_embeddings (" + config.maxPositionEmbeddings() + ")");
-        long[] ids = inputIds.toType(DataType.INT64, false).toLongArray();
+        long[] ids;
+        if (inputIds.getDataType() == DataType.INT64) {
+            ids = inputIds.toLongArray();
+        } else {
+            try (NDArray l = inputIds.toType(DataType.INT64, true)) {
+                ids = l.toLongArray();
+            }
+        }
         for (long id : ids) {
             if (id < 0 || id >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
                         + config.vocabSize() + ")");
             }
         }
-        // positions and rotary tables, [B, 1, T, headDim]
+        // positions count real tokens only (left padding); rotary tables are [B, 1, T, headDim]
         int hd = config.headDim();
         int half = hd / 2;
         float[] cos = new float[b * t * hd];
         float[] sin = new float[b * t * hd];
-        float[] additive = new float[b * t * s];
         for (int bi = 0; bi < b; bi++) {
-            int[] pos = new int[s];
             int count = 0;
-            for (int si = 0; si < s; si++) {
-                boolean real = maskHost == null || maskHost[bi * s + si] != 0f;
-                pos[si] = real ? count : Math.max(count - 1, 0);
-                if (real) {
+            for (int si = 0; si < past; si++) {
+                if (maskHost == null || maskHost[bi * s + si] != 0f) {
                     count++;
                 }
             }
             for (int ti = 0; ti < t; ti++) {
-                int p = pos[past + ti];
+                boolean real = maskHost == null || maskHost[bi * s + past + ti] != 0f;
+                int p = real ? count : Math.max(count - 1, 0);
+                if (real) {
+                    count++;
+                }
                 int base = (bi * t + ti) * hd;
                 for (int i = 0; i < half; i++) {
                     float angle = p * invFreq[i];
@@ -388,17 +399,19 @@ public final class LlamaModel implements AutoCloseable {
                     sin[base + i] = sn;
                     sin[base + half + i] = sn;
                 }
-                int mbase = (bi * t + ti) * s;
-                for (int si = 0; si < s; si++) {
-                    boolean allowed = si <= past + ti && (maskHost == null || maskHost[bi * s + si] != 0f);
-                    additive[mbase + si] = allowed ? 0f : MASKED;
-                }
             }
         }
         NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));
         NDArray sinA = sm.create(sin, new Shape(b, 1, t, hd));
-        // [B, 1, 1, T, S] broadcasts over kv heads and the query group
-        NDArray mask = sm.create(additive, new Shape(b, 1, 1, t, s));
+        // additive mask [B or 1, 1, 1, T, S]: 0 where query t may see key s (causal and not padding), else -1e9;
+        // it broadcasts over key/value heads and the query group
+        NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
+        NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
+        NDArray allowed = keyPos.lte(queryPos);
+        if (maskHost != null) {
+            allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
+        }
+        NDArray mask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
 
         NDArray flatIds = sm.create(ids);
         NDArray x = embed.getArray().get(new NDIndex("{}", flatIds));

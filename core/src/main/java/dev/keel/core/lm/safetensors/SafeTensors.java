@@ -1,6 +1,7 @@
 package dev.keel.core.lm.safetensors;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.Preconditions;
@@ -128,16 +129,9 @@ public final class SafeTensors {
             Preconditions.checkArgument(dtype != null && dtype.isFloating(),
                     "dtype of \"" + name + "\" must be a floating-point type, was " + dtype);
             checkShape(name, shape, values.length);
-            ByteBuffer b = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : values) {
-                switch (dtype) {
-                    case F64: b.putDouble(v); break;
-                    case F32: b.putFloat(v); break;
-                    case F16: b.putShort(DType.floatToHalf(v)); break;
-                    default: b.putShort(DType.floatToBf16(v)); break;
-                }
-            }
-            entries.add(new Entry(name, dtype, shape.clone(), b.array()));
+            float[] copy = values.clone();
+            entries.add(new Entry(name, dtype, shape.clone(), (long) copy.length * dtype.byteSize(),
+                    out -> writeFloats(out, copy, dtype)));
             return this;
         }
 
@@ -157,31 +151,57 @@ public final class SafeTensors {
                     b.putInt((int) v);
                 }
             }
-            entries.add(new Entry(name, dtype, shape.clone(), b.array()));
+            byte[] bytes = b.array();
+            entries.add(new Entry(name, dtype, shape.clone(), bytes.length, out -> out.write(bytes)));
             return this;
         }
 
         /**
          * Adds an NDArray: floating-point arrays are stored as {@code floatType}, integer and boolean
-         * arrays as I64. The values are copied now.
+         * arrays as I64. Floating-point values are read when {@link #write} runs (one tensor at a
+         * time, so a checkpoint is never held twice in memory): the array must stay open until then.
          */
         public Writer add(String name, NDArray array, DType floatType) {
             Preconditions.notNull(array, "array");
             long[] shape = array.getShape().getShape();
             if (array.getDataType().isFloating()) {
-                NDArray f32 = array.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? array
-                        : array.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-                try {
-                    return add(name, floatType, shape, f32.toFloatArray());
-                } finally {
-                    if (f32 != array) {
-                        f32.close();
+                checkName(name);
+                Preconditions.checkArgument(floatType != null && floatType.isFloating(),
+                        "dtype of \"" + name + "\" must be a floating-point type, was " + floatType);
+                long bytes = array.size() * floatType.byteSize();
+                entries.add(new Entry(name, floatType, shape, bytes, out -> {
+                    float[] values;
+                    if (array.getDataType() == DataType.FLOAT32) {
+                        values = array.toFloatArray();
+                    } else {
+                        try (NDArray f32 = array.toType(DataType.FLOAT32, true)) {
+                            values = f32.toFloatArray();
+                        }
                     }
-                }
+                    writeFloats(out, values, floatType);
+                }));
+                return this;
             }
-            try (NDArray i64 = array.toType(ai.djl.ndarray.types.DataType.INT64, true)) {
+            try (NDArray i64 = array.toType(DataType.INT64, true)) {
                 return add(name, DType.I64, shape, i64.toLongArray());
             }
+        }
+
+        private static void writeFloats(OutputStream out, float[] values, DType dtype) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                if (b.remaining() < 8) {
+                    out.write(b.array(), 0, b.position());
+                    b.clear();
+                }
+                switch (dtype) {
+                    case F64: b.putDouble(v); break;
+                    case F32: b.putFloat(v); break;
+                    case F16: b.putShort(DType.floatToHalf(v)); break;
+                    default: b.putShort(DType.floatToBf16(v)); break;
+                }
+            }
+            out.write(b.array(), 0, b.position());
         }
 
         private void checkName(String name) {
@@ -220,7 +240,7 @@ public final class SafeTensors {
                 }
                 ArrayNode o = t.putArray("data_offsets");
                 o.add(offset);
-                offset += e.data.length;
+                offset += e.byteLength;
                 o.add(offset);
             }
             byte[] json = Json.toLine(header).getBytes(StandardCharsets.UTF_8);
@@ -232,22 +252,28 @@ public final class SafeTensors {
                 out.write(len.array());
                 out.write(headerBytes);
                 for (Entry e : entries) {
-                    out.write(e.data);
+                    e.data.writeTo(out);
                 }
             });
         }
+    }
+
+    private interface Data {
+        void writeTo(OutputStream out) throws IOException;
     }
 
     private static final class Entry {
         final String name;
         final DType dtype;
         final long[] shape;
-        final byte[] data;
+        final long byteLength;
+        final Data data;
 
-        Entry(String name, DType dtype, long[] shape, byte[] data) {
+        Entry(String name, DType dtype, long[] shape, long byteLength, Data data) {
             this.name = name;
             this.dtype = dtype;
             this.shape = shape;
+            this.byteLength = byteLength;
             this.data = data;
         }
     }
