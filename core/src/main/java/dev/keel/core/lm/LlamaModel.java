@@ -50,6 +50,11 @@ public final class LlamaModel implements AutoCloseable {
 
     private static final float MASKED = -1e9f;
 
+    // Note on scalars: DJL's PyTorch NDArray#mul(Number) wraps the number in a temporary array backed by
+    // a Java direct buffer and closes it at once; when autograd saves that operand for the backward pass,
+    // the buffer may be freed (and reused) before backward runs. Operations on the gradient path therefore
+    // use scalar arrays created in the step's manager, which live until the step ends.
+
     private final LlamaConfig config;
     private final NDManager manager;
     private final Map<String, Parameter> parameters;
@@ -437,7 +442,7 @@ public final class LlamaModel implements AutoCloseable {
 
     private NDArray rmsNorm(NDArray x, Parameter weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        NDArray inv = variance.add((float) config.rmsNormEps()).sqrt();
+        NDArray inv = variance.add(x.getManager().create((float) config.rmsNormEps())).sqrt();
         return x.div(inv).mul(weight.getArray());
     }
 
@@ -471,7 +476,8 @@ public final class LlamaModel implements AutoCloseable {
         // cached arrays belong to the cache: keep the views derived from them in this step's manager
         kg.attach(x.getManager());
         vg.attach(x.getManager());
-        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul((float) (1.0 / Math.sqrt(hd))).add(mask);
+        NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(hd)));
+        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(scale).add(mask);
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(vg).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
         return l.o.forward(out, training);

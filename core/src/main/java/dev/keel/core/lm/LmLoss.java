@@ -65,6 +65,6 @@ public final class LmLoss {
         long n = count(inputIds, labelMask);
         Preconditions.checkArgument(n > 0, "labelMask selects no target tokens");
         NDArray s = sum(logits, inputIds, labelMask);
-        return s.div(n);
+        return s.div(s.getManager().create((float) n));
     }
 }

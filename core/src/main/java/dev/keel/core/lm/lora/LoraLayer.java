@@ -85,7 +85,8 @@ public final class LoraLayer {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray h = Linear.linear(in, a.getArray()).singletonOrThrow();
         NDArray o = Linear.linear(h, b.getArray()).singletonOrThrow();
-        NDArray scaled = o.mul(scaling);
+        // a scalar array that lives as long as the step: autograd keeps it for the backward pass
+        NDArray scaled = o.mul(x.getManager().create(scaling));
         h.close();
         o.close();
         if (in != x) {

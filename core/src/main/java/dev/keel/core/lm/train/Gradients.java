@@ -1,6 +1,7 @@
 package dev.keel.core.lm.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 
@@ -21,7 +22,10 @@ public final class Gradients {
         for (Parameter p : params) {
             NDArray a = p.getArray();
             if (a.hasGradient()) {
-                try (NDArray g = a.getGradient()) {
+                // the indexer creates a scalar in the gradient's manager: keep it in a scope of its own
+                try (NDManager scope = a.getManager().newSubManager()) {
+                    NDArray g = a.getGradient();
+                    g.attach(scope);
                     g.set(new NDIndex("..."), 0f);
                 }
             }

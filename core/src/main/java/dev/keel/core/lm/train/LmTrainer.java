@@ -222,7 +222,7 @@ public final class LmTrainer implements AutoCloseable {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = model.forward(arrays[0], arrays[1], null, true);
                     NDArray sum = LmLoss.sum(logits, arrays[0], arrays[2]);
-                    NDArray scaled = sum.div((float) targetTokens);
+                    NDArray scaled = sum.div(sm.create((float) targetTokens));
                     gc.backward(scaled);
                     total += sum.getFloat();
                 }
