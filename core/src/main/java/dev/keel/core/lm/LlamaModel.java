@@ -64,6 +64,8 @@ public final class LlamaModel implements AutoCloseable {
     private final List<Layer> layers;
     private final Map<String, LinearLayer> linears;
     private final float[] invFreq;
+    private final float[] cosTable;
+    private final float[] sinTable;
     private boolean baseTrainable;
     private boolean closed;
 
@@ -111,6 +113,22 @@ public final class LlamaModel implements AutoCloseable {
         this.invFreq = new float[half];
         for (int i = 0; i < half; i++) {
             invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
+        }
+        // cos/sin of every position, [maxPos, headDim] in the rotate-half layout (both halves alike)
+        int hd = config.headDim();
+        int maxPos = config.maxPositionEmbeddings();
+        this.cosTable = new float[maxPos * hd];
+        this.sinTable = new float[maxPos * hd];
+        for (int p = 0; p < maxPos; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = p * invFreq[i];
+                float c = (float) Math.cos(angle);
+                float sn = (float) Math.sin(angle);
+                cosTable[p * hd + i] = c;
+                cosTable[p * hd + half + i] = c;
+                sinTable[p * hd + i] = sn;
+                sinTable[p * hd + half + i] = sn;
+            }
         }
     }
 
@@ -318,6 +336,11 @@ public final class LlamaModel implements AutoCloseable {
         baseTrainable = trainable;
     }
 
+    /** Logits {@code [B, T, vocab]} for unpadded {@code inputIds} {@code [B, T]}, without cache or dropout. */
+    public NDArray forward(NDArray inputIds) {
+        return forward(inputIds, null, null, false);
+    }
+
     /**
      * Runs the decoder.
      *
@@ -378,7 +401,6 @@ public final class LlamaModel implements AutoCloseable {
         }
         // positions count real tokens only (left padding); rotary tables are [B, 1, T, headDim]
         int hd = config.headDim();
-        int half = hd / 2;
         float[] cos = new float[b * t * hd];
         float[] sin = new float[b * t * hd];
         for (int bi = 0; bi < b; bi++) {
@@ -395,15 +417,8 @@ public final class LlamaModel implements AutoCloseable {
                     count++;
                 }
                 int base = (bi * t + ti) * hd;
-                for (int i = 0; i < half; i++) {
-                    float angle = p * invFreq[i];
-                    float c = (float) Math.cos(angle);
-                    float sn = (float) Math.sin(angle);
-                    cos[base + i] = c;
-                    cos[base + half + i] = c;
-                    sin[base + i] = sn;
-                    sin[base + half + i] = sn;
-                }
+                System.arraycopy(cosTable, p * hd, cos, base, hd);
+                System.arraycopy(sinTable, p * hd, sin, base, hd);
             }
         }
         NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));

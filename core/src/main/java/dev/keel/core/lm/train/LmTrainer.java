@@ -129,6 +129,7 @@ public final class LmTrainer implements AutoCloseable {
             LOG.info("resumed from {} at step {}", lastCheckpoint, step);
         }
         Batches batches = new Batches(data, config.batchSize(), config.seed());
+        Provenance provenance = Provenance.of(model.toString(), config.asMap(), config.seed());
         long started = System.nanoTime();
         long tokens = 0;
         int stepsThisRun = 0;
@@ -157,7 +158,7 @@ public final class LmTrainer implements AutoCloseable {
                         lastCheckpoint == null ? "none" : lastCheckpoint);
                 LOG.error(msg);
                 Gradients.zero(params.values());
-                result = new TrainingResult(TrainingResult.Status.DIVERGED, step, losses, lastCheckpoint, msg);
+                result = new TrainingResult(TrainingResult.Status.DIVERGED, step, losses, lastCheckpoint, msg, provenance);
                 break;
             }
             if (config.maxGradNorm() > 0 && norm > config.maxGradNorm()) {
@@ -192,13 +193,13 @@ public final class LmTrainer implements AutoCloseable {
             if (stop) {
                 stopRequested = false;
                 result = new TrainingResult(TrainingResult.Status.STOPPED, step, losses, lastCheckpoint,
-                        "stopped at step " + step + " of " + totalSteps);
+                        "stopped at step " + step + " of " + totalSteps, provenance);
                 break;
             }
         }
         if (result == null) {
             result = new TrainingResult(TrainingResult.Status.COMPLETED, step, losses, lastCheckpoint,
-                    "completed " + step + " steps");
+                    "completed " + step + " steps", provenance);
         }
         for (TrainingListener l : listeners) {
             l.onEnd(result);

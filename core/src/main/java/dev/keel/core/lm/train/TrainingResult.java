@@ -1,5 +1,7 @@
 package dev.keel.core.lm.train;
 
+import dev.keel.core.Provenance;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,8 +13,10 @@ import java.util.List;
  * @param losses         the loss of every completed step, from step 1 (including resumed ones)
  * @param lastCheckpoint the newest checkpoint directory, or {@code null}
  * @param message        a human-readable summary
+ * @param provenance     library version, model, configuration, seed and start time of the run
  */
-public record TrainingResult(Status status, int steps, List<Float> losses, Path lastCheckpoint, String message) {
+public record TrainingResult(Status status, int steps, List<Float> losses, Path lastCheckpoint, String message,
+                             Provenance provenance) {
 
     /** Why a run ended. */
     public enum Status {

@@ -102,6 +102,8 @@ class LmTrainerTest {
         assertThat(seen).allSatisfy(p -> assertThat(p.tokensPerSecond()).isPositive());
         assertThat(seen.get(2).epoch()).isEqualTo(1);
         assertThat(ended).hasSize(1);
+        assertThat(ended.get(0).provenance().seed()).isEqualTo(9);
+        assertThat(ended.get(0).provenance().config()).containsEntry("totalSteps", "4").containsEntry("schedule", "COSINE");
     }
 
     /** Runs 6 steps, checkpointing every 3, optionally stopping after step 3. */
