@@ -36,10 +36,12 @@ public final class LinearLayer {
         return weight;
     }
 
+    /** Input features ({@code in}). */
     public int inFeatures() {
         return inFeatures;
     }
 
+    /** Output features ({@code out}). */
     public int outFeatures() {
         return outFeatures;
     }

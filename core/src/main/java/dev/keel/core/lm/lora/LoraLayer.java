@@ -47,18 +47,22 @@ public final class LoraLayer {
         return b;
     }
 
+    /** The rank {@code r}. */
     public int rank() {
         return (int) a.getArray().getShape().get(0);
     }
 
+    /** Input features of the wrapped layer. */
     public int inFeatures() {
         return (int) a.getArray().getShape().get(1);
     }
 
+    /** Output features of the wrapped layer. */
     public int outFeatures() {
         return (int) b.getArray().getShape().get(0);
     }
 
+    /** The factor applied to {@code B A x}. */
     public float scaling() {
         return scaling;
     }

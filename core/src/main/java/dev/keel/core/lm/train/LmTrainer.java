@@ -49,6 +49,10 @@ import java.util.stream.Stream;
  * to a temporary directory and renamed into place. A NaN or infinite loss or gradient stops the run
  * before the update, with the last good checkpoint kept.
  *
+ * <p>Dropout is seeded per micro-batch through {@code Engine.setRandomSeed}, which reseeds the
+ * engine-wide generator; DJL's PyTorch engine allows one gradient collector at a time, so a
+ * {@link StepStrategy} must not open its own around {@link GradientPass#run()}.
+ *
  * <pre>{@code
  * try (LmTrainer trainer = LmTrainer.builder().model(model).parameters(lora.parameters())
  *         .config(TrainingConfig.builder().totalSteps(100).build()).checkpointDir(dir).build()) {
