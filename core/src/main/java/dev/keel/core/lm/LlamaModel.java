@@ -367,6 +367,9 @@ public final class LlamaModel implements AutoCloseable {
         int b = (int) is.get(0);
         int t = (int) is.get(1);
         Preconditions.checkArgument(t > 0, "inputIds must hold at least one position, was " + is);
+        Preconditions.checkArgument(inputIds.getDevice().equals(manager.getDevice()), "inputIds are on "
+                + inputIds.getDevice() + " but the model is on " + manager.getDevice()
+                + "; create them in model.manager().newSubManager()");
         int past = cache == null ? 0 : (int) cache.length();
         int s = past + t;
         NDManager sm = inputIds.getManager();
