@@ -1,0 +1,332 @@
+package dev.keel.core.lm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.Preconditions;
+import dev.keel.core.data.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The architecture of a Llama-family decoder, as in a Hugging Face {@code config.json}. Immutable;
+ * read one with {@link #fromJson(Path)} or build one with {@link #builder()}. Every value is checked
+ * and errors name it: {@code "num_attention_heads (6) must divide hidden_size (50)"}.
+ *
+ * <pre>{@code
+ * LlamaConfig c = LlamaConfig.builder().vocabSize(256).hiddenSize(64).intermediateSize(128)
+ *         .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).build();
+ * }</pre>
+ *
+ * @param vocabSize              {@code vocab_size}
+ * @param hiddenSize             {@code hidden_size}
+ * @param intermediateSize       {@code intermediate_size} (the MLP's inner width)
+ * @param numHiddenLayers        {@code num_hidden_layers}
+ * @param numAttentionHeads      {@code num_attention_heads}
+ * @param numKeyValueHeads       {@code num_key_value_heads} (grouped-query attention; equal to the heads for MHA)
+ * @param headDim                {@code head_dim} (defaults to hidden_size / num_attention_heads)
+ * @param rmsNormEps             {@code rms_norm_eps}
+ * @param ropeTheta              {@code rope_theta}
+ * @param tieWordEmbeddings      {@code tie_word_embeddings}: the output head shares the embedding matrix
+ * @param maxPositionEmbeddings  {@code max_position_embeddings}
+ * @param bosTokenId             {@code bos_token_id}, or -1
+ * @param eosTokenId             {@code eos_token_id} (the first, if a list), or -1
+ */
+public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+                          int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps,
+                          double ropeTheta, boolean tieWordEmbeddings, int maxPositionEmbeddings,
+                          int bosTokenId, int eosTokenId) {
+
+    public LlamaConfig {
+        Preconditions.checkPositive(vocabSize, "vocab_size");
+        Preconditions.checkPositive(hiddenSize, "hidden_size");
+        Preconditions.checkPositive(intermediateSize, "intermediate_size");
+        Preconditions.checkPositive(numHiddenLayers, "num_hidden_layers");
+        Preconditions.checkPositive(numAttentionHeads, "num_attention_heads");
+        Preconditions.checkPositive(numKeyValueHeads, "num_key_value_heads");
+        Preconditions.checkPositive(headDim, "head_dim");
+        Preconditions.checkPositive(rmsNormEps, "rms_norm_eps");
+        Preconditions.checkPositive(ropeTheta, "rope_theta");
+        Preconditions.checkPositive(maxPositionEmbeddings, "max_position_embeddings");
+        if (numAttentionHeads % numKeyValueHeads != 0) {
+            throw new IllegalArgumentException("num_key_value_heads (" + numKeyValueHeads
+                    + ") must divide num_attention_heads (" + numAttentionHeads + ")");
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim (" + headDim + ") must be even for rotary embeddings");
+        }
+        if (bosTokenId >= vocabSize || eosTokenId >= vocabSize) {
+            throw new IllegalArgumentException("bos_token_id (" + bosTokenId + ") and eos_token_id (" + eosTokenId
+                    + ") must be below vocab_size (" + vocabSize + ")");
+        }
+    }
+
+    /** Reads {@code config.json} (or the {@code config.json} inside a directory). */
+    public static LlamaConfig fromJson(Path path) throws IOException {
+        Preconditions.notNull(path, "path");
+        Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no config.json");
+        }
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(Files.readString(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        try {
+            return fromJson(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a parsed {@code config.json}. */
+    public static LlamaConfig fromJson(JsonNode root) {
+        Preconditions.checkArgument(root != null && root.isObject(), "config must be a JSON object");
+        String modelType = text(root, "model_type");
+        if (modelType != null && !modelType.equals("llama") && !modelType.equals("mistral")
+                && !modelType.equals("qwen2") && !modelType.equals("keel-tiny")) {
+            throw new IllegalArgumentException("model_type \"" + modelType + "\" is not a Llama-family model");
+        }
+        String act = text(root, "hidden_act");
+        if (act != null && !act.equals("silu")) {
+            throw new IllegalArgumentException("hidden_act \"" + act + "\" is not supported, expected silu");
+        }
+        JsonNode scaling = root.get("rope_scaling");
+        if (scaling != null && !scaling.isNull()) {
+            throw new IllegalArgumentException("rope_scaling " + scaling + " is not supported");
+        }
+        for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
+            JsonNode b = root.get(bias);
+            if (b != null && b.asBoolean(false)) {
+                throw new IllegalArgumentException(bias + " (true) is not supported");
+            }
+        }
+        int hidden = integer(root, "hidden_size", null);
+        int heads = integer(root, "num_attention_heads", null);
+        Integer headDim = root.hasNonNull("head_dim") ? integer(root, "head_dim", null) : null;
+        if (headDim == null) {
+            if (heads > 0 && hidden % heads != 0) {
+                throw new IllegalArgumentException("num_attention_heads (" + heads + ") must divide hidden_size ("
+                        + hidden + ")");
+            }
+            headDim = heads > 0 ? hidden / heads : 0;
+        }
+        return new LlamaConfig(
+                integer(root, "vocab_size", null),
+                hidden,
+                integer(root, "intermediate_size", null),
+                integer(root, "num_hidden_layers", null),
+                heads,
+                integer(root, "num_key_value_heads", heads),
+                headDim,
+                number(root, "rms_norm_eps", 1e-6),
+                number(root, "rope_theta", 10000.0),
+                root.path("tie_word_embeddings").asBoolean(false),
+                integer(root, "max_position_embeddings", 2048),
+                tokenId(root, "bos_token_id"),
+                tokenId(root, "eos_token_id"));
+    }
+
+    private static String text(JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static int integer(JsonNode root, String key, Integer fallback) {
+        JsonNode n = root.get(key);
+        if (n == null || n.isNull()) {
+            if (fallback == null) {
+                throw new IllegalArgumentException(key + " is missing");
+            }
+            return fallback;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw new IllegalArgumentException(key + " must be an integer, was " + n);
+        }
+        return n.intValue();
+    }
+
+    private static double number(JsonNode root, String key, double fallback) {
+        JsonNode n = root.get(key);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isNumber()) {
+            throw new IllegalArgumentException(key + " must be a number, was " + n);
+        }
+        return n.doubleValue();
+    }
+
+    private static int tokenId(JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n != null && n.isArray() && n.size() > 0) {
+            n = n.get(0);
+        }
+        if (n == null || n.isNull()) {
+            return -1;
+        }
+        if (!n.isIntegralNumber()) {
+            throw new IllegalArgumentException(key + " must be an integer, was " + n);
+        }
+        return n.intValue();
+    }
+
+    /** Writes this configuration as a Hugging Face {@code config.json} object. */
+    public ObjectNode toJson() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.putArray("architectures").add("LlamaForCausalLM");
+        o.put("model_type", "llama");
+        o.put("vocab_size", vocabSize);
+        o.put("hidden_size", hiddenSize);
+        o.put("intermediate_size", intermediateSize);
+        o.put("num_hidden_layers", numHiddenLayers);
+        o.put("num_attention_heads", numAttentionHeads);
+        o.put("num_key_value_heads", numKeyValueHeads);
+        if (headDim * numAttentionHeads != hiddenSize) {
+            o.put("head_dim", headDim);
+        }
+        o.put("rms_norm_eps", rmsNormEps);
+        o.put("rope_theta", ropeTheta);
+        o.put("tie_word_embeddings", tieWordEmbeddings);
+        o.put("max_position_embeddings", maxPositionEmbeddings);
+        o.put("hidden_act", "silu");
+        o.put("torch_dtype", "float32");
+        if (bosTokenId >= 0) {
+            o.put("bos_token_id", bosTokenId);
+        }
+        if (eosTokenId >= 0) {
+            o.put("eos_token_id", eosTokenId);
+        }
+        return o;
+    }
+
+    /** Query heads per key/value head. */
+    public int groupSize() {
+        return numAttentionHeads / numKeyValueHeads;
+    }
+
+    /** The number of parameters, counting a tied head once. */
+    public long parameterCount() {
+        long h = hiddenSize;
+        long q = (long) numAttentionHeads * headDim;
+        long kv = (long) numKeyValueHeads * headDim;
+        long perLayer = h * q * 2 + h * kv * 2 + 3 * h * intermediateSize + 2 * h;
+        return vocabSize * h * (tieWordEmbeddings ? 1 : 2) + numHiddenLayers * perLayer + h;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "LlamaConfig[vocab=%d, hidden=%d, intermediate=%d, layers=%d, heads=%d, "
+                        + "kvHeads=%d, headDim=%d, eps=%g, theta=%g, tied=%b, maxPos=%d]", vocabSize, hiddenSize,
+                intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps, ropeTheta,
+                tieWordEmbeddings, maxPositionEmbeddings);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link LlamaConfig}; {@link #build()} checks the whole. */
+    public static final class Builder {
+        private int vocabSize;
+        private int hiddenSize;
+        private int intermediateSize;
+        private int numHiddenLayers;
+        private int numAttentionHeads;
+        private int numKeyValueHeads = -1;
+        private int headDim = -1;
+        private double rmsNormEps = 1e-5;
+        private double ropeTheta = 10000.0;
+        private boolean tieWordEmbeddings;
+        private int maxPositionEmbeddings = 2048;
+        private int bosTokenId = -1;
+        private int eosTokenId = -1;
+
+        private Builder() {
+        }
+
+        public Builder vocabSize(int v) {
+            this.vocabSize = Preconditions.checkPositive(v, "vocab_size");
+            return this;
+        }
+
+        public Builder hiddenSize(int v) {
+            this.hiddenSize = Preconditions.checkPositive(v, "hidden_size");
+            return this;
+        }
+
+        public Builder intermediateSize(int v) {
+            this.intermediateSize = Preconditions.checkPositive(v, "intermediate_size");
+            return this;
+        }
+
+        public Builder numHiddenLayers(int v) {
+            this.numHiddenLayers = Preconditions.checkPositive(v, "num_hidden_layers");
+            return this;
+        }
+
+        public Builder numAttentionHeads(int v) {
+            this.numAttentionHeads = Preconditions.checkPositive(v, "num_attention_heads");
+            return this;
+        }
+
+        public Builder numKeyValueHeads(int v) {
+            this.numKeyValueHeads = Preconditions.checkPositive(v, "num_key_value_heads");
+            return this;
+        }
+
+        public Builder headDim(int v) {
+            this.headDim = Preconditions.checkPositive(v, "head_dim");
+            return this;
+        }
+
+        public Builder rmsNormEps(double v) {
+            this.rmsNormEps = Preconditions.checkPositive(v, "rms_norm_eps");
+            return this;
+        }
+
+        public Builder ropeTheta(double v) {
+            this.ropeTheta = Preconditions.checkPositive(v, "rope_theta");
+            return this;
+        }
+
+        public Builder tieWordEmbeddings(boolean v) {
+            this.tieWordEmbeddings = v;
+            return this;
+        }
+
+        public Builder maxPositionEmbeddings(int v) {
+            this.maxPositionEmbeddings = Preconditions.checkPositive(v, "max_position_embeddings");
+            return this;
+        }
+
+        public Builder bosTokenId(int v) {
+            this.bosTokenId = v;
+            return this;
+        }
+
+        public Builder eosTokenId(int v) {
+            this.eosTokenId = v;
+            return this;
+        }
+
+        public LlamaConfig build() {
+            int hd = headDim;
+            if (hd < 0) {
+                if (numAttentionHeads > 0 && hiddenSize % numAttentionHeads != 0) {
+                    throw new IllegalArgumentException("num_attention_heads (" + numAttentionHeads
+                            + ") must divide hidden_size (" + hiddenSize + ")");
+                }
+                hd = numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0;
+            }
+            return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                    numKeyValueHeads < 0 ? numAttentionHeads : numKeyValueHeads, hd, rmsNormEps, ropeTheta,
+                    tieWordEmbeddings, maxPositionEmbeddings, bosTokenId, eosTokenId);
+        }
+    }
+}

@@ -1,0 +1,540 @@
+package dev.keel.core.lm;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import dev.keel.core.Preconditions;
+import dev.keel.core.data.AtomicFiles;
+import dev.keel.core.data.Json;
+import dev.keel.core.lm.safetensors.DType;
+import dev.keel.core.lm.safetensors.SafeTensors;
+import dev.keel.core.lm.safetensors.TensorInfo;
+import dev.keel.core.lm.safetensors.TensorSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A Llama-family decoder (RMSNorm, rotary embeddings in the rotate-half convention, grouped-query
+ * attention with causal and padding masks, SwiGLU MLP, tied or untied head) as a functional module
+ * over DJL {@link NDArray}s whose weights are DJL {@link Parameter}s named as in Hugging Face
+ * checkpoints ({@code model.layers.0.self_attn.q_proj.weight}, ...).
+ *
+ * <p>The base weights are frozen (no gradients) unless {@link #setBaseTrainable(boolean)} says
+ * otherwise; LoRA adapters add trainable parameters. {@link #forward} puts every array it creates in
+ * the manager of its input ids, so scoping a step in {@code manager.newSubManager()} frees them.
+ *
+ * <pre>{@code
+ * try (LlamaModel model = LlamaModel.load(Path.of("tiny-llama"), Device.cpu());
+ *      NDManager step = model.manager().newSubManager()) {
+ *     NDArray ids = step.create(new long[][] {{1, 15, 27}});
+ *     NDArray logits = model.forward(ids, null, null, false);   // [1, 3, vocab]
+ * }
+ * }</pre>
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    private static final float MASKED = -1e9f;
+
+    // Note on scalars: DJL's PyTorch NDArray#mul(Number) wraps the number in a temporary array backed by
+    // a Java direct buffer and closes it at once; when autograd saves that operand for the backward pass,
+    // the buffer may be freed (and reused) before backward runs. Operations on the gradient path therefore
+    // use scalar arrays that live as long as the model (or, in the loss, as long as the step).
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Map<String, Parameter> parameters;
+    private final Parameter embed;
+    private final Parameter finalNorm;
+    private final LinearLayer head;
+    private final List<Layer> layers;
+    private final Map<String, LinearLayer> linears;
+    private final float[] invFreq;
+    private final float[] cosTable;
+    private final float[] sinTable;
+    private final NDArray epsScalar;
+    private final NDArray attentionScale;
+    private boolean baseTrainable;
+    private boolean closed;
+
+    private static final class Layer {
+        Parameter inputNorm;
+        Parameter postNorm;
+        LinearLayer q;
+        LinearLayer k;
+        LinearLayer v;
+        LinearLayer o;
+        LinearLayer gate;
+        LinearLayer up;
+        LinearLayer down;
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights) {
+        this.config = config;
+        this.manager = manager;
+        this.parameters = new LinkedHashMap<>();
+        this.linears = new LinkedHashMap<>();
+        this.embed = param("model.embed_tokens.weight", weights);
+        this.layers = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            Layer l = new Layer();
+            l.inputNorm = param(p + "input_layernorm.weight", weights);
+            l.q = linear(p + "self_attn.q_proj", weights);
+            l.k = linear(p + "self_attn.k_proj", weights);
+            l.v = linear(p + "self_attn.v_proj", weights);
+            l.o = linear(p + "self_attn.o_proj", weights);
+            l.postNorm = param(p + "post_attention_layernorm.weight", weights);
+            l.gate = linear(p + "mlp.gate_proj", weights);
+            l.up = linear(p + "mlp.up_proj", weights);
+            l.down = linear(p + "mlp.down_proj", weights);
+            layers.add(l);
+        }
+        this.finalNorm = param("model.norm.weight", weights);
+        if (config.tieWordEmbeddings()) {
+            this.head = new LinearLayer("lm_head", embed);
+            linears.put("lm_head", head);
+        } else {
+            this.head = linear("lm_head", weights);
+        }
+        int half = config.headDim() / 2;
+        this.invFreq = new float[half];
+        for (int i = 0; i < half; i++) {
+            invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
+        }
+        this.epsScalar = manager.create((float) config.rmsNormEps());
+        this.attentionScale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
+        // cos/sin of every position, [maxPos, headDim] in the rotate-half layout (both halves alike)
+        int hd = config.headDim();
+        int maxPos = config.maxPositionEmbeddings();
+        this.cosTable = new float[maxPos * hd];
+        this.sinTable = new float[maxPos * hd];
+        for (int p = 0; p < maxPos; p++) {
+            for (int i = 0; i < half; i++) {
+                float angle = p * invFreq[i];
+                float c = (float) Math.cos(angle);
+                float sn = (float) Math.sin(angle);
+                cosTable[p * hd + i] = c;
+                cosTable[p * hd + half + i] = c;
+                sinTable[p * hd + i] = sn;
+                sinTable[p * hd + half + i] = sn;
+            }
+        }
+    }
+
+    private Parameter param(String name, Map<String, NDArray> weights) {
+        NDArray a = weights.get(name);
+        Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optRequiresGrad(false).build();
+        p.setArray(a);
+        parameters.put(name, p);
+        return p;
+    }
+
+    private LinearLayer linear(String module, Map<String, NDArray> weights) {
+        LinearLayer l = new LinearLayer(module, param(module + ".weight", weights));
+        linears.put(module, l);
+        return l;
+    }
+
+    /** The shapes of every weight the checkpoint must hold, by Hugging Face name. */
+    public static Map<String, long[]> expectedShapes(LlamaConfig c) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        long h = c.hiddenSize();
+        long q = (long) c.numAttentionHeads() * c.headDim();
+        long kv = (long) c.numKeyValueHeads() * c.headDim();
+        long im = c.intermediateSize();
+        m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            m.put(p + "input_layernorm.weight", new long[] {h});
+            m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+            m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+            m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+            m.put(p + "post_attention_layernorm.weight", new long[] {h});
+            m.put(p + "mlp.gate_proj.weight", new long[] {im, h});
+            m.put(p + "mlp.up_proj.weight", new long[] {im, h});
+            m.put(p + "mlp.down_proj.weight", new long[] {h, im});
+        }
+        m.put("model.norm.weight", new long[] {h});
+        if (!c.tieWordEmbeddings()) {
+            m.put("lm_head.weight", new long[] {c.vocabSize(), h});
+        }
+        return m;
+    }
+
+    /** Loads {@code config.json} and the safetensors weights of a Hugging Face model directory onto {@code device}. */
+    public static LlamaModel load(Path dir, Device device) throws IOException {
+        Preconditions.notNull(device, "device");
+        NDManager m = NDManager.newBaseManager(device);
+        try {
+            return loadInto(dir, m);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Loads a model directory into a sub-manager of {@code parent}. */
+    public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+        Preconditions.notNull(parent, "parent");
+        NDManager m = parent.newSubManager();
+        try {
+            return loadInto(dir, m);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static LlamaModel loadInto(Path dir, NDManager m) throws IOException {
+        Preconditions.notNull(dir, "dir");
+        LlamaConfig config = LlamaConfig.fromJson(dir);
+        try (TensorSource source = TensorSource.open(dir)) {
+            return fromTensors(config, source, m);
+        }
+    }
+
+    /** Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}. */
+    public static LlamaModel fromTensors(LlamaConfig config, TensorSource source, NDManager manager) throws IOException {
+        Preconditions.notNull(config, "config");
+        Preconditions.notNull(source, "source");
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+            if (!source.contains(e.getKey())) {
+                throw new IOException("checkpoint has no tensor \"" + e.getKey() + "\" (expected shape "
+                        + Arrays.toString(e.getValue()) + " for " + config + ")");
+            }
+            TensorInfo info = source.info(e.getKey());
+            if (!Arrays.equals(info.shape(), e.getValue())) {
+                throw new IOException("tensor \"" + e.getKey() + "\" has shape " + Arrays.toString(info.shape())
+                        + ", expected " + Arrays.toString(e.getValue()) + " for " + config);
+            }
+            if (!info.dtype().isFloating()) {
+                throw new IOException("tensor \"" + e.getKey() + "\" has dtype " + info.dtype()
+                        + ", expected a floating-point type");
+            }
+            weights.put(e.getKey(), source.load(manager, e.getKey()));
+        }
+        return new LlamaModel(config, manager, weights);
+    }
+
+    /**
+     * A randomly initialised model (normal, std 0.02, as Hugging Face initialises Llama; norms at 1),
+     * reproducible from {@code seed}; arrays go to a sub-manager of {@code parent}.
+     */
+    public static LlamaModel random(LlamaConfig config, long seed, NDManager parent) {
+        Preconditions.notNull(config, "config");
+        Preconditions.notNull(parent, "parent");
+        NDManager m = parent.newSubManager();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+            long[] s = e.getValue();
+            long n = 1;
+            for (long d : s) {
+                n *= d;
+            }
+            float[] v = new float[Math.toIntExact(n)];
+            if (s.length == 1) {
+                Arrays.fill(v, 1f);
+            } else {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (gaussian(rnd) * 0.02);
+                }
+            }
+            weights.put(e.getKey(), m.create(v, new Shape(s)));
+        }
+        return new LlamaModel(config, m, weights);
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        double u1 = r.nextDouble();
+        double u2 = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    /** Saves {@code config.json} and {@code model.safetensors} (F32) to {@code dir}, each file atomically. */
+    public void save(Path dir) throws IOException {
+        save(dir, DType.F32, Long.MAX_VALUE);
+    }
+
+    /**
+     * Saves {@code config.json} and the weights as {@code dtype} (F32, F16 or BF16): one
+     * {@code model.safetensors}, or shards of at most {@code maxShardBytes} with
+     * {@code model.safetensors.index.json} when the weights are larger. Each file is written atomically.
+     */
+    public void save(Path dir, DType dtype, long maxShardBytes) throws IOException {
+        checkOpen();
+        Preconditions.notNull(dir, "dir");
+        Preconditions.checkArgument(dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16,
+                "dtype must be F32, F16 or BF16, was " + dtype);
+        Preconditions.checkArgument(maxShardBytes > 0, "maxShardBytes must be > 0, was " + maxShardBytes);
+        Files.createDirectories(dir);
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        long bytes = 0;
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            arrays.put(e.getKey(), e.getValue().getArray());
+            bytes += e.getValue().getArray().size() * dtype.byteSize();
+        }
+        if (bytes > maxShardBytes) {
+            SafeTensors.writeSharded(dir, "model", arrays, dtype, maxShardBytes);
+            Files.deleteIfExists(dir.resolve("model.safetensors"));
+        } else {
+            SafeTensors.write(dir.resolve("model.safetensors"), arrays, dtype);
+            Files.deleteIfExists(dir.resolve("model.safetensors.index.json"));
+        }
+        AtomicFiles.writeString(dir.resolve("config.json"),
+                Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toJson()));
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** The manager that owns the weights. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The device the weights live on. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The base weights by Hugging Face name (a tied head is listed once, as the embedding). */
+    public Map<String, Parameter> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** Every linear layer by module path, in model order ({@code lm_head} last). */
+    public Map<String, LinearLayer> linearLayers() {
+        return Collections.unmodifiableMap(linears);
+    }
+
+    /** Whether the base weights take gradients. */
+    public boolean isBaseTrainable() {
+        return baseTrainable;
+    }
+
+    /** Freezes ({@code false}, the default) or unfreezes the base weights. */
+    public void setBaseTrainable(boolean trainable) {
+        checkOpen();
+        for (Parameter p : parameters.values()) {
+            p.freeze(!trainable);
+        }
+        baseTrainable = trainable;
+    }
+
+    /** Logits {@code [B, T, vocab]} for unpadded {@code inputIds} {@code [B, T]}, without cache or dropout. */
+    public NDArray forward(NDArray inputIds) {
+        return forward(inputIds, null, null, false);
+    }
+
+    /**
+     * Runs the decoder.
+     *
+     * @param inputIds      {@code [B, T]} token ids (int64 or int32)
+     * @param attentionMask {@code [B, S]} with 1 for real tokens and 0 for padding, where {@code S} is
+     *                      the cached length plus {@code T}; or {@code null} for no padding. Positions
+     *                      are counted over real tokens only, so left padding is handled.
+     * @param cache         a cache to read and extend, or {@code null}
+     * @param training      whether dropout (in LoRA layers) is active
+     * @return logits {@code [B, T, vocab]}, in the manager of {@code inputIds}
+     */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        try (NDArray hidden = hiddenStates(inputIds, attentionMask, cache, training)) {
+            return head.forward(hidden, training);
+        }
+    }
+
+    /** The final normalised hidden states {@code [B, T, hidden]} (before the output head). */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        checkOpen();
+        Preconditions.notNull(inputIds, "inputIds");
+        Shape is = inputIds.getShape();
+        Preconditions.checkArgument(is.dimension() == 2, "inputIds must be [batch, length], was " + is);
+        int b = (int) is.get(0);
+        int t = (int) is.get(1);
+        Preconditions.checkArgument(t > 0, "inputIds must hold at least one position, was " + is);
+        Preconditions.checkArgument(inputIds.getDevice().equals(manager.getDevice()), "inputIds are on "
+                + inputIds.getDevice() + " but the model is on " + manager.getDevice()
+                + "; create them in model.manager().newSubManager()");
+        int past = cache == null ? 0 : (int) cache.length();
+        int s = past + t;
+        NDManager sm = inputIds.getManager();
+        float[] maskHost = null;
+        if (attentionMask != null) {
+            Shape ms = attentionMask.getShape();
+            Preconditions.checkArgument(ms.dimension() == 2 && ms.get(0) == b && ms.get(1) == s,
+                    "attentionMask must be [" + b + ", " + s + "] (cached " + past + " + new " + t + "), was " + ms);
+            if (attentionMask.getDataType() == DataType.FLOAT32) {
+                maskHost = attentionMask.toFloatArray();
+            } else {
+                try (NDArray f = attentionMask.toType(DataType.FLOAT32, true)) {
+                    maskHost = f.toFloatArray();
+                }
+            }
+        }
+        Preconditions.checkArgument(s <= config.maxPositionEmbeddings(), "sequence length " + s
+                + " exceeds max_position_embeddings (" + config.maxPositionEmbeddings() + ")");
+        long[] ids;
+        if (inputIds.getDataType() == DataType.INT64) {
+            ids = inputIds.toLongArray();
+        } else {
+            try (NDArray l = inputIds.toType(DataType.INT64, true)) {
+                ids = l.toLongArray();
+            }
+        }
+        for (long id : ids) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+        }
+        // positions count real tokens only (left padding); rotary tables are [B, 1, T, headDim]
+        int hd = config.headDim();
+        float[] cos = new float[b * t * hd];
+        float[] sin = new float[b * t * hd];
+        for (int bi = 0; bi < b; bi++) {
+            int count = 0;
+            for (int si = 0; si < past; si++) {
+                if (maskHost == null || maskHost[bi * s + si] != 0f) {
+                    count++;
+                }
+            }
+            for (int ti = 0; ti < t; ti++) {
+                boolean real = maskHost == null || maskHost[bi * s + past + ti] != 0f;
+                int p = real ? count : Math.max(count - 1, 0);
+                if (real) {
+                    count++;
+                }
+                int base = (bi * t + ti) * hd;
+                System.arraycopy(cosTable, p * hd, cos, base, hd);
+                System.arraycopy(sinTable, p * hd, sin, base, hd);
+            }
+        }
+        NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));
+        NDArray sinA = sm.create(sin, new Shape(b, 1, t, hd));
+        // additive mask [B or 1, 1, 1, T, S]: 0 where query t may see key s (causal and not padding), else -1e9;
+        // it broadcasts over key/value heads and the query group
+        NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
+        NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
+        NDArray allowed = keyPos.lte(queryPos);
+        if (maskHost != null) {
+            allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
+        }
+        NDArray mask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+
+        NDArray flatIds = sm.create(ids);
+        NDArray x = embed.getArray().get(new NDIndex("{}", flatIds));
+        x.attach(sm);
+        NDArray h = x.reshape(b, t, config.hiddenSize());
+        for (int li = 0; li < layers.size(); li++) {
+            if (training) {
+                h = layer(li, h, cosA, sinA, mask, cache, b, t, true);
+            } else {
+                // inference: free each layer's temporaries as soon as the layer is done
+                try (NDManager scope = sm.newSubManager()) {
+                    scope.tempAttachAll(h);
+                    NDArray out = layer(li, h, cosA, sinA, mask, cache, b, t, false);
+                    out.attach(sm);
+                    h = out;
+                }
+            }
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        return rmsNorm(h, finalNorm);
+    }
+
+    private NDArray layer(int li, NDArray h, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int b, int t,
+                          boolean training) {
+        Layer l = layers.get(li);
+        NDArray normed = rmsNorm(h, l.inputNorm);
+        NDArray attn = attention(li, l, normed, cos, sin, mask, cache, b, t, training);
+        NDArray h2 = h.add(attn);
+        NDArray normed2 = rmsNorm(h2, l.postNorm);
+        NDArray gate = l.gate.forward(normed2, training);
+        NDArray act = gate.mul(Activation.sigmoid(gate));
+        NDArray up = l.up.forward(normed2, training);
+        NDArray mlp = l.down.forward(act.mul(up), training);
+        return h2.add(mlp);
+    }
+
+    private NDArray rmsNorm(NDArray x, Parameter weight) {
+        NDArray variance = x.square().mean(new int[] {-1}, true);
+        NDArray inv = variance.add(epsScalar).sqrt();
+        return x.div(inv).mul(weight.getArray());
+    }
+
+    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin, int half) {
+        NDArray x1 = x.get(new NDIndex("..., :" + half));
+        NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
+        NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    private NDArray attention(int li, Layer l, NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache,
+                              int b, int t, boolean training) {
+        int nh = config.numAttentionHeads();
+        int nkv = config.numKeyValueHeads();
+        int hd = config.headDim();
+        int group = config.groupSize();
+        NDArray q = l.q.forward(x, training).reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
+        NDArray k = l.k.forward(x, training).reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
+        NDArray v = l.v.forward(x, training).reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
+        q = rotate(q, cos, sin, hd / 2);
+        k = rotate(k, cos, sin, hd / 2);
+        if (cache != null) {
+            NDArray[] kv = cache.append(li, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        // queries grouped per key/value head: [B, kv, group, T, hd] against keys [B, kv, 1, S, hd]
+        NDArray qg = q.reshape(b, nkv, group, t, hd);
+        NDArray kg = k.expandDims(2);
+        NDArray vg = v.expandDims(2);
+        // cached arrays belong to the cache: keep the views derived from them in this step's manager
+        kg.attach(x.getManager());
+        vg.attach(x.getManager());
+        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(attentionScale).add(mask);
+        NDArray probs = scores.softmax(-1);
+        NDArray out = probs.matMul(vg).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
+        return l.o.forward(out, training);
+    }
+
+    private void checkOpen() {
+        Preconditions.checkState(!closed, "LlamaModel is closed");
+    }
+
+    /** Frees the weights; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaModel[" + config + ", " + manager.getDevice() + "]";
+    }
+}

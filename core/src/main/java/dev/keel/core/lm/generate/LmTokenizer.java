@@ -1,0 +1,125 @@
+package dev.keel.core.lm.generate;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.keel.core.Preconditions;
+import dev.keel.core.data.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} (through DJL's {@link HuggingFaceTokenizer}) for a language
+ * model: no truncation, no padding, and special tokens only where the text (e.g. a chat template)
+ * writes them. {@link #close()} is idempotent.
+ */
+public final class LmTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int vocabSize;
+    private final String source;
+    private boolean closed;
+
+    private LmTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, String source) {
+        this.tokenizer = tokenizer;
+        this.vocabSize = vocabSize;
+        this.source = source;
+    }
+
+    /** Loads {@code tokenizer.json}, or the one inside a directory. */
+    public static LmTokenizer load(Path path) throws IOException {
+        Preconditions.notNull(path, "path");
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no tokenizer.json");
+        }
+        int vocab = vocabSize(file);
+        HuggingFaceTokenizer t;
+        try {
+            t = HuggingFaceTokenizer.newInstance(file, Map.of(
+                    "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": cannot load the tokenizer: " + e.getMessage(), e);
+        }
+        return new LmTokenizer(t, vocab, file.toString());
+    }
+
+    /** The largest token id in {@code model.vocab} and {@code added_tokens}, plus one. */
+    private static int vocabSize(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(Files.readString(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        int max = -1;
+        JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+                max = Math.max(max, id.asInt());
+            }
+        } else if (vocab.isArray()) {
+            max = vocab.size() - 1;
+        }
+        for (JsonNode t : root.path("added_tokens")) {
+            max = Math.max(max, t.path("id").asInt(-1));
+        }
+        if (max < 0) {
+            throw new IOException(file + ": no vocabulary found under model.vocab");
+        }
+        return max + 1;
+    }
+
+    /** The number of token ids the tokenizer can produce (its largest id plus one). */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** Throws unless every token id fits an embedding of {@code modelVocabSize} rows. */
+    public void checkCompatible(int modelVocabSize) {
+        if (vocabSize > modelVocabSize) {
+            throw new IllegalArgumentException("tokenizer " + source + " has " + vocabSize
+                    + " token ids but the model's embedding has vocab_size " + modelVocabSize);
+        }
+    }
+
+    /** Token ids of {@code text}; special tokens appear only where the text writes them. */
+    public long[] encode(String text) {
+        checkOpen();
+        Preconditions.notNull(text, "text");
+        return tokenizer.encode(text, false, false).getIds();
+    }
+
+    /** The text of {@code ids}, without special tokens. */
+    public String decode(long[] ids) {
+        checkOpen();
+        Preconditions.notNull(ids, "ids");
+        return tokenizer.decode(ids, true);
+    }
+
+    /** The text of {@code ids}, special tokens included. */
+    public String decodeWithSpecialTokens(long[] ids) {
+        checkOpen();
+        return tokenizer.decode(ids, false);
+    }
+
+    private void checkOpen() {
+        Preconditions.checkState(!closed, "LmTokenizer is closed");
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tokenizer.close();
+    }
+
+    @Override
+    public String toString() {
+        return "LmTokenizer[" + source + ", " + vocabSize + " ids]";
+    }
+}

@@ -1,0 +1,20 @@
+package dev.keel.core.lm.safetensors;
+
+import java.io.IOException;
+
+/**
+ * A safetensors file is malformed (its header length, JSON, dtypes, shapes or offsets are wrong) or
+ * does not hold what was asked for. The message names the file, the tensor and the bad value.
+ */
+public class SafeTensorsException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    public SafeTensorsException(String message) {
+        super(message);
+    }
+
+    public SafeTensorsException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

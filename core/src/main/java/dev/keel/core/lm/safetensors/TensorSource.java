@@ -1,0 +1,85 @@
+package dev.keel.core.lm.safetensors;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.keel.core.Preconditions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Named tensors that can be read one at a time: a single safetensors file or a sharded checkpoint.
+ *
+ * <pre>{@code
+ * try (TensorSource weights = TensorSource.open(modelDir);
+ *      NDManager manager = NDManager.newBaseManager()) {
+ *     NDArray embed = weights.load(manager, "model.embed_tokens.weight");
+ * }
+ * }</pre>
+ */
+public interface TensorSource extends AutoCloseable {
+
+    /** The tensor names, in file order. */
+    Set<String> names();
+
+    /** Whether a tensor of that name exists. */
+    default boolean contains(String name) {
+        return names().contains(name);
+    }
+
+    /** The header entry of a tensor; throws a {@link SafeTensorsException} naming it if absent. */
+    TensorInfo info(String name) throws SafeTensorsException;
+
+    /** The free-form string metadata of the header ({@code __metadata__}); empty if none. */
+    Map<String, String> metadata();
+
+    /** Reads a tensor of any dtype, converted to floats (row-major). */
+    float[] readFloats(String name) throws IOException;
+
+    /** Reads an integer or boolean tensor as longs; throws for floating-point tensors. */
+    long[] readLongs(String name) throws IOException;
+
+    /**
+     * Loads a tensor as an {@link NDArray} attached to {@code manager}: floating-point tensors as
+     * float32, integer tensors as int64.
+     */
+    default NDArray load(NDManager manager, String name) throws IOException {
+        Preconditions.notNull(manager, "manager");
+        TensorInfo info = info(name);
+        if (info.dtype().isFloating()) {
+            return manager.create(readFloats(name), info.djlShape());
+        }
+        return manager.create(readLongs(name), info.djlShape());
+    }
+
+    /** Releases the open files; idempotent. */
+    @Override
+    void close();
+
+    /**
+     * Opens a safetensors file, a sharded checkpoint's {@code *.index.json}, or a directory holding
+     * {@code model.safetensors} or {@code model.safetensors.index.json}.
+     */
+    static TensorSource open(Path path) throws IOException {
+        Preconditions.notNull(path, "path");
+        if (Files.isDirectory(path)) {
+            Path index = path.resolve("model.safetensors.index.json");
+            if (Files.exists(index)) {
+                return ShardedSafeTensors.open(index);
+            }
+            Path single = path.resolve("model.safetensors");
+            if (Files.exists(single)) {
+                return SafeTensorsFile.open(single);
+            }
+            throw new SafeTensorsException("directory " + path
+                    + " holds neither model.safetensors nor model.safetensors.index.json");
+        }
+        if (path.getFileName() != null && path.getFileName().toString().endsWith(".json")) {
+            return ShardedSafeTensors.open(path);
+        }
+        return SafeTensorsFile.open(path);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.keel.core.lm.train;
+
+import dev.keel.core.Preconditions;
+import dev.keel.core.chat.ChatMessage;
+import dev.keel.core.chat.Role;
+import dev.keel.core.data.ChatRecord;
+import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.core.lm.generate.LmTokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Turns chat records into training examples whose only targets are the final assistant reply. */
+public final class ChatExamples {
+
+    private ChatExamples() {
+    }
+
+    /**
+     * Renders {@code record} with {@code template}; the tokens of the last assistant message (and
+     * {@code eosTokenId}, if {@code >= 0}, appended after it) are the targets, everything before is
+     * prompt.
+     */
+    public static TrainingExample encode(ChatRecord record, LmTokenizer tokenizer, ChatTemplate template, long eosTokenId) {
+        Preconditions.notNull(record, "record");
+        Preconditions.notNull(tokenizer, "tokenizer");
+        Preconditions.notNull(template, "template");
+        List<ChatMessage> messages = record.messages();
+        ChatMessage last = messages.get(messages.size() - 1);
+        Preconditions.checkArgument(last.role() == Role.ASSISTANT && messages.size() >= 2,
+                "a training record must end with an assistant message after a prompt, ended with "
+                        + last.role().wireName());
+        long[] prompt = tokenizer.encode(template.render(messages.subList(0, messages.size() - 1), true));
+        long[] full = tokenizer.encode(template.render(messages, false));
+        int common = 0;
+        while (common < prompt.length && common < full.length && prompt[common] == full[common]) {
+            common++;
+        }
+        long[] ids = eosTokenId >= 0 ? Arrays.copyOf(full, full.length + 1) : full;
+        if (eosTokenId >= 0) {
+            ids[full.length] = eosTokenId;
+        }
+        boolean[] mask = new boolean[ids.length];
+        Arrays.fill(mask, Math.max(common, 1), ids.length, true);
+        return new TrainingExample(ids, mask);
+    }
+
+    /** Encodes every record. */
+    public static List<TrainingExample> encodeAll(List<ChatRecord> records, LmTokenizer tokenizer,
+                                                  ChatTemplate template, long eosTokenId) {
+        List<TrainingExample> out = new ArrayList<>(records.size());
+        int i = 0;
+        for (ChatRecord r : records) {
+            try {
+                out.add(encode(r, tokenizer, template, eosTokenId));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("record " + i + ": " + e.getMessage(), e);
+            }
+            i++;
+        }
+        return out;
+    }
+}

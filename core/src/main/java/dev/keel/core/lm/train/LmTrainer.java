@@ -1,0 +1,495 @@
+package dev.keel.core.lm.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.Preconditions;
+import dev.keel.core.Provenance;
+import dev.keel.core.data.AtomicFiles;
+import dev.keel.core.data.Json;
+import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.LmLoss;
+import dev.keel.core.lm.safetensors.DType;
+import dev.keel.core.lm.safetensors.SafeTensors;
+import dev.keel.core.lm.safetensors.SafeTensorsFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Trains the given parameters of a {@link LlamaModel} (a LoRA adapter's, or the base weights after
+ * {@link LlamaModel#setBaseTrainable}) on {@link TrainingExample}s with AdamW, a warm-up +
+ * cosine/linear schedule, gradient clipping and accumulation over right-padded batches, and a loss
+ * over target (response) tokens only.
+ *
+ * <p>Everything random derives from the seed: the batch order of each epoch and the dropout of each
+ * micro-batch, so a run resumed from a checkpoint continues the same loss curve. Checkpoints
+ * ({@code step-NNNNNN/} under the checkpoint directory, plus a {@code latest} pointer) are written
+ * to a temporary directory and renamed into place. A NaN or infinite loss or gradient stops the run
+ * before the update, with the last good checkpoint kept.
+ *
+ * <p>Dropout is seeded per micro-batch through {@code Engine.setRandomSeed}, which reseeds the
+ * engine-wide generator; DJL's PyTorch engine allows one gradient collector at a time, so a
+ * {@link StepStrategy} must not open its own around {@link GradientPass#run()}.
+ *
+ * <pre>{@code
+ * try (LmTrainer trainer = LmTrainer.builder().model(model).parameters(lora.parameters())
+ *         .config(TrainingConfig.builder().totalSteps(100).build()).checkpointDir(dir).build()) {
+ *     TrainingResult r = trainer.fit(examples);
+ * }
+ * }</pre>
+ */
+public final class LmTrainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LmTrainer.class);
+    private static final String LATEST = "latest";
+
+    /** Writes extra files (e.g. the adapter in PEFT layout) into a checkpoint directory being made. */
+    @FunctionalInterface
+    public interface CheckpointExtras {
+        void write(Path dir) throws IOException;
+    }
+
+    private final LlamaModel model;
+    private final Map<String, Parameter> params;
+    private final TrainingConfig config;
+    private final Path checkpointDir;
+    private final boolean resume;
+    private final List<TrainingListener> listeners;
+    private final StepStrategy strategy;
+    private final CheckpointExtras extras;
+    private final AdamW optimizer;
+    private volatile boolean stopRequested;
+    private boolean closed;
+
+    private LmTrainer(Builder b) {
+        this.model = b.model;
+        this.params = new LinkedHashMap<>(b.params);
+        this.config = b.config;
+        this.checkpointDir = b.checkpointDir;
+        this.resume = b.resume;
+        this.listeners = List.copyOf(b.listeners);
+        this.strategy = b.strategy;
+        this.extras = b.extras;
+        this.optimizer = new AdamW(params, config.beta1(), config.beta2(), config.epsilon(), config.weightDecay(),
+                model.manager());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Asks the run to end after the current step (writing a checkpoint if a directory is set). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** The optimizer, e.g. for an optimizer wrapper that needs its state. */
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** Trains on {@code examples}, resuming from the latest checkpoint if there is one and resume is on. */
+    public TrainingResult fit(List<TrainingExample> examples) throws IOException {
+        Preconditions.checkState(!closed, "LmTrainer is closed");
+        Preconditions.notEmpty(examples, "examples");
+        List<TrainingExample> data = new ArrayList<>(examples.size());
+        int maxPos = model.config().maxPositionEmbeddings();
+        int maxLen = config.maxLength() > 0 ? Math.min(config.maxLength(), maxPos) : maxPos;
+        for (TrainingExample e : examples) {
+            data.add(e.truncate(maxLen));
+        }
+        int batchesPerEpoch = (data.size() + config.batchSize() - 1) / config.batchSize();
+        int totalSteps = config.totalSteps() > 0 ? config.totalSteps()
+                : Math.max(1, (config.epochs() * batchesPerEpoch + config.gradientAccumulation() - 1)
+                / config.gradientAccumulation());
+        List<Float> losses = new ArrayList<>();
+        int step = 0;
+        Path lastCheckpoint = null;
+        if (resume && checkpointDir != null && Files.exists(checkpointDir.resolve(LATEST))) {
+            lastCheckpoint = checkpointDir.resolve(Files.readString(checkpointDir.resolve(LATEST)).strip());
+            step = restore(lastCheckpoint, losses);
+            LOG.info("resumed from {} at step {}", lastCheckpoint, step);
+        }
+        Batches batches = new Batches(data, config.batchSize(), config.seed());
+        Provenance provenance = Provenance.of(model.toString(), config.asMap(), config.seed());
+        long started = System.nanoTime();
+        long tokens = 0;
+        int stepsThisRun = 0;
+        TrainingResult result = null;
+        while (step < totalSteps) {
+            final int s = step;
+            List<List<TrainingExample>> micro = new ArrayList<>();
+            for (int k = 0; k < config.gradientAccumulation(); k++) {
+                micro.add(batches.batch((long) s * config.gradientAccumulation() + k));
+            }
+            long targetTokens = 0;
+            for (List<TrainingExample> mb : micro) {
+                for (TrainingExample e : mb) {
+                    targetTokens += e.targetCount();
+                }
+            }
+            final long n = targetTokens;
+            int[] pass = {0};
+            GradientPass gradientPass = () -> runPass(micro, n, s, pass[0]++);
+            float loss = n == 0 ? 0f : strategy.computeGradients(gradientPass, params);
+            double norm = Gradients.globalNorm(params.values());
+            if (!Float.isFinite(loss) || !Double.isFinite(norm)) {
+                String msg = String.format(Locale.ROOT, "%s at step %d (loss %s, gradient norm %s); stopped before the "
+                                + "update, last good checkpoint: %s", !Float.isFinite(loss) ? "loss is not finite"
+                                : "gradient is not finite", s + 1, loss, norm,
+                        lastCheckpoint == null ? "none" : lastCheckpoint);
+                LOG.error(msg);
+                Gradients.zero(params.values());
+                result = new TrainingResult(TrainingResult.Status.DIVERGED, step, losses, lastCheckpoint, msg, provenance);
+                break;
+            }
+            if (config.maxGradNorm() > 0 && norm > config.maxGradNorm()) {
+                Gradients.scale(params.values(), (float) (config.maxGradNorm() / (norm + 1e-6)));
+            }
+            double lr = config.schedule().rate(config.learningRate(), s, config.warmupSteps(), totalSteps,
+                    config.minLrRatio());
+            optimizer.step(lr);
+            Gradients.zero(params.values());
+            step++;
+            stepsThisRun++;
+            losses.add(loss);
+            tokens += n;
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Duration eta = Duration.ofMillis((long) (seconds / stepsThisRun * (totalSteps - step) * 1000));
+            int epoch = (int) (((long) step * config.gradientAccumulation() - 1) / batchesPerEpoch);
+            TrainingListener.Progress progress = new TrainingListener.Progress(step, totalSteps, epoch, loss, lr, norm,
+                    tokens / Math.max(seconds, 1e-9), eta);
+            if (step % config.logEvery() == 0 || step == totalSteps) {
+                LOG.info(String.format(Locale.ROOT, "step %d/%d epoch %d loss %.4f lr %.3g grad-norm %.3g %.0f tok/s ETA %s",
+                        step, totalSteps, epoch, loss, lr, norm, progress.tokensPerSecond(), eta));
+            }
+            for (TrainingListener l : listeners) {
+                l.onStep(progress);
+            }
+            boolean stop = stopRequested && step < totalSteps;
+            boolean due = checkpointDir != null && (step == totalSteps || stop
+                    || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0));
+            if (due) {
+                lastCheckpoint = writeCheckpoint(step, losses);
+            }
+            if (stop) {
+                stopRequested = false;
+                result = new TrainingResult(TrainingResult.Status.STOPPED, step, losses, lastCheckpoint,
+                        "stopped at step " + step + " of " + totalSteps, provenance);
+                break;
+            }
+        }
+        if (result == null) {
+            result = new TrainingResult(TrainingResult.Status.COMPLETED, step, losses, lastCheckpoint,
+                    "completed " + step + " steps", provenance);
+        }
+        for (TrainingListener l : listeners) {
+            l.onEnd(result);
+        }
+        return result;
+    }
+
+    /** Zeroes the gradients, then forward/backward over every micro-batch, weighting by target tokens. */
+    private float runPass(List<List<TrainingExample>> micro, long targetTokens, int step, int pass) {
+        Gradients.zero(params.values());
+        double total = 0;
+        for (int k = 0; k < micro.size(); k++) {
+            List<TrainingExample> batch = micro.get(k);
+            if (batch.isEmpty()) {
+                continue;
+            }
+            long dropoutSeed = new SplittableRandom(config.seed() * 1_000_003L + step * 131L + k * 7L + pass).nextLong();
+            Engine.getInstance().setRandomSeed((int) (dropoutSeed ^ (dropoutSeed >>> 32)));
+            try (NDManager sm = model.manager().newSubManager()) {
+                NDArray[] arrays = collate(sm, batch, config.padTokenId());
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray logits = model.forward(arrays[0], arrays[1], null, true);
+                    NDArray sum = LmLoss.sum(logits, arrays[0], arrays[2]);
+                    NDArray scaled = sum.div(sm.create((float) targetTokens));
+                    gc.backward(scaled);
+                    total += sum.getFloat();
+                }
+            }
+        }
+        return (float) (total / targetTokens);
+    }
+
+    /** Right-pads a batch: input ids, attention mask and label mask, each {@code [B, L]}. */
+    public static NDArray[] collate(NDManager manager, List<TrainingExample> batch, long padTokenId) {
+        Preconditions.notEmpty(batch, "batch");
+        int len = 0;
+        for (TrainingExample e : batch) {
+            len = Math.max(len, e.length());
+        }
+        long[] ids = new long[batch.size() * len];
+        float[] attention = new float[ids.length];
+        float[] labels = new float[ids.length];
+        java.util.Arrays.fill(ids, padTokenId);
+        for (int b = 0; b < batch.size(); b++) {
+            long[] x = batch.get(b).inputIds();
+            boolean[] m = batch.get(b).labelMask();
+            for (int t = 0; t < x.length; t++) {
+                ids[b * len + t] = x[t];
+                attention[b * len + t] = 1;
+                labels[b * len + t] = m[t] && t > 0 ? 1 : 0;
+            }
+        }
+        Shape shape = new Shape(batch.size(), len);
+        return new NDArray[] {manager.create(ids, shape), manager.create(attention, shape), manager.create(labels, shape)};
+    }
+
+    /** Deterministic batches: micro-batch {@code i} comes from epoch {@code i / batchesPerEpoch}'s permutation. */
+    private static final class Batches {
+        private final List<TrainingExample> data;
+        private final int batchSize;
+        private final long seed;
+        private final int perEpoch;
+        private int cachedEpoch = -1;
+        private int[] order;
+
+        Batches(List<TrainingExample> data, int batchSize, long seed) {
+            this.data = data;
+            this.batchSize = batchSize;
+            this.seed = seed;
+            this.perEpoch = (data.size() + batchSize - 1) / batchSize;
+        }
+
+        List<TrainingExample> batch(long index) {
+            int epoch = (int) (index / perEpoch);
+            int within = (int) (index % perEpoch);
+            if (epoch != cachedEpoch) {
+                order = new int[data.size()];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                SplittableRandom r = new SplittableRandom(seed * 31L + epoch);
+                for (int i = order.length - 1; i > 0; i--) {
+                    int j = r.nextInt(i + 1);
+                    int t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+                cachedEpoch = epoch;
+            }
+            List<TrainingExample> out = new ArrayList<>(batchSize);
+            for (int i = within * batchSize; i < Math.min(data.size(), (within + 1) * batchSize); i++) {
+                out.add(data.get(order[i]));
+            }
+            return out;
+        }
+    }
+
+    private Path writeCheckpoint(int step, List<Float> losses) throws IOException {
+        Files.createDirectories(checkpointDir);
+        String name = String.format(Locale.ROOT, "step-%06d", step);
+        Path target = checkpointDir.resolve(name);
+        Path tmp = Files.createTempDirectory(checkpointDir, "." + name + ".");
+        boolean done = false;
+        try {
+            SafeTensors.Writer w = SafeTensors.writer().metadata("format", "pt").metadata("step", Integer.toString(step));
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                w.add("param/" + e.getKey(), e.getValue().getArray(), DType.F32);
+                w.add("adam_m/" + e.getKey(), optimizer.firstMoments().get(e.getKey()), DType.F32);
+                w.add("adam_v/" + e.getKey(), optimizer.secondMoments().get(e.getKey()), DType.F32);
+            }
+            w.write(tmp.resolve("trainer_state.safetensors"));
+            ObjectNode state = Json.mapper().createObjectNode();
+            state.put("step", step);
+            state.put("optimizer_steps", optimizer.steps());
+            ArrayNode l = state.putArray("losses");
+            losses.forEach(l::add);
+            Provenance prov = Provenance.of(model.toString(), config.asMap(), config.seed());
+            ObjectNode pn = state.putObject("provenance");
+            pn.put("library", prov.library());
+            pn.put("model", prov.model());
+            ObjectNode cfg = pn.putObject("config");
+            prov.config().forEach(cfg::put);
+            pn.put("seed", prov.seed());
+            pn.put("time", prov.time().toString());
+            AtomicFiles.writeString(tmp.resolve("trainer_state.json"),
+                    Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
+            if (extras != null) {
+                extras.write(tmp);
+            }
+            if (Files.exists(target)) {
+                deleteTree(target);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target);
+            }
+            done = true;
+        } finally {
+            if (!done) {
+                deleteTree(tmp);
+            }
+        }
+        AtomicFiles.writeString(checkpointDir.resolve(LATEST), name + "\n");
+        prune(name);
+        for (TrainingListener lis : listeners) {
+            lis.onCheckpoint(step, target);
+        }
+        LOG.info("checkpoint {}", target);
+        return target;
+    }
+
+    private void prune(String keep) throws IOException {
+        List<Path> all;
+        try (Stream<Path> s = Files.list(checkpointDir)) {
+            all = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("step-\\d{6}") && Files.isDirectory(p))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList());
+        }
+        while (all.size() > config.keepCheckpoints()) {
+            Path oldest = all.remove(0);
+            if (!oldest.getFileName().toString().equals(keep)) {
+                deleteTree(oldest);
+            }
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    private int restore(Path dir, List<Float> losses) throws IOException {
+        JsonNode state = Json.mapper().readTree(Files.readString(dir.resolve("trainer_state.json")));
+        int step = state.path("step").asInt(-1);
+        if (step < 0) {
+            throw new IOException(dir + ": trainer_state.json has no step");
+        }
+        Map<String, float[]> first = new LinkedHashMap<>();
+        Map<String, float[]> second = new LinkedHashMap<>();
+        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("trainer_state.safetensors"))) {
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                String key = "param/" + e.getKey();
+                if (!f.contains(key)) {
+                    throw new IOException(dir + ": checkpoint has no parameter \"" + e.getKey() + "\"");
+                }
+                NDArray a = e.getValue().getArray();
+                long[] expected = a.getShape().getShape();
+                if (!java.util.Arrays.equals(f.info(key).shape(), expected)) {
+                    throw new IOException(dir + ": parameter \"" + e.getKey() + "\" has shape "
+                            + java.util.Arrays.toString(f.info(key).shape()) + ", expected " + java.util.Arrays.toString(expected));
+                }
+                a.set(FloatBuffer.wrap(f.readFloats(key)));
+                first.put(e.getKey(), f.readFloats("adam_m/" + e.getKey()));
+                second.put(e.getKey(), f.readFloats("adam_v/" + e.getKey()));
+            }
+        }
+        optimizer.restore(state.path("optimizer_steps").asInt(step), first, second);
+        for (JsonNode l : state.path("losses")) {
+            losses.add(l.floatValue());
+        }
+        return step;
+    }
+
+    /** Frees the optimizer state; idempotent. The model and its parameters stay the caller's. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        optimizer.close();
+    }
+
+    /** Builds an {@link LmTrainer}. */
+    public static final class Builder {
+        private LlamaModel model;
+        private Map<String, Parameter> params;
+        private TrainingConfig config = TrainingConfig.builder().build();
+        private Path checkpointDir;
+        private boolean resume = true;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private StepStrategy strategy = StepStrategy.standard();
+        private CheckpointExtras extras;
+
+        private Builder() {
+        }
+
+        public Builder model(LlamaModel model) {
+            this.model = Preconditions.notNull(model, "model");
+            return this;
+        }
+
+        /** The parameters to train, by name; each must take gradients. */
+        public Builder parameters(Map<String, Parameter> params) {
+            Preconditions.notNull(params, "parameters");
+            Preconditions.checkArgument(!params.isEmpty(), "parameters must not be empty");
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                Preconditions.checkArgument(e.getValue().getArray().hasGradient(),
+                        "parameter \"" + e.getKey() + "\" does not take gradients (frozen?)");
+            }
+            this.params = params;
+            return this;
+        }
+
+        public Builder config(TrainingConfig config) {
+            this.config = Preconditions.notNull(config, "config");
+            return this;
+        }
+
+        /** Where checkpoints go; {@code null} for none. */
+        public Builder checkpointDir(Path dir) {
+            this.checkpointDir = dir;
+            return this;
+        }
+
+        /** Whether {@link #fit} resumes from the checkpoint directory's latest checkpoint (default true). */
+        public Builder resume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        public Builder listener(TrainingListener listener) {
+            listeners.add(Preconditions.notNull(listener, "listener"));
+            return this;
+        }
+
+        public Builder stepStrategy(StepStrategy strategy) {
+            this.strategy = Preconditions.notNull(strategy, "strategy");
+            return this;
+        }
+
+        public Builder checkpointExtras(CheckpointExtras extras) {
+            this.extras = extras;
+            return this;
+        }
+
+        public LmTrainer build() {
+            Preconditions.checkState(model != null, "model must be set");
+            Preconditions.checkState(params != null, "parameters must be set");
+            return new LmTrainer(this);
+        }
+    }
+}
