@@ -1,6 +1,14 @@
 package dev.keel.fewl;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.keel.core.Preconditions;
+import dev.keel.core.device.Devices;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -9,6 +17,9 @@ import java.util.stream.IntStream;
  * The K nearest corpus vectors of each query vector by dot product (cosine for unit vectors), as a
  * blocked matrix product: a block of queries is multiplied with a block of corpus rows at a time so
  * that both stay in cache, and each query keeps its running top K. Query blocks run in parallel.
+ * Large searches (at least {@value #TENSOR_THRESHOLD} query-corpus pairs) run the same blocked
+ * product as tensor operations on DJL's PyTorch engine (BLAS matrix products and {@code topk}, on
+ * the GPU when {@link Devices} chose one); small ones stay in plain Java, which has no start-up cost.
  *
  * <p>A query's own row ({@code selfIndex}) and near-duplicates (similarity above
  * {@code duplicateThreshold}) are never neighbours. Results are ordered by similarity, highest
@@ -23,6 +34,10 @@ public final class NeighbourSearch {
 
     static final int QUERY_BLOCK = 64;
     static final int CORPUS_BLOCK = 256;
+    /** Searches with at least this many query-corpus pairs run on tensors. */
+    static final long TENSOR_THRESHOLD = 4_000_000L;
+    /** Query rows per tensor block: the block's similarity matrix holds this many rows of the corpus. */
+    static final int TENSOR_QUERY_BLOCK = 512;
 
     /**
      * Neighbours per query.
@@ -47,6 +62,85 @@ public final class NeighbourSearch {
      * @param duplicateThreshold rows with a similarity above this are near-duplicates and skipped
      */
     public static Result topK(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold) {
+        check(queries, corpus, k, selfIndex);
+        if (k > 0 && (long) queries.length * corpus.length >= TENSOR_THRESHOLD) {
+            return topKTensor(queries, corpus, k, selfIndex, duplicateThreshold, Devices.defaultDevice());
+        }
+        return topKBlocked(queries, corpus, k, selfIndex, duplicateThreshold);
+    }
+
+    /**
+     * The tensor version: per block of query rows, S = Q·Cᵀ, self and near-duplicates masked to
+     * −∞, then {@code topk}. Results are re-ordered by similarity (ties: lower corpus index), as in
+     * the Java version; similarities agree with it to float rounding (about 1e-6), so a different
+     * neighbour can be picked only where two candidates tie to that precision at the K-th place.
+     */
+    static Result topKTensor(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold, Device device) {
+        check(queries, corpus, k, selfIndex);
+        int m = queries.length;
+        int n = corpus.length;
+        int[][] idx = new int[m][];
+        double[][] sim = new double[m][];
+        if (m == 0) {
+            return new Result(idx, sim);
+        }
+        if (n == 0) {
+            for (int q = 0; q < m; q++) {
+                idx[q] = new int[0];
+                sim[q] = new double[0];
+            }
+            return new Result(idx, sim);
+        }
+        int d = corpus[0].length;
+        int take = Math.min(n, k + 1);
+        try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
+            NDArray c = manager.create(flatten(corpus, 0, n, d), new Shape(n, d));
+            NDArray ct = c.transpose();
+            NDArray columns = manager.arange(n).toType(DataType.INT64, false).reshape(1, n);
+            for (int q0 = 0; q0 < m; q0 += TENSOR_QUERY_BLOCK) {
+                int q1 = Math.min(m, q0 + TENSOR_QUERY_BLOCK);
+                int b = q1 - q0;
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray qb = step.create(flatten(queries, q0, q1, d), new Shape(b, d));
+                    NDArray s = qb.matMul(ct);
+                    NDArray excluded = s.gt(duplicateThreshold);
+                    if (selfIndex != null) {
+                        long[] selfs = new long[b];
+                        for (int i = 0; i < b; i++) {
+                            selfs[i] = selfIndex[q0 + i];
+                        }
+                        excluded = excluded.logicalOr(step.create(selfs, new Shape(b, 1)).eq(columns));
+                    }
+                    s = NDArrays.where(excluded, step.full(s.getShape(), Float.NEGATIVE_INFINITY), s);
+                    NDList top = s.topK(take, 1, true, true);
+                    float[] values = top.get(0).toFloatArray();
+                    long[] indices = top.get(1).toType(DataType.INT64, false).toLongArray();
+                    for (int i = 0; i < b; i++) {
+                        TopK t = new TopK(k);
+                        for (int r = 0; r < take; r++) {
+                            float v = values[i * take + r];
+                            if (v != Float.NEGATIVE_INFINITY) {
+                                t.offer((int) indices[i * take + r], v);
+                            }
+                        }
+                        t.finish(idx, sim, q0 + i);
+                    }
+                }
+            }
+        }
+        return new Result(idx, sim);
+    }
+
+    private static float[] flatten(float[][] rows, int from, int to, int d) {
+        float[] flat = new float[(to - from) * d];
+        for (int i = from; i < to; i++) {
+            System.arraycopy(rows[i], 0, flat, (i - from) * d, d);
+        }
+        return flat;
+    }
+
+    /** The blocked search in plain Java: deterministic to the bit, and what small searches use. */
+    static Result topKBlocked(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold) {
         check(queries, corpus, k, selfIndex);
         int m = queries.length;
         int[][] idx = new int[m][];
