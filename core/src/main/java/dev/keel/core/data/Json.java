@@ -3,9 +3,15 @@ package dev.keel.core.data;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** The one Jackson configuration Keel reads and writes its JSON with. */
 public final class Json {
@@ -24,6 +30,19 @@ public final class Json {
     /** A shared, thread-safe mapper: unknown properties are ignored, nulls are not written. */
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /**
+     * Reads a whole JSON file.
+     *
+     * @throws IOException if it cannot be read, or is not valid JSON (the message names the file)
+     */
+    public static JsonNode readFile(Path file) throws IOException {
+        try {
+            return MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** Writes {@code value} as one line of compact JSON. */

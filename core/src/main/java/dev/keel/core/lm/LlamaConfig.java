@@ -71,12 +71,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         if (!Files.exists(file)) {
             throw new NoSuchFileException(file.toString(), null, "no config.json");
         }
-        JsonNode root;
-        try {
-            root = Json.mapper().readTree(Files.readString(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode root = Json.readFile(file);
         try {
             return fromJson(root);
         } catch (IllegalArgumentException e) {

@@ -48,12 +48,7 @@ public final class LmTokenizer implements AutoCloseable {
 
     /** The largest token id in {@code model.vocab} and {@code added_tokens}, plus one. */
     private static int vocabSize(Path file) throws IOException {
-        JsonNode root;
-        try {
-            root = Json.mapper().readTree(Files.readString(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode root = Json.readFile(file);
         int max = -1;
         JsonNode vocab = root.path("model").path("vocab");
         if (vocab.isObject()) {

@@ -145,12 +145,7 @@ public final class LoraConfig {
     public static LoraConfig fromJson(Path path) throws IOException {
         Preconditions.notNull(path, "path");
         Path file = Files.isDirectory(path) ? path.resolve("adapter_config.json") : path;
-        JsonNode root;
-        try {
-            root = Json.mapper().readTree(Files.readString(file));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode root = Json.readFile(file);
         try {
             return fromJson(root);
         } catch (IllegalArgumentException e) {

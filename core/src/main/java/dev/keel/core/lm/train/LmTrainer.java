@@ -382,7 +382,7 @@ public final class LmTrainer implements AutoCloseable {
     }
 
     private int restore(Path dir, List<Float> losses) throws IOException {
-        JsonNode state = Json.mapper().readTree(Files.readString(dir.resolve("trainer_state.json")));
+        JsonNode state = Json.readFile(dir.resolve("trainer_state.json"));
         int step = state.path("step").asInt(-1);
         if (step < 0) {
             throw new IOException(dir + ": trainer_state.json has no step");
