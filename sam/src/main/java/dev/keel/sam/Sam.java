@@ -90,6 +90,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
     private final Map<String, Parameter> params;
     private NDManager state;
     private Map<String, NDArray> orthogonal;
+    private double orthogonalNorm;
     private long steps;
     private long passes;
     private StepStats last;
@@ -181,24 +182,34 @@ public final class Sam implements StepStrategy, AutoCloseable {
         }
         NDManager scopeParent = perturbed.values().iterator().next().getArray().getManager();
         try (NDManager tmp = scopeParent.newSubManager()) {
-            // copy and clear the first gradient ourselves: the next pass (or an optimizer) may reuse the buffers
-            List<NDArray> g = new ArrayList<>(perturbed.size());
+            // views of the gradient buffers: read before the next pass clears them
+            List<NDArray> grads = new ArrayList<>(perturbed.size());
             for (Parameter p : perturbed.values()) {
-                NDArray c = Gradients.copyOf(p);
-                c.attach(tmp);
-                g.add(c);
+                NDArray g = p.getArray().getGradient();
+                g.attach(tmp);
+                grads.add(g);
             }
-            double gNorm = Math.sqrt(sumSquares(g));
+            double gNorm = Math.sqrt(sumSquares(grads));
             if (!ascent) {
-                reuse(perturbed, g, gNorm, loss, tmp);
+                reuse(perturbed, grads, gNorm, loss, tmp);
                 return loss;
             }
-            Gradients.zero(perturbed.values());
             List<NDArray> weights = new ArrayList<>(perturbed.size());
             for (Parameter p : perturbed.values()) {
                 weights.add(p.getArray());
             }
+            // copy the first gradient ourselves (LookSAM keeps it; e is a scaled copy), then clear it
+            List<NDArray> g = grads;
+            if (variant == Variant.LOOKSAM) {
+                g = new ArrayList<>(grads.size());
+                for (NDArray gi : grads) {
+                    NDArray c = gi.duplicate();
+                    c.attach(tmp);
+                    g.add(c);
+                }
+            }
             List<NDArray> eps = epsilon(g, weights, rho, variant == Variant.ASAM, eta, tmp);
+            Gradients.zero(perturbed.values());
             double epsNorm = Math.sqrt(sumSquares(eps));
             List<NDArray> saved = new ArrayList<>(weights.size());
             for (int i = 0; i < weights.size(); i++) {
@@ -217,7 +228,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
                 }
             }
             if (variant == Variant.LOOKSAM) {
-                storeOrthogonal(perturbed, g, gNorm);
+                storeOrthogonal(perturbed, g, gNorm, tmp);
             }
             last = new StepStats(loss, perturbedLoss, gNorm, epsNorm, 2);
             return loss;
@@ -229,27 +240,21 @@ public final class Sam implements StepStrategy, AutoCloseable {
         w.set(new NDIndex("..."), saved);
     }
 
-    private void reuse(Map<String, Parameter> perturbed, List<NDArray> g, double gNorm, float loss, NDManager tmp) {
-        double vNorm = Math.sqrt(sumSquares(new ArrayList<>(orthogonal.values())));
-        if (vNorm > NORM_EPS) {
-            float factor = (float) (lookAlpha * gNorm / vNorm);
+    private void reuse(Map<String, Parameter> perturbed, List<NDArray> grads, double gNorm, float loss, NDManager tmp) {
+        if (orthogonalNorm > NORM_EPS) {
+            float factor = (float) (lookAlpha * gNorm / orthogonalNorm);
             int i = 0;
-            for (Map.Entry<String, Parameter> e : perturbed.entrySet()) {
-                NDArray w = e.getValue().getArray();
-                NDArray add = orthogonal.get(e.getKey()).mul(factor);
+            for (String name : perturbed.keySet()) {
+                NDArray add = orthogonal.get(name).mul(factor);
                 add.attach(tmp);
-                NDArray combined = g.get(i++).add(add);
-                combined.attach(tmp);
-                NDArray grad = w.getGradient();
-                grad.attach(tmp);
-                grad.set(new NDIndex("..."), combined);
+                grads.get(i++).addi(add);
             }
         }
         last = new StepStats(loss, Float.NaN, gNorm, 0, 1);
     }
 
-    /** {@code g_v = g_s - (<g_s, g> / ||g||^2) g}, kept until the next ascent. */
-    private void storeOrthogonal(Map<String, Parameter> perturbed, List<NDArray> g, double gNorm) {
+    /** {@code g_v = g_s - (<g_s, g> / ||g||^2) g} from the gradients now in place ({@code g_s}), kept until the next ascent. */
+    private void storeOrthogonal(Map<String, Parameter> perturbed, List<NDArray> g, double gNorm, NDManager tmp) {
         if (state == null) {
             state = perturbed.values().iterator().next().getArray().getManager().newSubManager();
         }
@@ -257,31 +262,32 @@ public final class Sam implements StepStrategy, AutoCloseable {
             orthogonal.values().forEach(NDArray::close);
         }
         orthogonal = new LinkedHashMap<>();
-        double dot = 0;
         List<NDArray> gs = new ArrayList<>();
         for (Parameter p : perturbed.values()) {
-            NDArray c = Gradients.copyOf(p);
-            c.attach(state);
+            NDArray c = p.getArray().getGradient();
+            c.attach(tmp);
             gs.add(c);
         }
+        NDArray dotSum = null;
         for (int i = 0; i < g.size(); i++) {
-            try (NDArray prod = gs.get(i).mul(g.get(i)); NDArray s = prod.sum()) {
-                dot += s.getFloat();
-            }
+            NDArray s = gs.get(i).mul(g.get(i)).sum();
+            s.attach(tmp);
+            dotSum = dotSum == null ? s : dotSum.add(s);
         }
+        double dot = dotSum.getFloat();
         float coef = (float) (gNorm > NORM_EPS ? dot / (gNorm * gNorm) : 0);
         int i = 0;
+        List<NDArray> vs = new ArrayList<>();
         for (String name : perturbed.keySet()) {
-            NDArray gi = g.get(i);
-            NDArray v;
-            try (NDArray proj = gi.mul(coef)) {
-                v = gs.get(i).sub(proj);
-            }
+            NDArray proj = g.get(i).mul(coef);
+            proj.attach(tmp);
+            NDArray v = gs.get(i).sub(proj);
             v.attach(state);
-            gs.get(i).close();
             orthogonal.put(name, v);
+            vs.add(v);
             i++;
         }
+        orthogonalNorm = Math.sqrt(sumSquares(vs));
     }
 
     /**
@@ -326,15 +332,23 @@ public final class Sam implements StepStrategy, AutoCloseable {
         return out;
     }
 
-    /** The sum of squares of all entries, accumulated in double across tensors. */
+    /** The sum of squares of all entries, summed on the device and read once. */
     static double sumSquares(List<NDArray> arrays) {
-        double sq = 0;
-        for (NDArray a : arrays) {
-            try (NDArray s2 = a.square(); NDArray s = s2.sum()) {
-                sq += s.getFloat();
-            }
+        if (arrays.isEmpty()) {
+            return 0;
         }
-        return sq;
+        try (NDManager scope = arrays.get(0).getManager().newSubManager()) {
+            NDArray total = null;
+            for (NDArray a : arrays) {
+                NDArray sq = a.square();
+                sq.attach(scope);
+                NDArray s = sq.sum();
+                s.attach(scope);
+                total = total == null ? s : total.add(s);
+                total.attach(scope);
+            }
+            return total.getFloat();
+        }
     }
 
     private Map<String, Parameter> select(Map<String, Parameter> trainable) {
