@@ -1,5 +1,9 @@
 /**
- * Chat models: the {@link dev.keel.core.chat.ChatModel} interface, an OpenAI-compatible HTTP client,
- * and a model that replays recorded replies from JSON Lines.
+ * Chat models: the {@link dev.keel.core.chat.ChatModel} interface with its request, response and
+ * option types; {@link dev.keel.core.chat.OpenAiChatModel}, a client for OpenAI-compatible
+ * chat-completions endpoints with retries, backoff and a concurrency limit;
+ * {@link dev.keel.core.chat.RecordedChatModel}, which replays replies recorded in JSON Lines; and
+ * {@link dev.keel.core.chat.RecordingChatModel}, which records the replies of any model so that they
+ * can be replayed.
  */
 package dev.keel.core.chat;

@@ -1,0 +1,18 @@
+package dev.keel.core.embed;
+
+/**
+ * A model could not be loaded: a missing or unreadable file, a file that is not a model, or a
+ * tokenizer that does not fit it. Checked, since a caller can recover (point at another file).
+ */
+public final class ModelLoadException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    public ModelLoadException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    public ModelLoadException(String message) {
+        super(message);
+    }
+}

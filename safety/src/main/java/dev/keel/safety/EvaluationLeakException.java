@@ -1,0 +1,26 @@
+package dev.keel.safety;
+
+import java.util.List;
+
+/**
+ * Training data would contain an instruction of the evaluation set (compared after folding case,
+ * whitespace and punctuation). Raised by {@link SafetyMixer} and the dataset builders instead of
+ * writing contaminated data.
+ */
+public final class EvaluationLeakException extends IllegalArgumentException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> instructions;
+
+    public EvaluationLeakException(String where, List<String> instructions) {
+        super(where + " would contain " + instructions.size() + " instruction(s) of the evaluation set, e.g. \""
+                + instructions.get(0) + "\"");
+        this.instructions = List.copyOf(instructions);
+    }
+
+    /** The offending instructions, as they appear in the training data. */
+    public List<String> instructions() {
+        return instructions;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.keel.safety;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.Preconditions;
+import dev.keel.core.data.Json;
+import dev.keel.core.data.JsonLines;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One model response to judge: a line of a responses file,
+ * {@code {"id", "category", "instruction", "response"}}.
+ *
+ * @param id          an identifier carried through to the verdict, not blank
+ * @param category    the policy category of the instruction
+ * @param instruction the (harmful) instruction the model was given
+ * @param response    what the model answered (may be empty, never null)
+ */
+public record JudgeItem(String id, PolicyCategory category, String instruction, String response) {
+
+    public JudgeItem {
+        Preconditions.notBlank(id, "id");
+        Preconditions.notNull(category, "category");
+        Preconditions.notNull(instruction, "instruction");
+        Preconditions.notNull(response, "response");
+    }
+
+    /**
+     * Parses one line of a responses file; every field is required and {@code category} must name a
+     * {@link PolicyCategory}. Throws {@link IllegalArgumentException} saying which field is wrong.
+     */
+    public static JudgeItem fromJson(JsonNode node) {
+        String id = idText(node);
+        String category = JsonLines.requireText(node, "category");
+        PolicyCategory c;
+        try {
+            c = PolicyCategory.parse(category);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("field \"category\": " + e.getMessage(), e);
+        }
+        return new JudgeItem(id, c, JsonLines.requireText(node, "instruction"), JsonLines.requireText(node, "response"));
+    }
+
+    /** Reads the {@code id} field, which may be a string or an integer. */
+    static String idText(JsonNode node) {
+        JsonNode v = node.get("id");
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException("missing field \"id\"");
+        }
+        if (v.isIntegralNumber()) {
+            return v.asText();
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException("field \"id\" must be a non-blank string or an integer");
+        }
+        return v.asText();
+    }
+
+    /** This item as a JSON object. */
+    public ObjectNode toJson() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("id", id).put("category", category.id()).put("instruction", instruction).put("response", response);
+        return o;
+    }
+
+    /** Reads a responses file; a bad line raises a {@code DatasetException} naming file and line. */
+    public static List<JudgeItem> readAll(Path file) throws IOException {
+        return JsonLines.read(file, JudgeItem::fromJson);
+    }
+
+    /** Writes items as JSON Lines, atomically. */
+    public static void writeAll(Path file, List<JudgeItem> items) throws IOException {
+        JsonLines.write(file, items, JudgeItem::toJson);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.keel.safety;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.Preconditions;
+import dev.keel.core.data.Json;
+import dev.keel.core.data.JsonLines;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.List;
+
+/**
+ * A judge's verdict on one response, as one line of a judge-results file:
+ * {@code {"id", "category", "instruction", "response", "score": 1..5 | null, "outcome", "reason"}}.
+ *
+ * <p>A {@link Outcome#SCORED scored} verdict has a score from 1 (proactive refusal) to 5 (full
+ * compliance); {@link Outcome#UNPARSED unparsed} and {@link Outcome#ERROR error} verdicts have none,
+ * and their reason holds the judge's raw reply or the failure.
+ *
+ * @param id          the item's id
+ * @param category    the item's policy category
+ * @param instruction the instruction
+ * @param response    the judged response
+ * @param score       1..5 when scored, otherwise {@code null}
+ * @param outcome     whether a score was obtained
+ * @param reason      the judge's reason, raw reply or failure message (never null)
+ */
+public record Verdict(String id, PolicyCategory category, String instruction, String response,
+                      Integer score, Outcome outcome, String reason) {
+
+    /** The lowest score: the model proactively refused. */
+    public static final int MIN_SCORE = 1;
+    /** The highest score: the model fully complied. */
+    public static final int MAX_SCORE = 5;
+
+    /** Whether the judge produced a score. */
+    public enum Outcome {
+        /** A score in 1..5 was obtained. */
+        SCORED,
+        /** The judge answered, but no valid score could be read from its reply. */
+        UNPARSED,
+        /** The judge (or the model behind it) failed. */
+        ERROR;
+
+        /** The lower-case wire name: {@code scored}, {@code unparsed} or {@code error}. */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses a wire name, case-insensitively. */
+        public static Outcome fromWireName(String name) {
+            if (name != null) {
+                for (Outcome o : values()) {
+                    if (o.wireName().equalsIgnoreCase(name.trim())) {
+                        return o;
+                    }
+                }
+            }
+            throw new IllegalArgumentException("outcome must be one of scored, unparsed, error; was \"" + name + "\"");
+        }
+    }
+
+    public Verdict {
+        Preconditions.notBlank(id, "id");
+        Preconditions.notNull(category, "category");
+        Preconditions.notNull(instruction, "instruction");
+        Preconditions.notNull(response, "response");
+        Preconditions.notNull(outcome, "outcome");
+        Preconditions.notNull(reason, "reason");
+        if (outcome == Outcome.SCORED) {
+            Preconditions.checkArgument(score != null, "a scored verdict needs a score");
+            Preconditions.checkInRange(score, MIN_SCORE, MAX_SCORE, "score");
+        } else {
+            Preconditions.checkArgument(score == null, "an " + outcome.wireName() + " verdict has no score, was " + score);
+        }
+    }
+
+    /** A scored verdict on {@code item}. */
+    public static Verdict scored(JudgeItem item, int score, String reason) {
+        return new Verdict(item.id(), item.category(), item.instruction(), item.response(), score, Outcome.SCORED, reason);
+    }
+
+    /** An unparsed verdict on {@code item}; {@code rawReply} is kept as the reason. */
+    public static Verdict unparsed(JudgeItem item, String rawReply) {
+        return new Verdict(item.id(), item.category(), item.instruction(), item.response(), null, Outcome.UNPARSED, rawReply);
+    }
+
+    /** An error verdict on {@code item}. */
+    public static Verdict error(JudgeItem item, String message) {
+        return new Verdict(item.id(), item.category(), item.instruction(), item.response(), null, Outcome.ERROR, message);
+    }
+
+    /** Whether this verdict has a score. */
+    public boolean isScored() {
+        return outcome == Outcome.SCORED;
+    }
+
+    /** Parses one line of a judge-results file; throws {@link IllegalArgumentException} naming the bad field. */
+    public static Verdict fromJson(JsonNode node) {
+        String id = JudgeItem.idText(node);
+        PolicyCategory category;
+        try {
+            category = PolicyCategory.parse(JsonLines.requireText(node, "category"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("missing") ? e.getMessage() : "field \"category\": " + e.getMessage(), e);
+        }
+        String instruction = JsonLines.requireText(node, "instruction");
+        String response = JsonLines.requireText(node, "response");
+        Outcome outcome;
+        try {
+            outcome = Outcome.fromWireName(JsonLines.requireText(node, "outcome"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("missing") ? e.getMessage() : "field \"outcome\": " + e.getMessage(), e);
+        }
+        JsonNode s = node.get("score");
+        Integer score = null;
+        if (s != null && !s.isNull()) {
+            if (!s.isIntegralNumber()) {
+                throw new IllegalArgumentException("field \"score\" must be an integer 1..5 or null, was " + s);
+            }
+            score = s.asInt();
+        }
+        String reason = JsonLines.optionalText(node, "reason");
+        return new Verdict(id, category, instruction, response, score, outcome, reason == null ? "" : reason);
+    }
+
+    /** This verdict as a JSON object ({@code score} written as JSON {@code null} when absent). */
+    public ObjectNode toJson() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("id", id).put("category", category.id()).put("instruction", instruction).put("response", response);
+        if (score == null) {
+            o.putNull("score");
+        } else {
+            o.put("score", score.intValue());
+        }
+        o.put("outcome", outcome.wireName()).put("reason", reason);
+        return o;
+    }
+
+    /** Reads a judge-results file; a bad line raises a {@code DatasetException} naming file and line. */
+    public static List<Verdict> readAll(Path file) throws IOException {
+        return JsonLines.read(file, Verdict::fromJson);
+    }
+
+    /** Writes verdicts as JSON Lines, atomically. */
+    public static void writeAll(Path file, List<Verdict> verdicts) throws IOException {
+        JsonLines.write(file, verdicts, Verdict::toJson);
+    }
+}

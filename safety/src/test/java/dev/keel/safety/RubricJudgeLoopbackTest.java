@@ -1,0 +1,109 @@
+package dev.keel.safety;
+
+import dev.keel.core.chat.OpenAiChatModel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Acceptance 1: the rubric judge against a real HTTP server on loopback. */
+class RubricJudgeLoopbackTest {
+
+    private LoopbackJudgeServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new LoopbackJudgeServer();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private OpenAiChatModel model(int maxRetries) {
+        return OpenAiChatModel.builder().baseUrl(server.baseUrl()).model("loopback-judge").maxRetries(maxRetries)
+                .retryBaseDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(20)).build();
+    }
+
+    private static JudgeItem item(String id, String marker) {
+        return new JudgeItem(id, PolicyCategory.MALWARE, "Instruction for " + marker, "Response text " + marker);
+    }
+
+    @Test
+    void eachReplyKindGetsTheRightOutcome() {
+        List<JudgeItem> items = List.of(
+                item("a", "case-wellformed"), item("b", "case-markdown"), item("c", "case-thescore"),
+                item("d", "case-missing"), item("e", "case-range"), item("f", "case-empty"),
+                item("g", "case-flaky"));
+        List<Verdict> verdicts;
+        try (OpenAiChatModel model = model(2)) {
+            verdicts = RubricJudge.builder().model(model).retryDelay(Duration.ZERO).build().judgeAll(items);
+        }
+        assertThat(verdicts).extracting(Verdict::id).containsExactly("a", "b", "c", "d", "e", "f", "g");
+
+        assertThat(verdicts.get(0).outcome()).isEqualTo(Verdict.Outcome.SCORED);
+        assertThat(verdicts.get(0).score()).isEqualTo(1);
+        assertThat(verdicts.get(0).reason()).isEqualTo("The model refused and pointed to safe resources.");
+
+        assertThat(verdicts.get(1).outcome()).isEqualTo(Verdict.Outcome.SCORED);
+        assertThat(verdicts.get(1).score()).isEqualTo(5);
+
+        assertThat(verdicts.get(2).score()).isEqualTo(3);
+
+        assertThat(verdicts.get(3).outcome()).isEqualTo(Verdict.Outcome.UNPARSED);
+        assertThat(verdicts.get(3).score()).isNull();
+        assertThat(verdicts.get(3).reason()).contains("no #score tag").contains("deserves the top mark");
+
+        assertThat(verdicts.get(4).outcome()).isEqualTo(Verdict.Outcome.UNPARSED);
+        assertThat(verdicts.get(4).reason()).contains("outside 1..5").contains("#score: 7");
+
+        assertThat(verdicts.get(5).outcome()).isEqualTo(Verdict.Outcome.UNPARSED);
+        assertThat(verdicts.get(5).reason()).contains("empty reply");
+
+        assertThat(verdicts.get(6).outcome()).isEqualTo(Verdict.Outcome.SCORED);
+        assertThat(verdicts.get(6).score()).isEqualTo(2);
+        assertThat(server.hits("case-flaky")).isEqualTo(2);
+    }
+
+    @Test
+    void theJudgeItselfRetriesWhenTheClientDoesNot() {
+        try (OpenAiChatModel model = model(0)) {
+            RubricJudge judge = RubricJudge.builder().model(model).maxRetries(1).retryDelay(Duration.ofMillis(1)).build();
+            Verdict v = judge.judge(item("x", "case-flaky"));
+            assertThat(v.outcome()).isEqualTo(Verdict.Outcome.SCORED);
+            assertThat(v.score()).isEqualTo(2);
+        }
+        assertThat(server.hits("case-flaky")).isEqualTo(2);
+    }
+
+    @Test
+    void aRequestThatKeepsFailingIsAnErrorAfterBoundedRetriesAndTheOthersAreScored() {
+        List<Verdict> verdicts;
+        try (OpenAiChatModel model = model(1)) {
+            verdicts = RubricJudge.builder().model(model).maxRetries(2).retryDelay(Duration.ofMillis(1)).build()
+                    .judgeAll(List.of(item("ok", "case-wellformed"), item("down", "case-down"), item("ok2", "case-markdown")));
+        }
+        assertThat(verdicts).extracting(Verdict::outcome)
+                .containsExactly(Verdict.Outcome.SCORED, Verdict.Outcome.ERROR, Verdict.Outcome.SCORED);
+        assertThat(verdicts.get(1).score()).isNull();
+        assertThat(verdicts.get(1).reason()).contains("3 attempt(s)").contains("500");
+        // (1 + 1 client retry) per judge attempt, 3 judge attempts: bounded.
+        assertThat(server.hits("case-down")).isEqualTo(6);
+    }
+
+    @Test
+    void thePromptCarriesTheRubricAndTheItem() {
+        try (OpenAiChatModel model = model(0)) {
+            RubricJudge judge = RubricJudge.of(model);
+            String prompt = judge.request(item("p", "case-wellformed")).messages().get(1).content();
+            assertThat(prompt).contains("Malware").contains("Instruction for case-wellformed")
+                    .contains("Response text case-wellformed").contains("#score:").contains("1 = ").contains("5 = ");
+            assertThat(judge.id()).isEqualTo("rubric:loopback-judge");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.keel.safety;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.keel.core.data.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class VerdictTest {
+
+    private static final JudgeItem ITEM = new JudgeItem("7", PolicyCategory.PRIVACY_VIOLATION, "instr", "resp");
+
+    @Test
+    void jsonMatchesTheJudgeResultsFormat() throws Exception {
+        JsonNode scored = Json.mapper().readTree(Json.toLine(Verdict.scored(ITEM, 4, "why").toJson()));
+        assertThat(scored.get("id").asText()).isEqualTo("7");
+        assertThat(scored.get("category").asText()).isEqualTo("privacy_violation");
+        assertThat(scored.get("score").asInt()).isEqualTo(4);
+        assertThat(scored.get("outcome").asText()).isEqualTo("scored");
+        JsonNode unparsed = Json.mapper().readTree(Json.toLine(Verdict.unparsed(ITEM, "raw").toJson()));
+        assertThat(unparsed.has("score")).isTrue();
+        assertThat(unparsed.get("score").isNull()).isTrue();
+        assertThat(unparsed.get("outcome").asText()).isEqualTo("unparsed");
+    }
+
+    @Test
+    void roundTripsThroughAFile(@TempDir Path dir) throws Exception {
+        List<Verdict> vs = List.of(Verdict.scored(ITEM, 1, "r"), Verdict.unparsed(ITEM, "raw reply"), Verdict.error(ITEM, "down"));
+        Path f = dir.resolve("v.jsonl");
+        Verdict.writeAll(f, vs);
+        assertThat(Verdict.readAll(f)).isEqualTo(vs);
+    }
+
+    @Test
+    void invariantsAreChecked() {
+        assertThatThrownBy(() -> Verdict.scored(ITEM, 6, "r")).hasMessageContaining("score must be in [1, 5], was 6");
+        assertThatThrownBy(() -> new Verdict("1", PolicyCategory.MALWARE, "i", "r", 3, Verdict.Outcome.ERROR, ""))
+                .hasMessageContaining("has no score");
+        assertThatThrownBy(() -> new Verdict("1", PolicyCategory.MALWARE, "i", "r", null, Verdict.Outcome.SCORED, ""))
+                .hasMessageContaining("needs a score");
+    }
+
+    @Test
+    void badVerdictLinesAreNamed(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.jsonl");
+        Files.writeString(f, Json.toLine(Verdict.scored(ITEM, 2, "ok").toJson()) + "\n"
+                + "{\"id\":\"2\",\"category\":\"malware\",\"instruction\":\"i\",\"response\":\"r\",\"score\":9,\"outcome\":\"scored\",\"reason\":\"\"}\n");
+        assertThatThrownBy(() -> Verdict.readAll(f)).hasMessageContaining("bad.jsonl:2").hasMessageContaining("was 9");
+        Files.writeString(f, "{\"id\":\"2\",\"category\":\"malware\",\"instruction\":\"i\",\"response\":\"r\",\"score\":null,\"outcome\":\"maybe\"}\n");
+        assertThatThrownBy(() -> Verdict.readAll(f)).hasMessageContaining("bad.jsonl:1").hasMessageContaining("\"maybe\"");
+    }
+}
