@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Milliseconds per LoRA training step on a keel-tiny-sized decoder (hidden 128, 4 layers, 4 heads /
- * 2 key-value heads, MLP 352, tied 2,048-word vocabulary; LoRA r 8 on q_proj and v_proj; a batch of
+ * 2 key-value heads, MLP 352, tied 3,915-word vocabulary: keel-tiny's config.json; LoRA r 8 on q_proj and v_proj; a batch of
  * 16 sequences of 32 tokens) for the base optimizer (AdamW) and for SAM, ASAM and LookSAM (k = 5)
  * around it, all in the same run; divide by {@code optimizer=adamw} for the cost ratios. SAM's floor
  * is 2x (two gradient passes), LookSAM's {@code 1 + 1/k}.
@@ -60,9 +60,9 @@ public class SamBenchmark {
     private BaseOptimizer base;
     private Sam sam;
 
-    /** keel-tiny's shape (examples' TinyRecipe defaults) with a vocabulary of its order of size. */
+    /** keel-tiny's shape (its committed config.json: vocabulary 3,915). */
     static LlamaConfig keelTinyLike() {
-        return LlamaConfig.builder().vocabSize(2048).hiddenSize(128).intermediateSize(352).numHiddenLayers(4)
+        return LlamaConfig.builder().vocabSize(3915).hiddenSize(128).intermediateSize(352).numHiddenLayers(4)
                 .numAttentionHeads(4).numKeyValueHeads(2).tieWordEmbeddings(true).maxPositionEmbeddings(256).build();
     }
 
