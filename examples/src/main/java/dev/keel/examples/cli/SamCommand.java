@@ -1,0 +1,212 @@
+package dev.keel.examples.cli;
+
+import dev.keel.core.data.ChatRecord;
+import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.examples.tiny.TinyChatTemplate;
+import dev.keel.examples.tiny.TinyCorpus;
+import dev.keel.examples.tiny.TinyModel;
+import dev.keel.sam.ForgettingExperiment;
+import dev.keel.sam.ForgettingTable;
+import dev.keel.sam.SamCommands;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code keel sam train|landscape|forgetting}: sharpness-aware LoRA fine-tuning and flatness. */
+@Command(name = "sam", mixinStandardHelpOptions = true,
+        description = "Sharpness-aware LoRA fine-tuning, loss landscapes, and the forgetting experiment.",
+        subcommands = {SamCommand.Train.class, SamCommand.Landscape.class, SamCommand.Forgetting.class})
+final class SamCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: train, landscape or forgetting");
+    }
+
+    /** The model directory (keel-tiny when none is given) and its chat template. */
+    record ModelChoice(Path dir, ChatTemplate template, boolean appendEos) {
+        static ModelChoice of(CommandLine cl, Path model, String template) throws IOException {
+            Path dir = model != null ? ChatCommand.requireModelDir(cl, "--model", model) : TinyModel.path();
+            ChatTemplate t = ChatCommand.template(cl, template, dir);
+            // keel-tiny's template ends every reply with its end marker itself.
+            return new ModelChoice(dir, t, !(t instanceof TinyChatTemplate));
+        }
+    }
+
+    static CommandLine.ParameterException usage(CommandLine cl, IllegalArgumentException e) {
+        return new CommandLine.ParameterException(cl, e.getMessage(), e);
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Fine-tune a LoRA adapter on OpenAI chat JSONL, with SAM (default), ASAM, LookSAM or none; write it in PEFT layout.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
+        Path model;
+        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
+        String template;
+        @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL)")
+        Path data;
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "adapter directory")
+        Path out;
+        @Option(names = "--method", defaultValue = "sam:0.05", description = "none, sam:RHO, asam:RHO or looksam:RHO:K (default: ${DEFAULT-VALUE})")
+        String method;
+        @Option(names = "--steps", defaultValue = "0", description = "optimizer steps; 0 = one epoch (default: ${DEFAULT-VALUE})")
+        int steps;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            SafetyCommand.requireFile(cl, "--data", data);
+            ModelChoice m = ModelChoice.of(cl, model, template);
+            SamCommands.TrainOptions o;
+            try {
+                o = SamCommands.TrainOptions.defaults().withMethod(method).withSteps(steps).withTemplate(m.template(), m.appendEos());
+            } catch (IllegalArgumentException e) {
+                throw usage(cl, e);
+            }
+            SamCommands.TrainReport r = SamCommands.train(m.dir(), data, out, o);
+            cl.getOut().printf("%s: %d steps, final loss %.4f, %d gradient passes, %.1f s -> %s%n",
+                    r.optimizer(), r.steps(), r.finalLoss(), r.gradientPasses(), r.seconds(), r.adapterDir());
+            return 0;
+        }
+    }
+
+    @Command(name = "landscape", mixinStandardHelpOptions = true,
+            description = "Loss landscape L(w + a·d1 + b·d2) on a grid with filter-normalised directions: PNG contour plot, CSV grid, AG/MAG/SC and max-sharpness.")
+    static final class Landscape implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
+        Path model;
+        @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter; with --lora-only only its weights move")
+        Path adapter;
+        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
+        String template;
+        @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat records the loss is measured on (JSONL)")
+        Path data;
+        @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "the plot; the grid goes next to it as .csv, the metrics as .json")
+        Path out;
+        @Option(names = "--grid", defaultValue = "51", description = "points per axis (default: ${DEFAULT-VALUE})")
+        int grid;
+        @Option(names = "--lora-only", description = "move only the adapter's weights")
+        boolean loraOnly;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            SafetyCommand.requireFile(cl, "--data", data);
+            if (adapter != null) {
+                ChatCommand.requireDir(cl, "--adapter", adapter);
+            }
+            if (loraOnly && adapter == null) {
+                throw new CommandLine.ParameterException(cl, "--lora-only needs --adapter");
+            }
+            ModelChoice m = ModelChoice.of(cl, model, template);
+            SamCommands.LandscapeOptions o;
+            try {
+                o = SamCommands.LandscapeOptions.defaults().withGrid(grid).withLoraOnly(loraOnly).withTemplate(m.template(), m.appendEos());
+            } catch (IllegalArgumentException e) {
+                throw usage(cl, e);
+            }
+            SamCommands.LandscapeReport r = SamCommands.landscape(m.dir(), adapter, data, out, o);
+            {
+                var f = r.landscape().metrics();
+                cl.getOut().printf(java.util.Locale.ROOT, "loss %.4f, AG %.4f, MAG %.4f, SC %.4f%s -> %s, %s%n",
+                        r.landscape().baseLoss(), f.ag(), f.mag(), f.sc(),
+                        r.sharpness() != null ? String.format(java.util.Locale.ROOT, ", max-sharpness %.4f", r.sharpness().value()) : "",
+                        r.png(), r.csv());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "forgetting", mixinStandardHelpOptions = true,
+            description = "The forgetting experiment: fine-tune on a new task B (multiplication) with and without SAM, WiSE-FT and rehearsal; measure task A kept, task B learned, and flatness.")
+    static final class Forgetting implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
+        Path model;
+        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
+        String template;
+        @Option(names = "--task-a", paramLabel = "FILE", description = "held-out records of the model's existing skills (default for keel-tiny: its held-out generated prompts)")
+        Path taskA;
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "table, per-run CSV and landscape plots")
+        Path out;
+        @Option(names = "--methods", split = ",", defaultValue = "none,sam:0.05,sam:0.5,looksam:0.05:5",
+                description = "methods (default: ${DEFAULT-VALUE})")
+        List<String> methods;
+        @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "seeds (default: ${DEFAULT-VALUE})")
+        List<Long> seeds;
+        @Option(names = "--steps", defaultValue = "40", description = "optimizer steps per run (default: ${DEFAULT-VALUE})")
+        int steps;
+        @Option(names = "--rehearsal", defaultValue = "0.25", description = "old records per new record in the +rehearsal rows; 0 for none (default: ${DEFAULT-VALUE})")
+        double rehearsal;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            ModelChoice m = ModelChoice.of(cl, model, template);
+            Files.createDirectories(out);
+            Path a = taskA;
+            Path pool = null;
+            if (a == null) {
+                if (model != null) {
+                    throw new CommandLine.ParameterException(cl, "--task-a is required with --model");
+                }
+                a = out.resolve("task-a.jsonl");
+                pool = out.resolve("task-a-pool.jsonl");
+                writeTinyTaskA(a, pool);
+            } else {
+                SafetyCommand.requireFile(cl, "--task-a", a);
+            }
+            ForgettingExperiment.Config c;
+            try {
+                ForgettingExperiment.Config.Builder b = ForgettingExperiment.Config.builder(m.dir(), a)
+                        .seeds(seeds.stream().mapToLong(Long::longValue).toArray())
+                        .methods(methods.toArray(new String[0])).steps(steps).learningRate(1e-3).batchSize(16)
+                        .generatedTaskB(192).landscapeGrid(7).sharpnessRho(0.05).plots(out.resolve("plots"), 21)
+                        .appendEos(m.appendEos());
+                if (pool != null && rehearsal > 0) {
+                    b.rehearsal(pool, rehearsal);
+                }
+                c = b.build();
+            } catch (IllegalArgumentException e) {
+                throw usage(cl, e);
+            }
+            ForgettingTable t = SamCommands.forgetting(c, m.template(), out);
+            cl.getOut().println(t.toMarkdown());
+            return 0;
+        }
+
+        /** keel-tiny's task A: its held-out generated prompts (refusals aside), and a rehearsal pool from its training split. */
+        static void writeTinyTaskA(Path taskA, Path pool) throws IOException {
+            List<ChatRecord> a = new ArrayList<>();
+            for (TinyCorpus.Item i : TinyCorpus.heldOut(42, 12)) {
+                if (i.family() != TinyCorpus.Family.REFUSAL) {
+                    a.add(ChatRecord.of(null, i.prompt(), i.answer()).withCategory(i.family().key()));
+                }
+            }
+            List<ChatRecord> p = new ArrayList<>();
+            for (TinyCorpus.Item i : TinyCorpus.train(7)) {
+                if (i.family() != TinyCorpus.Family.REFUSAL && p.size() < 200) {
+                    p.add(ChatRecord.of(null, i.prompt(), i.answer()));
+                }
+            }
+            ChatRecord.writeAll(taskA, a);
+            ChatRecord.writeAll(pool, p);
+        }
+    }
+}
