@@ -150,7 +150,9 @@ final class SamCommand implements Runnable {
         List<Long> seeds;
         @Option(names = "--steps", defaultValue = "40", description = "optimizer steps per run (default: ${DEFAULT-VALUE})")
         int steps;
-        @Option(names = "--rehearsal", defaultValue = "0.25", description = "old records per new record in the +rehearsal rows; 0 for none (default: ${DEFAULT-VALUE})")
+        @Option(names = "--lr", defaultValue = "3e-3", description = "peak AdamW rate (default: ${DEFAULT-VALUE})")
+        double lr;
+        @Option(names = "--rehearsal", defaultValue = "0.2", description = "old records per new record in the +rehearsal rows; 0 for none (default: ${DEFAULT-VALUE})")
         double rehearsal;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -176,8 +178,8 @@ final class SamCommand implements Runnable {
             try {
                 ForgettingExperiment.Config.Builder b = ForgettingExperiment.Config.builder(m.dir(), a)
                         .seeds(seeds.stream().mapToLong(Long::longValue).toArray())
-                        .methods(methods.toArray(new String[0])).steps(steps).learningRate(1e-3).batchSize(16)
-                        .generatedTaskB(192).landscapeGrid(7).sharpnessRho(0.05).plots(out.resolve("plots"), 21)
+                        .methods(methods.toArray(new String[0])).steps(steps).learningRate(lr).batchSize(16)
+                        .generatedTaskB(192).landscapeGrid(7).sharpnessRho(0.05).plots(out.resolve("plots"), 11)
                         .appendEos(m.appendEos());
                 if (pool != null && rehearsal > 0) {
                     b.rehearsal(pool, rehearsal);
