@@ -7,7 +7,7 @@ import dev.keel.core.Preconditions;
 import dev.keel.core.data.AtomicFiles;
 import dev.keel.core.data.Json;
 import dev.keel.safety.internal.Charts;
-import dev.keel.safety.internal.Csv;
+import dev.keel.core.data.Csv;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

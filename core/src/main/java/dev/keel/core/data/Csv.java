@@ -2,41 +2,43 @@ package dev.keel.core.data;
 
 import dev.keel.core.Preconditions;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A small RFC 4180 reader: comma-separated fields; a field in double quotes may hold commas, line
- * breaks and doubled quotes ({@code ""}); CRLF or LF ends a record; a final line break is optional.
- * Malformed input (an unterminated quote, text after a closing quote) is an error naming the line.
+ * A small RFC 4180 CSV reader and writer: comma-separated fields, records ended by CRLF or LF,
+ * fields in double quotes may hold commas, quotes (doubled: {@code ""}) and line breaks. A final
+ * line break is optional. Malformed input (a quote inside an unquoted field, text after a closing
+ * quote, an unterminated quote) is an {@link IllegalArgumentException} naming the line.
  */
 public final class Csv {
 
     private Csv() {
     }
 
-    /** Parses {@code text} into records of fields, the header included. */
-    public static List<List<String>> parse(String text, String sourceName) throws IOException {
+    /** Parses {@code text} into records of fields. A leading byte-order mark is ignored. */
+    public static List<List<String>> parse(String text) {
         Preconditions.notNull(text, "text");
         List<List<String>> records = new ArrayList<>();
+        int n = text.length();
+        int i = text.startsWith("\uFEFF") ? 1 : 0;
+        int line = 1;
+        if (i >= n) {
+            return records;
+        }
         List<String> record = new ArrayList<>();
         StringBuilder field = new StringBuilder();
-        int n = text.length();
-        int i = (n > 0 && text.charAt(0) == '\uFEFF') ? 1 : 0;
-        long line = 1;
-        boolean atRecordStart = true;
-        while (i < n) {
-            char c = text.charAt(i);
-            if (c == '"' && field.length() == 0) {
-                long startLine = line;
+        while (true) {
+            // At the start of a field.
+            if (i < n && text.charAt(i) == '"') {
+                int openLine = line;
                 i++;
                 while (true) {
                     if (i >= n) {
-                        throw new IOException(sourceName + ":" + startLine + ": quoted field is not closed");
+                        throw new IllegalArgumentException("line " + openLine + ": unterminated quoted field");
                     }
-                    char q = text.charAt(i);
-                    if (q == '"') {
+                    char c = text.charAt(i);
+                    if (c == '"') {
                         if (i + 1 < n && text.charAt(i + 1) == '"') {
                             field.append('"');
                             i += 2;
@@ -45,41 +47,90 @@ public final class Csv {
                         i++;
                         break;
                     }
-                    if (q == '\n') {
+                    if (c == '\n') {
                         line++;
                     }
-                    field.append(q);
+                    field.append(c);
                     i++;
                 }
-                if (i < n && text.charAt(i) != ',' && text.charAt(i) != '\n' && text.charAt(i) != '\r') {
-                    throw new IOException(sourceName + ":" + line + ": unexpected character '" + text.charAt(i) + "' after a closing quote");
+                if (i < n && !isDelimiter(text, i)) {
+                    throw new IllegalArgumentException("line " + line + ": unexpected character '" + text.charAt(i)
+                            + "' after a closing quote");
                 }
-                atRecordStart = false;
+            } else {
+                while (i < n && !isDelimiter(text, i)) {
+                    char c = text.charAt(i);
+                    if (c == '"') {
+                        throw new IllegalArgumentException("line " + line + ": quote inside an unquoted field");
+                    }
+                    field.append(c);
+                    i++;
+                }
+            }
+            record.add(field.toString());
+            field.setLength(0);
+            if (i >= n) {
+                records.add(record);
+                return records;
+            }
+            char c = text.charAt(i);
+            if (c == ',') {
+                i++;
                 continue;
             }
-            if (c == ',') {
-                record.add(field.toString());
-                field.setLength(0);
-                atRecordStart = false;
-                i++;
-            } else if (c == '\r' || c == '\n') {
-                record.add(field.toString());
-                field.setLength(0);
-                records.add(record);
-                record = new ArrayList<>();
-                atRecordStart = true;
-                i += (c == '\r' && i + 1 < n && text.charAt(i + 1) == '\n') ? 2 : 1;
-                line++;
-            } else {
-                field.append(c);
-                atRecordStart = false;
-                i++;
+            // End of record: CRLF or LF (or a lone CR).
+            i += (c == '\r' && i + 1 < n && text.charAt(i + 1) == '\n') ? 2 : 1;
+            line++;
+            records.add(record);
+            record = new ArrayList<>();
+            if (i >= n) {
+                return records;
             }
         }
-        if (!atRecordStart) {
-            record.add(field.toString());
-            records.add(record);
+    }
+
+    private static boolean isDelimiter(String text, int i) {
+        char c = text.charAt(i);
+        return c == ',' || c == '\n' || c == '\r';
+    }
+
+    /** Parses {@code text}, checks its header row and each record's width, and returns the records after the header. */
+    public static List<List<String>> parseWithHeader(String text, List<String> expectedHeader) {
+        List<List<String>> all = parse(text);
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("empty CSV, expected header " + expectedHeader);
         }
-        return records;
+        if (!all.get(0).equals(expectedHeader)) {
+            throw new IllegalArgumentException("CSV header must be " + expectedHeader + ", was " + all.get(0));
+        }
+        List<List<String>> rows = all.subList(1, all.size());
+        for (int r = 0; r < rows.size(); r++) {
+            if (rows.get(r).size() != expectedHeader.size()) {
+                throw new IllegalArgumentException("CSV record " + (r + 2) + " has " + rows.get(r).size()
+                        + " fields, expected " + expectedHeader.size());
+            }
+        }
+        return List.copyOf(rows);
+    }
+
+    /** Quotes {@code field} if it holds a comma, quote, line break, or leading/trailing space. */
+    public static String quote(String field) {
+        Preconditions.notNull(field, "field");
+        boolean needs = !field.isEmpty() && (field.indexOf(',') >= 0 || field.indexOf('"') >= 0 || field.indexOf('\n') >= 0
+                || field.indexOf('\r') >= 0 || Character.isWhitespace(field.charAt(0))
+                || Character.isWhitespace(field.charAt(field.length() - 1)));
+        return needs ? '"' + field.replace("\"", "\"\"") + '"' : field;
+    }
+
+    /** One record as a CSV line ending in LF (the reader accepts LF and CRLF alike). */
+    public static String line(List<String> fields) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < fields.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append(quote(fields.get(i)));
+        }
+        return b.append('\n').toString();
     }
 }

@@ -47,18 +47,15 @@ public final class TruthfulQa {
             if (in == null) {
                 throw new IllegalStateException("resource " + RESOURCE + " is missing from keel-core");
             }
-            List<List<String>> rows = Csv.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), RESOURCE);
-            List<String> header = rows.get(0);
             List<String> expected = List.of("Type", "Category", "Question", "Best Answer", "Correct Answers", "Incorrect Answers", "Source");
-            if (!header.equals(expected)) {
-                throw new IllegalStateException(RESOURCE + ": header must be " + expected + ", was " + header);
+            List<List<String>> rows;
+            try {
+                rows = Csv.parseWithHeader(new String(in.readAllBytes(), StandardCharsets.UTF_8), expected);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(RESOURCE + ": " + e.getMessage(), e);
             }
-            List<Question> out = new ArrayList<>(rows.size() - 1);
-            for (int r = 1; r < rows.size(); r++) {
-                List<String> f = rows.get(r);
-                if (f.size() != expected.size()) {
-                    throw new IllegalStateException(RESOURCE + ": record " + r + " has " + f.size() + " fields, expected " + expected.size());
-                }
+            List<Question> out = new ArrayList<>(rows.size());
+            for (List<String> f : rows) {
                 out.add(new Question(f.get(0), f.get(1), f.get(2).trim(), f.get(3).trim(), split(f.get(4)), split(f.get(5)), f.get(6)));
             }
             return List.copyOf(out);

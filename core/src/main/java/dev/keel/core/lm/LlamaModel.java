@@ -53,7 +53,7 @@ public final class LlamaModel implements AutoCloseable {
     // Note on scalars: DJL's PyTorch NDArray#mul(Number) wraps the number in a temporary array backed by
     // a Java direct buffer and closes it at once; when autograd saves that operand for the backward pass,
     // the buffer may be freed (and reused) before backward runs. Operations on the gradient path therefore
-    // use scalar arrays created in the step's manager, which live until the step ends.
+    // use scalar arrays that live as long as the model (or, in the loss, as long as the step).
 
     private final LlamaConfig config;
     private final NDManager manager;
@@ -66,6 +66,8 @@ public final class LlamaModel implements AutoCloseable {
     private final float[] invFreq;
     private final float[] cosTable;
     private final float[] sinTable;
+    private final NDArray epsScalar;
+    private final NDArray attentionScale;
     private boolean baseTrainable;
     private boolean closed;
 
@@ -114,6 +116,8 @@ public final class LlamaModel implements AutoCloseable {
         for (int i = 0; i < half; i++) {
             invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
         }
+        this.epsScalar = manager.create((float) config.rmsNormEps());
+        this.attentionScale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
         // cos/sin of every position, [maxPos, headDim] in the rotate-half layout (both halves alike)
         int hd = config.headDim();
         int maxPos = config.maxPositionEmbeddings();
@@ -367,6 +371,9 @@ public final class LlamaModel implements AutoCloseable {
         int b = (int) is.get(0);
         int t = (int) is.get(1);
         Preconditions.checkArgument(t > 0, "inputIds must hold at least one position, was " + is);
+        Preconditions.checkArgument(inputIds.getDevice().equals(manager.getDevice()), "inputIds are on "
+                + inputIds.getDevice() + " but the model is on " + manager.getDevice()
+                + "; create them in model.manager().newSubManager()");
         int past = cache == null ? 0 : (int) cache.length();
         int s = past + t;
         NDManager sm = inputIds.getManager();
@@ -438,16 +445,17 @@ public final class LlamaModel implements AutoCloseable {
         x.attach(sm);
         NDArray h = x.reshape(b, t, config.hiddenSize());
         for (int li = 0; li < layers.size(); li++) {
-            Layer l = layers.get(li);
-            NDArray normed = rmsNorm(h, l.inputNorm);
-            NDArray attn = attention(li, l, normed, cosA, sinA, mask, cache, b, t, training);
-            NDArray h2 = h.add(attn);
-            NDArray normed2 = rmsNorm(h2, l.postNorm);
-            NDArray gate = l.gate.forward(normed2, training);
-            NDArray act = gate.mul(Activation.sigmoid(gate));
-            NDArray up = l.up.forward(normed2, training);
-            NDArray mlp = l.down.forward(act.mul(up), training);
-            h = h2.add(mlp);
+            if (training) {
+                h = layer(li, h, cosA, sinA, mask, cache, b, t, true);
+            } else {
+                // inference: free each layer's temporaries as soon as the layer is done
+                try (NDManager scope = sm.newSubManager()) {
+                    scope.tempAttachAll(h);
+                    NDArray out = layer(li, h, cosA, sinA, mask, cache, b, t, false);
+                    out.attach(sm);
+                    h = out;
+                }
+            }
         }
         if (cache != null) {
             cache.advance(t);
@@ -455,9 +463,23 @@ public final class LlamaModel implements AutoCloseable {
         return rmsNorm(h, finalNorm);
     }
 
+    private NDArray layer(int li, NDArray h, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int b, int t,
+                          boolean training) {
+        Layer l = layers.get(li);
+        NDArray normed = rmsNorm(h, l.inputNorm);
+        NDArray attn = attention(li, l, normed, cos, sin, mask, cache, b, t, training);
+        NDArray h2 = h.add(attn);
+        NDArray normed2 = rmsNorm(h2, l.postNorm);
+        NDArray gate = l.gate.forward(normed2, training);
+        NDArray act = gate.mul(Activation.sigmoid(gate));
+        NDArray up = l.up.forward(normed2, training);
+        NDArray mlp = l.down.forward(act.mul(up), training);
+        return h2.add(mlp);
+    }
+
     private NDArray rmsNorm(NDArray x, Parameter weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        NDArray inv = variance.add(x.getManager().create((float) config.rmsNormEps())).sqrt();
+        NDArray inv = variance.add(epsScalar).sqrt();
         return x.div(inv).mul(weight.getArray());
     }
 
@@ -491,8 +513,7 @@ public final class LlamaModel implements AutoCloseable {
         // cached arrays belong to the cache: keep the views derived from them in this step's manager
         kg.attach(x.getManager());
         vg.attach(x.getManager());
-        NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(hd)));
-        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(scale).add(mask);
+        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(attentionScale).add(mask);
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(vg).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
         return l.o.forward(out, training);

@@ -1,7 +1,5 @@
 package dev.keel.core.similarity;
 
-import dev.keel.core.Preconditions;
-
 import java.util.List;
 
 /**
@@ -9,24 +7,10 @@ import java.util.List;
  * tokens. Range {@code [0, 1]}: 1 for the same token sequence, 0 for no token in common; unlike
  * token F1 it rewards shared word order. Two texts without tokens score 1, one without scores 0.
  */
-public final class RougeLSimilarity implements Similarity {
+public final class RougeLSimilarity extends LexicalSimilarity {
 
     @Override
-    public double[] scoreAll(List<String> a, List<String> b) {
-        Preconditions.noNulls(a, "a");
-        Preconditions.noNulls(b, "b");
-        Preconditions.checkArgument(a.size() == b.size(), "size mismatch: a has " + a.size() + " texts, b has " + b.size());
-        double[] out = new double[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = rougeL(LexicalTokens.of(a.get(i)), LexicalTokens.of(b.get(i)));
-        }
-        return out;
-    }
-
-    static double rougeL(List<String> x, List<String> y) {
-        if (x.isEmpty() || y.isEmpty()) {
-            return x.isEmpty() && y.isEmpty() ? 1.0 : 0.0;
-        }
+    double tokens(List<String> x, List<String> y) {
         int lcs = lcs(x, y);
         if (lcs == 0) {
             return 0.0;

@@ -1,7 +1,5 @@
 package dev.keel.core.similarity;
 
-import dev.keel.core.Preconditions;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,24 +9,10 @@ import java.util.Map;
  * word tokens shared by the two texts. Range {@code [0, 1]}: 1 for the same tokens in any order,
  * 0 for no token in common; two texts without tokens score 1, one without tokens scores 0.
  */
-public final class TokenF1Similarity implements Similarity {
+public final class TokenF1Similarity extends LexicalSimilarity {
 
     @Override
-    public double[] scoreAll(List<String> a, List<String> b) {
-        Preconditions.noNulls(a, "a");
-        Preconditions.noNulls(b, "b");
-        Preconditions.checkArgument(a.size() == b.size(), "size mismatch: a has " + a.size() + " texts, b has " + b.size());
-        double[] out = new double[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = f1(LexicalTokens.of(a.get(i)), LexicalTokens.of(b.get(i)));
-        }
-        return out;
-    }
-
-    static double f1(List<String> x, List<String> y) {
-        if (x.isEmpty() || y.isEmpty()) {
-            return x.isEmpty() && y.isEmpty() ? 1.0 : 0.0;
-        }
+    double tokens(List<String> x, List<String> y) {
         Map<String, Integer> counts = new HashMap<>();
         for (String t : x) {
             counts.merge(t, 1, Integer::sum);

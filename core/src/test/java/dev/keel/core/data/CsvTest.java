@@ -6,7 +6,6 @@ import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,29 +15,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CsvTest {
 
     @Test
-    void parsesQuotedFieldsWithCommasQuotesAndLineBreaks() throws IOException {
+    void parsesQuotedFieldsWithCommasQuotesAndLineBreaks() {
         String text = "a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\nlast,,\n";
-        assertThat(Csv.parse(text, "t.csv")).containsExactly(
+        assertThat(Csv.parse(text)).containsExactly(
                 List.of("a", "b", "c"), List.of("x, y", "say \"hi\"", "two\nlines"), List.of("last", "", ""));
     }
 
     @Test
-    void noFinalLineBreakIsFine() throws IOException {
-        assertThat(Csv.parse("a,b\n1,2", "t.csv")).containsExactly(List.of("a", "b"), List.of("1", "2"));
+    void noFinalLineBreakIsFine() {
+        assertThat(Csv.parse("a,b\n1,2")).containsExactly(List.of("a", "b"), List.of("1", "2"));
     }
 
     @Test
     void unclosedQuoteNamesItsLine() {
-        assertThatThrownBy(() -> Csv.parse("a\n\"open,\nstill", "t.csv")).hasMessageContaining("t.csv:2").hasMessageContaining("not closed");
-    }
-
-    @Test
-    void textAfterAClosingQuoteIsAnError() {
-        assertThatThrownBy(() -> Csv.parse("\"a\"b,c\n", "t.csv")).hasMessageContaining("t.csv:1");
+        assertThatThrownBy(() -> Csv.parse("a\n\"open,\nstill")).hasMessageContaining("line 2").hasMessageContaining("unterminated");
     }
 
     @Property(tries = 200)
-    boolean writtenFieldsParseBack(@ForAll @Size(min = 1, max = 4) List<@Size(min = 1, max = 3) List<@StringLength(max = 8) String>> rows) throws IOException {
+    boolean writtenFieldsParseBack(@ForAll @Size(min = 1, max = 4) List<@Size(min = 1, max = 3) List<@StringLength(max = 8) String>> rows) {
         StringBuilder sb = new StringBuilder();
         List<List<String>> expected = new ArrayList<>();
         for (List<String> row : rows) {
@@ -49,6 +43,10 @@ class CsvTest {
             sb.append(String.join(",", quoted)).append("\r\n");
             expected.add(row);
         }
-        return Csv.parse(sb.toString(), "p.csv").equals(expected);
+        StringBuilder written = new StringBuilder();
+        for (List<String> row : rows) {
+            written.append(Csv.line(row));
+        }
+        return Csv.parse(sb.toString()).equals(expected) && Csv.parse(written.toString()).equals(expected);
     }
 }

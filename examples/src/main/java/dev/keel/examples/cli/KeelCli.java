@@ -20,7 +20,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
         description = "Keel: hallucination scores without gold answers, fine-tuning that forgets less, safety that survives fine-tuning.",
-        subcommands = {SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FewlCommand.class, SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, CommandLine.HelpCommand.class})
 public final class KeelCli implements Runnable {
 
     @CommandLine.Spec

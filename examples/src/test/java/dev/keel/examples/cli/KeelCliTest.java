@@ -63,4 +63,16 @@ class KeelCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--batch-size");
     }
+
+    @Test
+    void fewlScoreChecksItsOptions(@TempDir Path dir) throws Exception {
+        Path in = Files.writeString(dir.resolve("in.jsonl"), "");
+        Run r = run("fewl", "score", "--in", in.toString(), "--out", dir.resolve("o.jsonl").toString(), "--neighbours", "-1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--neighbours must be >= 0, was -1");
+        Run t = run("fewl", "score", "--in", in.toString(), "--out", dir.resolve("o.jsonl").toString(), "--temperature", "0");
+        assertThat(t.code()).isEqualTo(2);
+        assertThat(t.err()).contains("--temperature must be > 0");
+        assertThat(run("fewl").code()).isEqualTo(2);
+    }
 }

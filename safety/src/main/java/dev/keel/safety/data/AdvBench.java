@@ -2,7 +2,7 @@ package dev.keel.safety.data;
 
 import dev.keel.safety.PolicyCategory;
 import dev.keel.safety.internal.CategoryRules;
-import dev.keel.safety.internal.Csv;
+import dev.keel.core.data.Csv;
 
 import java.io.IOException;
 import java.io.InputStream;

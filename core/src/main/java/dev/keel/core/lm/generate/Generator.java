@@ -59,7 +59,7 @@ public final class Generator {
                 + " tokens exceeds max_position_embeddings (" + maxPos + ")");
         Set<Long> stops = stopTokenIds == null ? Set.of() : new HashSet<>(stopTokenIds);
         SplittableRandom rnd = new SplittableRandom(options.seed() != null ? options.seed() : 0L);
-        long[] seq = Arrays.copyOf(prompt, prompt.length + options.maxTokens());
+        long[] seq = Arrays.copyOf(prompt, prompt.length + Math.min(options.maxTokens(), maxPos - prompt.length + 1));
         int len = prompt.length;
         int produced = 0;
         GenerationResult.FinishReason reason;

@@ -169,6 +169,15 @@ public final class LoraConfig {
         JsonNode save = root.get("modules_to_save");
         Preconditions.checkArgument(save == null || save.isNull() || (save.isArray() && save.size() == 0),
                 "modules_to_save " + save + " is not supported");
+        for (String key : new String[] {"rank_pattern", "alpha_pattern"}) {
+            JsonNode n = root.get(key);
+            Preconditions.checkArgument(n == null || n.isNull() || n.isEmpty(), key + " " + n + " is not supported");
+        }
+        for (String key : new String[] {"layers_to_transform", "layers_pattern"}) {
+            JsonNode n = root.get(key);
+            Preconditions.checkArgument(n == null || n.isNull(), key + " " + n + " is not supported");
+        }
+        Preconditions.checkArgument(!root.path("use_dora").asBoolean(false), "use_dora (true) is not supported");
         JsonNode rank = root.get("r");
         Preconditions.checkArgument(rank != null && rank.isIntegralNumber(), "r must be an integer, was " + rank);
         Builder b = builder().rank(rank.intValue());

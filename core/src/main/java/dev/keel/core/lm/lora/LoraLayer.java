@@ -17,6 +17,7 @@ public final class LoraLayer {
     private final Parameter b;
     private final float scaling;
     private final float dropout;
+    private final NDArray scalingScalar;
     private boolean merged;
 
     LoraLayer(String module, Parameter a, Parameter b, float scaling, float dropout) {
@@ -25,6 +26,8 @@ public final class LoraLayer {
         this.b = b;
         this.scaling = scaling;
         this.dropout = dropout;
+        // lives with lora_B: autograd keeps the multiplier of the update for the backward pass
+        this.scalingScalar = b.getArray().getManager().create(scaling);
         long[] as = a.getArray().getShape().getShape();
         long[] bs = b.getArray().getShape().getShape();
         Preconditions.checkArgument(as.length == 2 && bs.length == 2 && as[0] == bs[1],
@@ -89,8 +92,7 @@ public final class LoraLayer {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray h = Linear.linear(in, a.getArray()).singletonOrThrow();
         NDArray o = Linear.linear(h, b.getArray()).singletonOrThrow();
-        // a scalar array that lives as long as the step: autograd keeps it for the backward pass
-        NDArray scaled = o.mul(x.getManager().create(scaling));
+        NDArray scaled = o.mul(scalingScalar);
         h.close();
         o.close();
         if (in != x) {

@@ -90,6 +90,9 @@ class GeneratorTest {
         GenerationResult longRun = g.generate(PROMPT, GenerationOptions.builder().maxTokens(200).build(), Set.of(), true, null);
         assertThat(longRun.reason()).isEqualTo(GenerationResult.FinishReason.LENGTH);
         assertThat(longRun.tokens()).hasSize(64 - PROMPT.length);
+        GenerationResult full = g.generate(new long[64], o, Set.of(), true, null);
+        assertThat(full.reason()).isEqualTo(GenerationResult.FinishReason.LENGTH);
+        assertThat(full.tokens()).hasSize(1);
         assertThatThrownBy(() -> g.generate(new long[0], o, Set.of(), true, null))
                 .hasMessageContaining("at least one token");
         assertThatThrownBy(() -> g.generate(new long[65], o, Set.of(), true, null))

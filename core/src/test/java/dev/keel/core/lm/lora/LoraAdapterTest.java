@@ -178,5 +178,11 @@ class LoraAdapterTest {
         LoraConfig all = LoraConfig.builder().targetModules(LoraConfig.ALL_LINEAR).alpha(2.5).dropout(0.1).build();
         assertThat(LoraConfig.fromJson(all.toJson())).isEqualTo(all);
         assertThatThrownBy(() -> LoraConfig.builder().targetRegex("(")).hasMessageContaining("regex \"(\" is invalid");
+        com.fasterxml.jackson.databind.node.ObjectNode json = all.toJson();
+        json.putObject("rank_pattern").put("q_proj", 8);
+        assertThatThrownBy(() -> LoraConfig.fromJson(json)).hasMessageContaining("rank_pattern");
+        assertThatThrownBy(() -> LoraConfig.fromJson(all.toJson().put("use_dora", true))).hasMessageContaining("use_dora");
+        assertThatThrownBy(() -> LoraConfig.fromJson(all.toJson().put("peft_type", "IA3"))).hasMessageContaining("IA3");
+        assertThatThrownBy(() -> LoraConfig.fromJson(all.toJson().put("bias", "all"))).hasMessageContaining("bias");
     }
 }

@@ -1,4 +1,4 @@
-package dev.keel.safety.internal;
+package dev.keel.core.data;
 
 import org.junit.jupiter.api.Test;
 
@@ -7,7 +7,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class CsvTest {
+class CsvRfcTest {
 
     @Test
     void readsPlainAndQuotedFields() {

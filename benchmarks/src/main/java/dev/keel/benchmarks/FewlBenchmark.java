@@ -1,0 +1,102 @@
+package dev.keel.benchmarks;
+
+import dev.keel.core.embed.OnnxEmbedder;
+import dev.keel.fewl.BenchQuestion;
+import dev.keel.fewl.Fewl;
+import dev.keel.fewl.FewlDemo;
+import dev.keel.fewl.FewlItem;
+import dev.keel.fewl.FewlScore;
+import dev.keel.fewl.FewlScorer;
+import dev.keel.fewl.Reference;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * FEWL scoring cost: one run of a fresh scorer over the first 200 questions of the FEWL demo
+ * (N = 4 simulated references, expertise answers from the data, K = 5 or 25 neighbours), against
+ * embedding the run's distinct texts alone with the same embedder. Their ratio is the share of the
+ * time spent embedding; the rest is FEWL's own overhead. Items/s = items / (seconds per run).
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar FewlBenchmark -rf json -rff fewl.json
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 5)
+@Fork(1)
+public class FewlBenchmark {
+
+    static final int QUESTIONS = 200;
+
+    @Param({"5", "25"})
+    public int neighbours;
+
+    private List<FewlItem> items;
+    private List<String> distinctTexts;
+    private OnnxEmbedder embedder;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        List<BenchQuestion> qs = BenchQuestion.splitAll(FewlDemo.records(42)).questions();
+        items = new ArrayList<>();
+        Set<String> texts = new LinkedHashSet<>();
+        for (BenchQuestion q : qs.subList(0, Math.min(QUESTIONS, qs.size()))) {
+            for (FewlItem it : q.items()) {
+                items.add(it);
+                texts.add(it.question());
+                texts.add(it.answer());
+                for (Reference r : it.references()) {
+                    texts.add(r.answer());
+                }
+                texts.addAll(it.wrongAnswers());
+                texts.addAll(it.correctedAnswers());
+            }
+        }
+        distinctTexts = new ArrayList<>(texts);
+        embedder = OnnxEmbedder.allMiniLmL6V2();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        embedder.close();
+    }
+
+    /** A full scoring run: embeds every distinct text once, neighbours, weights, penalty. The scorer does not close the embedder it is given. */
+    @Benchmark
+    public List<FewlScore> score() {
+        try (FewlScorer scorer = Fewl.builder().embedder(embedder).neighbours(neighbours).build()) {
+            return scorer.scoreAll(items);
+        }
+    }
+
+    /** Embedding the same distinct texts alone: the floor under {@link #score()}. */
+    @Benchmark
+    public float[][] embedOnly() {
+        return embedder.embedAll(distinctTexts);
+    }
+
+    /** The number of items a {@link #score()} run scores, for items/s. */
+    public int itemCount() {
+        return items.size();
+    }
+}

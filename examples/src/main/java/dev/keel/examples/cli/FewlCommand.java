@@ -1,0 +1,118 @@
+package dev.keel.examples.cli;
+
+import dev.keel.fewl.FewlCommands;
+import dev.keel.fewl.FewlScore;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code keel fewl score|bench|demo}: hallucination scores without gold answers. */
+@Command(name = "fewl", mixinStandardHelpOptions = true,
+        description = "FEWL: score answers by expertise-weighted agreement with reference LLMs, minus a laziness penalty.",
+        subcommands = {FewlCommand.Score.class, FewlCommand.Bench.class, FewlCommand.Demo.class})
+final class FewlCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: score, bench or demo");
+    }
+
+    static PrintStream console(CommandLine cl) {
+        PrintWriter w = cl.getOut();
+        return new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                w.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                w.write(new String(b, off, len, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void flush() {
+                w.flush();
+            }
+        }, true, StandardCharsets.UTF_8);
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Score FEWL items ({\"id\",\"question\",\"answer\",\"references\":[{\"model\",\"answer\"}],\"wrongAnswers\"?}) and write one score per line.")
+    static final class Score implements Callable<Integer> {
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "items JSONL")
+        Path in;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "scores JSONL, written atomically (with a .provenance.json beside it)")
+        Path out;
+        @Option(names = "--neighbours", defaultValue = "25", paramLabel = "K", description = "neighbour questions for the laziness penalty (default: ${DEFAULT-VALUE}; 0 turns it off)")
+        int k;
+        @Option(names = "--temperature", paramLabel = "T", description = "softmax temperature of the expertise weights (default: the pooled spread of the expertise scores)")
+        Double tau;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            SafetyCommand.requireFile(cl, "--in", in);
+            if (k < 0) {
+                throw new CommandLine.ParameterException(cl, "--neighbours must be >= 0, was " + k);
+            }
+            if (tau != null && !(tau > 0)) {
+                throw new CommandLine.ParameterException(cl, "--temperature must be > 0, was " + tau);
+            }
+            Map<String, ProgressBar> bars = new HashMap<>();
+            List<FewlScore> scores = FewlCommands.score(in, out, k, tau, (stage, done, total) ->
+                    bars.computeIfAbsent(stage, s -> new ProgressBar(cl.getErr(), s, total, 200)).update(done));
+            cl.getOut().println("scored " + scores.size() + " items -> " + out);
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Hallucination benchmark: win rate and AUROC of FEWL and its ablations on {\"id\",\"question\",\"references\",\"correct\",\"incorrect\"} lines.")
+    static final class Bench implements Callable<Integer> {
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "benchmark JSONL")
+        Path in;
+        @Option(names = "--seed", defaultValue = "0", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the table as JSON")
+        Path out;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            SafetyCommand.requireFile(spec.commandLine(), "--in", in);
+            FewlCommands.bench(in, seed, out, console(spec.commandLine()));
+            return 0;
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "The benchmark on the bundled TruthfulQA with four simulated references of known accuracy (0.8/0.6/0.4/0.2).")
+    static final class Demo implements Callable<Integer> {
+        @Option(names = "--seed", defaultValue = "42", description = "seed of the simulated references and the bootstrap (default: ${DEFAULT-VALUE})")
+        long seed;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            FewlCommands.demo(seed, console(spec.commandLine()));
+            return 0;
+        }
+    }
+}

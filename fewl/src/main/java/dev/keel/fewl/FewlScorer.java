@@ -1,0 +1,842 @@
+package dev.keel.fewl;
+
+import dev.keel.core.Preconditions;
+import dev.keel.core.Provenance;
+import dev.keel.core.chat.ChatModel;
+import dev.keel.core.chat.GenerationOptions;
+import dev.keel.core.embed.Embedder;
+import dev.keel.core.similarity.CosineSimilarity;
+import dev.keel.core.similarity.Similarity;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Scores answers with FEWL:
+ * <pre>
+ * FEWL(y) = Σ_i λ_i(x)·Sim(y, h_i(x))  −  (1/N) Σ_i (1/K) Σ_k Sim(y, h_i(x'_k))
+ * </pre>
+ * with expertise weights {@code λ = softmax(e/τ)},
+ * {@code e_i = mean_r Sim(h_i, CO_r) − mean_r Sim(h_i, IW_r)}, and the laziness penalty over the K
+ * questions {@code x'_k} nearest to x (cosine of question embeddings; x itself and near-duplicates
+ * excluded) drawn from the neighbour corpus: the scored items themselves unless
+ * {@link Builder#corpus(List)} is given. Each reference is matched to the same model's answers to
+ * the neighbour questions by {@link Reference#model()}.
+ *
+ * <p>Cost: with an embedding similarity ({@link CosineSimilarity}, or {@link Builder#embedder}),
+ * {@link #scoreAll} embeds every distinct text of the call (questions, answers, reference answers,
+ * IW/CO answers, the corpus) in one {@code embedAll} and works on dot products from there (two
+ * calls, one per embedder, when the similarity's embedder and {@link Builder#embedder} differ); with
+ * any other similarity every distinct pair goes to one {@code scoreAll} call. Neighbour search is a
+ * blocked matrix product ({@link NeighbourSearch}). Wrap the embedder in a
+ * {@link dev.keel.core.embed.CachingEmbedder} to share embeddings between calls.
+ *
+ * <pre>{@code
+ * try (FewlScorer scorer = Fewl.builder().neighbours(25).build()) {
+ *     List<FewlScore> scores = scorer.scoreAll(items);
+ * }
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe apart from the lazily created default embedder, which is created
+ * once. {@link #close()} closes only what the scorer created (the default embedder); it is
+ * idempotent, and use after close is an {@link IllegalStateException}.
+ */
+public final class FewlScorer implements AutoCloseable {
+
+    /** The paper's number of neighbour questions. */
+    public static final int DEFAULT_NEIGHBOURS = 25;
+    /** The paper's number of IW/CO answers per question. */
+    public static final int DEFAULT_ANSWERS_PER_KIND = 25;
+    /** Corpus questions whose embedding has a cosine above this with the scored one are near-duplicates. */
+    public static final double DEFAULT_DUPLICATE_THRESHOLD = 0.95;
+
+    private final Similarity givenSimilarity;
+    private final Embedder givenEmbedder;
+    private final Supplier<Embedder> defaultEmbedder;
+    private final int neighbours;
+    private final Temperature temperature;
+    private final int answersPerKind;
+    private final List<FewlItem> corpus;
+    private final FDivergence divergence;
+    private final int singleReference;
+    private final boolean penalty;
+    private final boolean uniformWeights;
+    private final double duplicateThreshold;
+    private final ChatModel generator;
+    private final GenerationOptions generationOptions;
+    private final long seed;
+    private final ProgressListener progress;
+
+    private final Object lock = new Object();
+    private Embedder ownedEmbedder;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private FewlScorer(Builder b) {
+        this.givenSimilarity = b.similarity;
+        this.givenEmbedder = b.embedder;
+        this.defaultEmbedder = b.defaultEmbedder;
+        this.neighbours = b.neighbours;
+        this.temperature = b.temperature;
+        this.answersPerKind = b.answersPerKind;
+        this.corpus = b.corpus;
+        this.divergence = b.divergence;
+        this.singleReference = b.singleReference;
+        this.penalty = b.penalty;
+        this.uniformWeights = b.uniformWeights;
+        this.duplicateThreshold = b.duplicateThreshold;
+        this.generator = b.generator;
+        this.generationOptions = b.generationOptions;
+        this.seed = b.seed;
+        this.progress = b.progress;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Scores one item (alone: its neighbours come from the corpus, if one was given). */
+    public FewlScore score(FewlItem item) {
+        return scoreAll(List.of(item)).get(0);
+    }
+
+    /**
+     * Scores every item; the result is in the same order. Item ids must be distinct.
+     *
+     * @throws IllegalArgumentException naming the item for bad input: duplicate ids, a single
+     *                                  reference index the item does not have, a NaN similarity
+     */
+    public List<FewlScore> scoreAll(List<FewlItem> items) {
+        checkOpen();
+        Preconditions.notNull(items, "items");
+        Map<String, Integer> ids = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            FewlItem it = items.get(i);
+            if (it == null) {
+                throw new IllegalArgumentException("items[" + i + "] is null");
+            }
+            Integer prev = ids.putIfAbsent(it.id(), i);
+            if (prev != null) {
+                throw new IllegalArgumentException("duplicate item id \"" + it.id() + "\" (items " + prev + " and " + i + ")");
+            }
+            if (singleReference >= it.references().size()) {
+                throw new IllegalArgumentException("item " + it.id() + ": single reference index " + singleReference
+                        + " but the item has " + it.references().size() + " references");
+            }
+        }
+        if (items.isEmpty()) {
+            return List.of();
+        }
+        Map<String, List<String>> notes = new HashMap<>();
+        List<FewlItem> work = generateMissing(items, notes);
+        Similarity sim = similarity();
+        Embedder emb = neighbourEmbedder();
+        return new Run(work, notes, sim, emb).execute();
+    }
+
+    private List<FewlItem> generateMissing(List<FewlItem> items, Map<String, List<String>> notes) {
+        if (generator == null || uniformWeights) {
+            return items;
+        }
+        LinkedHashMap<String, Integer> questions = new LinkedHashMap<>();
+        for (FewlItem it : items) {
+            if (!it.hasExpertiseAnswers()) {
+                questions.putIfAbsent(it.question(), questions.size());
+            }
+        }
+        if (questions.isEmpty()) {
+            return items;
+        }
+        progress.progress("generating", 0, questions.size());
+        List<AnswerGenerator.Generated> gen = new AnswerGenerator(generator, answersPerKind, generationOptions)
+                .generateAll(new ArrayList<>(questions.keySet()));
+        progress.progress("generating", questions.size(), questions.size());
+        List<FewlItem> out = new ArrayList<>(items.size());
+        for (FewlItem it : items) {
+            if (it.hasExpertiseAnswers()) {
+                out.add(it);
+                continue;
+            }
+            AnswerGenerator.Generated g = gen.get(questions.get(it.question()));
+            if (!g.notes().isEmpty()) {
+                notes.computeIfAbsent(it.id(), k -> new ArrayList<>()).addAll(g.notes());
+            }
+            out.add(it.withExpertiseAnswers(g.wrong(), g.corrected()));
+        }
+        return out;
+    }
+
+    /** The similarity in use (creating the default embedder on first use). */
+    public Similarity similarity() {
+        checkOpen();
+        if (givenSimilarity != null) {
+            return givenSimilarity;
+        }
+        if (givenEmbedder != null) {
+            return new CosineSimilarity(givenEmbedder);
+        }
+        return new CosineSimilarity(owned());
+    }
+
+    private Embedder neighbourEmbedder() {
+        if (givenEmbedder != null) {
+            return givenEmbedder;
+        }
+        if (givenSimilarity instanceof CosineSimilarity c) {
+            return c.embedder();
+        }
+        if (givenSimilarity != null) {
+            return null;
+        }
+        return owned();
+    }
+
+    private Embedder owned() {
+        synchronized (lock) {
+            checkOpen();
+            if (ownedEmbedder == null) {
+                ownedEmbedder = Preconditions.notNull(defaultEmbedder.get(), "default embedder");
+            }
+            return ownedEmbedder;
+        }
+    }
+
+    /** What produced the scores: the similarity model, the configuration and the seed. */
+    public Provenance provenance() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("similarity", givenSimilarity != null ? givenSimilarity.name() : "cosine");
+        config.put("neighbours", Integer.toString(neighbours));
+        config.put("temperature", temperature.toString());
+        config.put("answersPerKind", Integer.toString(answersPerKind));
+        config.put("fDivergence", divergence == null ? "linear" : divergence.shortName());
+        config.put("references", singleReference < 0 ? "all" : "single:" + singleReference);
+        config.put("penalty", Boolean.toString(penalty));
+        config.put("uniformWeights", Boolean.toString(uniformWeights));
+        config.put("duplicateThreshold", Double.toString(duplicateThreshold));
+        config.put("corpus", corpus == null ? "scored items" : corpus.size() + " items");
+        if (generator != null) {
+            config.put("generator", generator.id());
+        }
+        String model;
+        Embedder e = givenEmbedder != null ? givenEmbedder
+                : givenSimilarity instanceof CosineSimilarity c ? c.embedder() : null;
+        if (e != null) {
+            model = e.id();
+        } else if (givenSimilarity != null) {
+            model = givenSimilarity.name();
+        } else {
+            model = "sentence-transformers/all-MiniLM-L6-v2";
+        }
+        return Provenance.of(model, config, seed);
+    }
+
+    /** K, the number of neighbour questions. */
+    public int neighbours() {
+        return neighbours;
+    }
+
+    /** How τ is chosen. */
+    public Temperature temperature() {
+        return temperature;
+    }
+
+    /** The f-divergence of the variational form, or {@code null} for the linear (paper) formula. */
+    public FDivergence fDivergence() {
+        return divergence;
+    }
+
+    /** The index of the only reference used, or {@code -1} when all are used. */
+    public int singleReference() {
+        return singleReference;
+    }
+
+    /** Whether the laziness penalty is on. */
+    public boolean penalty() {
+        return penalty;
+    }
+
+    /** Whether λ is uniform regardless of IW/CO answers. */
+    public boolean uniformWeights() {
+        return uniformWeights;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            synchronized (lock) {
+                if (ownedEmbedder != null) {
+                    ownedEmbedder.close();
+                    ownedEmbedder = null;
+                }
+            }
+        }
+    }
+
+    private void checkOpen() {
+        Preconditions.checkState(!closed.get(), "FewlScorer is closed");
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    /** One question of the neighbour corpus: its text and the answers by model. */
+    private record CorpusEntry(String id, String question, Map<String, String> answers) {
+    }
+
+    /** A similarity lookup; the two-pass generic path records pairs first. */
+    private interface Sims {
+        double sim(String a, String b);
+    }
+
+    /** Everything one scoreAll call computes. */
+    private final class Run {
+        private final List<FewlItem> items;
+        private final Map<String, List<String>> notes;
+        private final Similarity similarity;
+        private final Embedder embedder;
+        private final boolean cosine;
+        /** Answer-side texts and their vectors (cosine path). */
+        private final LinkedHashMap<String, Integer> text = new LinkedHashMap<>();
+        private float[][] vectors;
+        /** Question texts and their vectors; the same map and array as above when one embedder does both. */
+        private LinkedHashMap<String, Integer> qtext = new LinkedHashMap<>();
+        private float[][] qvectors;
+        private List<CorpusEntry> corpusEntries = List.of();
+        /** For each distinct item question, its neighbours: corpus indices and similarities. */
+        private final Map<String, int[]> neighbourIdx = new HashMap<>();
+        private final Map<String, double[]> neighbourSim = new HashMap<>();
+
+        Run(List<FewlItem> items, Map<String, List<String>> notes, Similarity similarity, Embedder embedder) {
+            this.items = items;
+            this.notes = notes;
+            this.similarity = similarity;
+            this.embedder = embedder;
+            this.cosine = similarity instanceof CosineSimilarity;
+        }
+
+        List<FewlScore> execute() {
+            boolean usePenalty = penalty && neighbours > 0;
+            if (usePenalty) {
+                if (embedder == null) {
+                    throw new IllegalStateException("the laziness penalty needs an embedder for the neighbour search: "
+                            + "give Builder.embedder(...) or turn the penalty off");
+                }
+                corpusEntries = buildCorpus(corpus != null ? corpus : items);
+            }
+            if (cosine || usePenalty) {
+                embedAll(usePenalty);
+            }
+            if (usePenalty) {
+                findNeighbours();
+            }
+            Sims sims;
+            if (cosine) {
+                sims = (a, b) -> Math.max(-1.0, Math.min(1.0, NeighbourSearch.dot(vectors[text.get(a)], vectors[text.get(b)])));
+            } else {
+                sims = pairTable();
+            }
+            return compute(sims, true);
+        }
+
+        private List<CorpusEntry> buildCorpus(List<FewlItem> source) {
+            LinkedHashMap<String, CorpusEntry> byQuestion = new LinkedHashMap<>();
+            for (FewlItem it : source) {
+                CorpusEntry e = byQuestion.computeIfAbsent(it.question(), q -> new CorpusEntry(it.id(), q, new LinkedHashMap<>()));
+                for (Reference r : it.references()) {
+                    e.answers().putIfAbsent(r.model(), r.answer());
+                }
+            }
+            return new ArrayList<>(byQuestion.values());
+        }
+
+        private void add(String s) {
+            text.putIfAbsent(s, text.size());
+        }
+
+        private void embedAll(boolean usePenalty) {
+            Embedder answerEmbedder = cosine ? ((CosineSimilarity) similarity).embedder() : null;
+            boolean shared = answerEmbedder == null || answerEmbedder == embedder;
+            if (shared) {
+                qtext = text;
+            }
+            if (usePenalty) {
+                for (FewlItem it : items) {
+                    qtext.putIfAbsent(it.question(), qtext.size());
+                }
+                for (CorpusEntry e : corpusEntries) {
+                    qtext.putIfAbsent(e.question(), qtext.size());
+                }
+            }
+            if (cosine) {
+                for (FewlItem it : items) {
+                    add(it.answer());
+                    it.references().forEach(r -> add(r.answer()));
+                    it.wrongAnswers().forEach(this::add);
+                    it.correctedAnswers().forEach(this::add);
+                }
+                if (usePenalty) {
+                    for (CorpusEntry e : corpusEntries) {
+                        e.answers().values().forEach(this::add);
+                    }
+                }
+            }
+            int total = text.size() + (shared ? 0 : qtext.size());
+            progress.progress("embedding", 0, total);
+            if (shared) {
+                vectors = embed(shared && answerEmbedder != null ? answerEmbedder : embedder, text);
+                qvectors = vectors;
+            } else {
+                vectors = embed(answerEmbedder, text);
+                qvectors = qtext.isEmpty() ? new float[0][] : embed(embedder, qtext);
+            }
+            progress.progress("embedding", total, total);
+        }
+
+        private float[][] embed(Embedder e, LinkedHashMap<String, Integer> texts) {
+            float[][] v = e.embedAll(new ArrayList<>(texts.keySet()));
+            if (v == null || v.length != texts.size()) {
+                throw new IllegalStateException("embedder " + e.id() + " returned "
+                        + (v == null ? "null" : v.length + " vectors") + " for " + texts.size() + " texts");
+            }
+            return v;
+        }
+
+        private void findNeighbours() {
+            LinkedHashMap<String, String> questions = new LinkedHashMap<>();
+            for (FewlItem it : items) {
+                questions.putIfAbsent(it.question(), it.id());
+            }
+            List<String> qs = new ArrayList<>(questions.keySet());
+            Map<String, Integer> corpusIndex = new HashMap<>();
+            float[][] corpusVectors = new float[corpusEntries.size()][];
+            for (int j = 0; j < corpusEntries.size(); j++) {
+                corpusIndex.put(corpusEntries.get(j).question(), j);
+                corpusVectors[j] = checkFinite(qvectors[qtext.get(corpusEntries.get(j).question())],
+                        "item " + corpusEntries.get(j).id() + ": the question");
+            }
+            float[][] queryVectors = new float[qs.size()][];
+            int[] self = new int[qs.size()];
+            for (int q = 0; q < qs.size(); q++) {
+                queryVectors[q] = checkFinite(qvectors[qtext.get(qs.get(q))], "item " + questions.get(qs.get(q)) + ": the question");
+                self[q] = corpusIndex.getOrDefault(qs.get(q), -1);
+            }
+            progress.progress("neighbours", 0, qs.size());
+            NeighbourSearch.Result r = NeighbourSearch.topK(queryVectors, corpusVectors, neighbours, self, duplicateThreshold);
+            for (int q = 0; q < qs.size(); q++) {
+                neighbourIdx.put(qs.get(q), r.indices()[q]);
+                neighbourSim.put(qs.get(q), r.similarities()[q]);
+            }
+            progress.progress("neighbours", qs.size(), qs.size());
+        }
+
+        private float[] checkFinite(float[] v, String what) {
+            for (float x : v) {
+                if (!Float.isFinite(x)) {
+                    throw new IllegalArgumentException(what + " has an embedding that contains " + x + ", so its similarities would be NaN");
+                }
+            }
+            return v;
+        }
+
+        /** The generic path: record every pair, score them in one call, then look them up. */
+        private Sims pairTable() {
+            Map<String, Map<String, Integer>> pairs = new HashMap<>();
+            List<String> as = new ArrayList<>();
+            List<String> bs = new ArrayList<>();
+            Sims recorder = (a, b) -> {
+                pairs.computeIfAbsent(a, k -> new HashMap<>()).computeIfAbsent(b, k -> {
+                    as.add(a);
+                    bs.add(b);
+                    return as.size() - 1;
+                });
+                return 0.0;
+            };
+            compute(recorder, false);
+            progress.progress("embedding", 0, as.size());
+            double[] values = as.isEmpty() ? new double[0] : similarity.scoreAll(as, bs);
+            if (values == null || values.length != as.size()) {
+                throw new IllegalStateException("similarity " + similarity.name() + " returned "
+                        + (values == null ? "null" : values.length + " scores") + " for " + as.size() + " pairs");
+            }
+            progress.progress("embedding", as.size(), as.size());
+            return (a, b) -> values[pairs.get(a).get(b)];
+        }
+
+        private double checked(Sims sims, FewlItem it, String a, String b, String what) {
+            double v = sims.sim(a, b);
+            if (Double.isNaN(v) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("item " + it.id() + ": similarity of " + what + " is " + v);
+            }
+            return v;
+        }
+
+        private List<FewlScore> compute(Sims sims, boolean report) {
+            int n = items.size();
+            List<int[]> usedRefs = new ArrayList<>(n);
+            double[][] e = new double[n][];
+            Map<List<Object>, double[]> expertiseCache = new HashMap<>();
+            List<double[]> pooled = new ArrayList<>();
+            for (FewlItem it : items) {
+                int[] used = singleReference >= 0 ? new int[] {singleReference} : range(it.references().size());
+                usedRefs.add(used);
+            }
+            for (int i = 0; i < n; i++) {
+                FewlItem it = items.get(i);
+                if (uniformWeights || !it.hasExpertiseAnswers()) {
+                    continue;
+                }
+                List<Object> key = List.of(it.references(), it.wrongAnswers(), it.correctedAnswers(), usedRefs.get(i).length);
+                double[] cached = expertiseCache.get(key);
+                if (cached == null) {
+                    cached = expertise(sims, it, usedRefs.get(i));
+                    expertiseCache.put(key, cached);
+                    pooled.add(cached);
+                }
+                e[i] = cached;
+            }
+            double tau = temperature.resolve(pooledWithinStd(pooled));
+            List<FewlScore> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(scoreItem(sims, items.get(i), usedRefs.get(i), e[i], tau));
+                if (report && ((i + 1) % 1000 == 0 || i + 1 == n)) {
+                    progress.progress("scoring", i + 1, n);
+                }
+            }
+            return out;
+        }
+
+        private double[] expertise(Sims sims, FewlItem it, int[] used) {
+            double[] e = new double[used.length];
+            for (int j = 0; j < used.length; j++) {
+                Reference r = it.references().get(used[j]);
+                double co = 0;
+                for (String c : it.correctedAnswers()) {
+                    co += checked(sims, it, r.answer(), c, "reference " + r.model() + " and a corrected answer");
+                }
+                double iw = 0;
+                for (String w : it.wrongAnswers()) {
+                    iw += checked(sims, it, r.answer(), w, "reference " + r.model() + " and a wrong answer");
+                }
+                co = it.correctedAnswers().isEmpty() ? 0 : co / it.correctedAnswers().size();
+                iw = it.wrongAnswers().isEmpty() ? 0 : iw / it.wrongAnswers().size();
+                e[j] = co - iw;
+            }
+            return e;
+        }
+
+        private FewlScore scoreItem(Sims sims, FewlItem it, int[] used, double[] e, double tau) {
+            List<String> itemNotes = new ArrayList<>(notes.getOrDefault(it.id(), List.of()));
+            int m = used.length;
+            double[] lambda = new double[m];
+            double usedTau = Double.NaN;
+            if (m == 1) {
+                lambda[0] = 1;
+            } else if (e == null) {
+                java.util.Arrays.fill(lambda, 1.0 / m);
+                if (!uniformWeights) {
+                    itemNotes.add("no intentionally wrong or corrected answers: uniform weights");
+                }
+            } else {
+                usedTau = tau;
+                double max = Double.NEGATIVE_INFINITY;
+                for (double x : e) {
+                    max = Math.max(max, x);
+                }
+                double z = 0;
+                for (int j = 0; j < m; j++) {
+                    lambda[j] = Math.exp((e[j] - max) / tau);
+                    z += lambda[j];
+                }
+                for (int j = 0; j < m; j++) {
+                    lambda[j] /= z;
+                }
+            }
+            if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
+                itemNotes.add(it.wrongAnswers().isEmpty() ? "no intentionally wrong answers: expertise from corrected answers only"
+                        : "no corrected answers: expertise from wrong answers only");
+            }
+            List<String> models = new ArrayList<>(m);
+            List<Double> simList = new ArrayList<>(m);
+            double truth = 0;
+            for (int j = 0; j < m; j++) {
+                Reference r = it.references().get(used[j]);
+                models.add(r.model());
+                double s = checked(sims, it, it.answer(), r.answer(), "the answer and reference " + r.model());
+                simList.add(s);
+                truth += lambda[j] * (divergence == null ? s : divergence.activation(s));
+            }
+            double pen = 0;
+            List<List<Double>> penSims = new ArrayList<>(m);
+            List<FewlScore.Neighbour> ns = new ArrayList<>();
+            if (penalty && neighbours > 0) {
+                int[] idx = neighbourIdx.get(it.question());
+                double[] qs = neighbourSim.get(it.question());
+                for (int k = 0; k < idx.length; k++) {
+                    CorpusEntry c = corpusEntries.get(idx[k]);
+                    ns.add(new FewlScore.Neighbour(c.id(), c.question(), qs[k]));
+                }
+                int contributing = 0;
+                for (int j = 0; j < m; j++) {
+                    String model = models.get(j);
+                    List<Double> ps = new ArrayList<>(idx.length);
+                    double sum = 0;
+                    for (int k : idx) {
+                        String ans = corpusEntries.get(k).answers().get(model);
+                        if (ans == null) {
+                            continue;
+                        }
+                        double s = checked(sims, it, it.answer(), ans, "the answer and reference " + model + "'s answer to a neighbour question");
+                        ps.add(s);
+                        sum += divergence == null ? s : divergence.conjugateOfActivation(s);
+                    }
+                    penSims.add(ps);
+                    if (!ps.isEmpty()) {
+                        pen += sum / ps.size();
+                        contributing++;
+                    }
+                    if (ps.size() < idx.length) {
+                        itemNotes.add((idx.length - ps.size()) + " of " + idx.length + " neighbour questions have no answer from " + model);
+                    }
+                }
+                pen = contributing == 0 ? 0 : pen / contributing;
+                if (idx.length == 0) {
+                    itemNotes.add("no neighbour questions in the corpus: penalty 0");
+                } else if (idx.length < neighbours) {
+                    itemNotes.add("only " + idx.length + " of " + neighbours + " neighbour questions available");
+                }
+            } else {
+                for (int j = 0; j < m; j++) {
+                    penSims.add(List.of());
+                }
+            }
+            List<Double> lambdaList = new ArrayList<>(m);
+            List<Double> eList = new ArrayList<>(m);
+            for (int j = 0; j < m; j++) {
+                lambdaList.add(lambda[j]);
+                eList.add(e == null ? Double.NaN : e[j]);
+            }
+            return new FewlScore(it.id(), truth - pen, truth, pen, models, lambdaList, eList, simList, penSims, ns, usedTau, itemNotes);
+        }
+    }
+
+    /** {@code sqrt(mean over groups of the population variance of e within the group)}. */
+    static double pooledWithinStd(List<double[]> groups) {
+        double sum = 0;
+        int count = 0;
+        for (double[] e : groups) {
+            if (e.length < 2) {
+                continue;
+            }
+            double mean = 0;
+            for (double x : e) {
+                mean += x;
+            }
+            mean /= e.length;
+            double v = 0;
+            for (double x : e) {
+                v += (x - mean) * (x - mean);
+            }
+            sum += v / e.length;
+            count++;
+        }
+        return count == 0 ? 0 : Math.sqrt(sum / count);
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    /**
+     * Builds a {@link FewlScorer}. Each value is checked as it is set.
+     *
+     * <pre>{@code
+     * FewlScorer s = Fewl.builder()
+     *         .embedder(myEmbedder)            // or .similarity(...); default all-MiniLM-L6-v2
+     *         .neighbours(25)                  // K
+     *         .temperature(Temperature.spread(1))
+     *         .answersPerKind(25)              // R, for generated IW/CO answers
+     *         .generator(chatModel)            // generate IW/CO where items have none
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private Similarity similarity;
+        private Embedder embedder;
+        private Supplier<Embedder> defaultEmbedder = DefaultEmbedder::create;
+        private int neighbours = DEFAULT_NEIGHBOURS;
+        private Temperature temperature = Temperature.defaults();
+        private int answersPerKind = DEFAULT_ANSWERS_PER_KIND;
+        private List<FewlItem> corpus;
+        private FDivergence divergence;
+        private int singleReference = -1;
+        private boolean penalty = true;
+        private boolean uniformWeights;
+        private double duplicateThreshold = DEFAULT_DUPLICATE_THRESHOLD;
+        private ChatModel generator;
+        private GenerationOptions generationOptions = GenerationOptions.defaults();
+        private long seed;
+        private ProgressListener progress = ProgressListener.NONE;
+
+        Builder() {
+        }
+
+        /**
+         * The answer similarity (not owned). A {@link CosineSimilarity} also provides the embedder
+         * for the neighbour search; with any other similarity give {@link #embedder} too, or turn the
+         * penalty off.
+         */
+        public Builder similarity(Similarity similarity) {
+            this.similarity = Preconditions.notNull(similarity, "similarity");
+            return this;
+        }
+
+        /**
+         * The embedder (not owned) for the neighbour search, and, unless {@link #similarity} is
+         * given, for cosine answer similarity.
+         */
+        public Builder embedder(Embedder embedder) {
+            this.embedder = Preconditions.notNull(embedder, "embedder");
+            return this;
+        }
+
+        /** Where the default embedder comes from when neither similarity nor embedder is given (owned). */
+        Builder defaultEmbedder(Supplier<Embedder> factory) {
+            this.defaultEmbedder = Preconditions.notNull(factory, "defaultEmbedder");
+            return this;
+        }
+
+        /** K, the number of neighbour questions for the penalty, {@code >= 0}; default 25. */
+        public Builder neighbours(int k) {
+            this.neighbours = Preconditions.checkNonNegative(k, "neighbours");
+            return this;
+        }
+
+        /** How τ is chosen; default {@link Temperature#defaults()}. */
+        public Builder temperature(Temperature t) {
+            this.temperature = Preconditions.notNull(t, "temperature");
+            return this;
+        }
+
+        /** A fixed τ {@code > 0}. */
+        public Builder temperature(double tau) {
+            return temperature(Temperature.fixed(tau));
+        }
+
+        /** R, the number of IW and of CO answers generated per question, {@code > 0}; default 25. */
+        public Builder answersPerKind(int r) {
+            this.answersPerKind = Preconditions.checkPositive(r, "answersPerKind");
+            return this;
+        }
+
+        /** The neighbour corpus (question and reference answers per item); default: the scored items. */
+        public Builder corpus(List<FewlItem> items) {
+            this.corpus = List.copyOf(Preconditions.noNulls(items, "corpus"));
+            return this;
+        }
+
+        /** Scores with the variational form of {@code d}; {@code null} (the default) is the linear formula. */
+        public Builder fDivergence(FDivergence d) {
+            this.divergence = d;
+            return this;
+        }
+
+        /** Uses only the reference at {@code index} (ablation "single"). */
+        public Builder singleReference(int index) {
+            this.singleReference = Preconditions.checkNonNegative(index, "singleReference");
+            return this;
+        }
+
+        /** Uses all references (the default). */
+        public Builder allReferences() {
+            this.singleReference = -1;
+            return this;
+        }
+
+        /** Turns the laziness penalty on (default) or off. */
+        public Builder penalty(boolean on) {
+            this.penalty = on;
+            return this;
+        }
+
+        /** Uses uniform λ regardless of IW/CO answers (ablation); default off. */
+        public Builder uniformWeights(boolean on) {
+            this.uniformWeights = on;
+            return this;
+        }
+
+        /** Neighbours more similar than this (cosine of questions) are near-duplicates, in {@code (-1, 1]}; default 0.95. */
+        public Builder duplicateThreshold(double t) {
+            Preconditions.checkInRange(t, -1.0, 1.0, "duplicateThreshold");
+            Preconditions.checkArgument(t > -1.0, "duplicateThreshold must be > -1, was " + t);
+            this.duplicateThreshold = t;
+            return this;
+        }
+
+        /** Generates IW/CO answers with {@code model} (not owned) for items that have none. */
+        public Builder generator(ChatModel model) {
+            this.generator = Preconditions.notNull(model, "generator");
+            return this;
+        }
+
+        /** Options for the generator's requests; default greedy. */
+        public Builder generationOptions(GenerationOptions options) {
+            this.generationOptions = Preconditions.notNull(options, "generationOptions");
+            return this;
+        }
+
+        /** The seed recorded in the provenance (scoring itself has no random choice). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Receives progress. */
+        public Builder progress(ProgressListener listener) {
+            this.progress = Preconditions.notNull(listener, "progress");
+            return this;
+        }
+
+        /** An independent copy of this builder's settings. */
+        public Builder copy() {
+            Builder b = new Builder();
+            b.similarity = similarity;
+            b.embedder = embedder;
+            b.defaultEmbedder = defaultEmbedder;
+            b.neighbours = neighbours;
+            b.temperature = temperature;
+            b.answersPerKind = answersPerKind;
+            b.corpus = corpus;
+            b.divergence = divergence;
+            b.singleReference = singleReference;
+            b.penalty = penalty;
+            b.uniformWeights = uniformWeights;
+            b.duplicateThreshold = duplicateThreshold;
+            b.generator = generator;
+            b.generationOptions = generationOptions;
+            b.seed = seed;
+            b.progress = progress;
+            return b;
+        }
+
+        /**
+         * Builds the scorer.
+         *
+         * @throws IllegalStateException if the penalty is on with a similarity that is not
+         *                               embedding-based and no embedder is given
+         */
+        public FewlScorer build() {
+            if (penalty && neighbours > 0 && similarity != null && !(similarity instanceof CosineSimilarity) && embedder == null) {
+                throw new IllegalStateException("the laziness penalty needs an embedder for the neighbour search with similarity "
+                        + similarity.name() + ": give embedder(...) or penalty(false)");
+            }
+            return new FewlScorer(this);
+        }
+    }
+}
