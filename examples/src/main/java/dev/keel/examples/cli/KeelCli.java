@@ -12,6 +12,10 @@ import java.io.PrintWriter;
  * <pre>
  * java -jar examples/target/keel.jar similarity "The cat sits on the mat." "A cat is sitting on a mat."
  * java -jar examples/target/keel.jar embed --in answers.txt --out vectors.jsonl
+ * java -jar examples/target/keel.jar chat "What is the capital of France?"
+ * java -jar examples/target/keel.jar train-tiny --out keel-tiny --seed 42
+ * java -jar examples/target/keel.jar lora-train --model keel-tiny --data train.jsonl --out adapter
+ * java -jar examples/target/keel.jar lm logits --model DIR --input-ids ids.json --out logits.safetensors
  * java -jar examples/target/keel.jar --version
  * </pre>
  *
@@ -20,7 +24,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
         description = "Keel: hallucination scores without gold answers, fine-tuning that forgets less, safety that survives fine-tuning.",
-        subcommands = {FewlCommand.class, SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FewlCommand.class, SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, ChatCommand.class,
+                TrainTinyCommand.class, LoraTrainCommand.class, LmCommand.class, CommandLine.HelpCommand.class})
 public final class KeelCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,34 @@
+package dev.keel.examples.tiny;
+
+import dev.keel.core.data.Json;
+import dev.keel.core.lm.generate.LmTokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A seconds-long run of the recipe on a very small model: the files, the metrics and determinism. */
+class TinyRecipeIT {
+
+    @Test
+    void aSmokeRunWritesAHuggingFaceDirectoryWithMetricsAndRepeatsItsLosses(@TempDir Path dir) throws Exception {
+        TinyRecipe.Result a = TinyRecipe.train(dir.resolve("a"), 5, TinyRecipe.Settings.smoke(), null);
+        for (String f : TinyModel.FILES) {
+            assertThat(dir.resolve("a").resolve(f)).exists();
+        }
+        var m = Json.mapper().readTree(Files.readString(dir.resolve("a/metrics.json")));
+        assertThat(m.path("training").path("steps").asInt()).isEqualTo(3);
+        assertThat(m.path("evaluation").path("exact_match_accuracy").size()).isEqualTo(7);
+        assertThat(m.path("evaluation").has("refusal_rate_heldout_advbench")).isTrue();
+        try (LmTokenizer tok = LmTokenizer.load(dir.resolve("a"))) {
+            assertThat(tok.vocabSize()).isEqualTo(m.path("vocab_size").asInt());
+        }
+        TinyRecipe.Result b = TinyRecipe.train(dir.resolve("b"), 5, TinyRecipe.Settings.smoke(), null);
+        assertThat(b.metrics().path("training").path("loss_every_25_steps"))
+                .isEqualTo(a.metrics().path("training").path("loss_every_25_steps"));
+        assertThat(b.finalLoss()).isEqualTo(a.finalLoss());
+    }
+}
