@@ -158,6 +158,8 @@ public final class SafetyExperiment {
             Preconditions.checkArgument(evaluationSize >= 0 && evaluationSize <= held,
                     "evaluationSize must be in [0, " + held + "] (0 for all held-out instructions), was " + evaluationSize);
             Preconditions.checkArgument(resamples > 0, "resamples must be > 0, was " + resamples);
+            Preconditions.checkArgument(!harmfulSizes.isEmpty() || !identityEpochs.isEmpty() || benignSize > 0,
+                    "harmfulSizes, identityEpochs and benignSize turn every setting off: nothing to run");
         }
 
         private static List<Integer> sorted(List<Integer> values, String name) {
@@ -410,7 +412,6 @@ public final class SafetyExperiment {
         List<Spec> specs = grid(c);
         boolean needsAoa = specs.stream().anyMatch(s -> s.prompting() == Prompting.AOA);
         boolean needsPlain = specs.stream().anyMatch(s -> s.prompting() == Prompting.PLAIN);
-        Preconditions.checkArgument(!specs.isEmpty(), "the configuration has no rows: every setting is turned off");
 
         List<SafetyTables.Initial> initial = new ArrayList<>();
         for (Prompting p : Prompting.values()) {

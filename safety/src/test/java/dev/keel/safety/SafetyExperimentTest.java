@@ -150,6 +150,9 @@ class SafetyExperimentTest {
                 .hasMessageContaining("benignSize must be >= 0, was -1");
         assertThatThrownBy(() -> SafetyExperiment.Config.builder(dir).harmful(List.of(), 5).build())
                 .hasMessageContaining("safetyHarmful [10, 50, 100] needs harmfulSizes");
+        assertThatThrownBy(() -> SafetyExperiment.Config.builder(dir).harmful(List.of(), 5).identityShift(10, List.of())
+                .benign(0, 1).safetySamples(List.of(), List.of(), List.of()).build())
+                .hasMessageContaining("turn every setting off");
         assertThatThrownBy(() -> b.samRho(-0.1).build()).hasMessageContaining("samRho must be >= 0, was -0.1");
         assertThatThrownBy(() -> b.samRho(0.05).lora(0, 16).build()).hasMessageContaining("rank must be > 0, was 0");
         assertThatThrownBy(() -> b.lora(8, 16).learningRate(0).build()).hasMessageContaining("learningRate must be > 0, was 0.0");

@@ -1,6 +1,8 @@
 package dev.keel.examples.cli;
 
 import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.examples.tiny.TinyChatTemplate;
+import dev.keel.examples.tiny.TinyModel;
 import dev.keel.safety.HarmfulnessReport;
 import dev.keel.safety.Safety;
 import dev.keel.safety.SafetyExperiment;
@@ -139,11 +141,11 @@ final class SafetyCommand implements Runnable {
                     + "instructions with the refusal judge (Qi et al., ICLR 2024, Tables 1-4).",
                     "Writes safety-experiment.md, .json, -runs.csv, a provenance sidecar and verdicts/ into --out."})
     static final class Experiment implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR",
-                description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json)")
+        @Option(names = "--model", paramLabel = "DIR",
+                description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json); default: the bundled keel-tiny")
         Path model;
-        @Option(names = "--template", defaultValue = "plain", paramLabel = "NAME",
-                description = "chat template the model was trained with: plain or llama2 (default: ${DEFAULT-VALUE})")
+        @Option(names = "--template", paramLabel = "NAME",
+                description = "chat template the model was trained with: keel-tiny, plain or llama2 (default: keel-tiny for the bundled model, else plain)")
         String template;
         @Option(names = "--out", defaultValue = "safety-experiment", paramLabel = "DIR",
                 description = "output directory (default: ${DEFAULT-VALUE})")
@@ -194,14 +196,20 @@ final class SafetyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
-            if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
+            boolean bundled = model == null;
+            if (bundled) {
+                model = TinyModel.path();
+            } else if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
                 throw new CommandLine.ParameterException(cl, "--model " + model
                         + ": not a model directory (config.json and tokenizer.json expected)");
             }
-            ChatTemplate chat = switch (template.toLowerCase(Locale.ROOT)) {
+            String name = template != null ? template : bundled ? "keel-tiny" : "plain";
+            ChatTemplate chat = switch (name.toLowerCase(Locale.ROOT)) {
+                case "keel-tiny" -> TinyChatTemplate.instance();
                 case "plain" -> ChatTemplate.plain();
                 case "llama2" -> ChatTemplate.llama2();
-                default -> throw new CommandLine.ParameterException(cl, "--template must be plain or llama2, was " + template);
+                default -> throw new CommandLine.ParameterException(cl, "--template must be keel-tiny, plain or llama2, was "
+                        + template);
             };
             SafetyExperiment.Config config;
             try {
@@ -259,7 +267,8 @@ final class SafetyCommand implements Runnable {
             if (maxNewTokens != null) {
                 b.maxNewTokens(maxNewTokens);
             }
-            // the plain template ends a turn with a newline only, so the eos token marks the end of a reply
+            // the plain template ends a turn with a newline only, so the eos token marks the end of a reply;
+            // keel-tiny's and Llama-2's end each assistant turn themselves
             b.appendEos(chat == ChatTemplate.plain());
             b.verdictsDir(out.resolve("verdicts"));
             return b.build();
