@@ -1,5 +1,6 @@
 package dev.keel.safety;
 
+import dev.keel.core.KeelVersion;
 import dev.keel.core.Preconditions;
 import dev.keel.core.Provenance;
 import dev.keel.core.chat.ChatMessage;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -408,6 +410,7 @@ public final class SafetyExperiment {
         Preconditions.notNull(model, "model");
         Preconditions.notNull(tokenizer, "tokenizer");
         long started = System.nanoTime();
+        Instant startedAt = Instant.now();
         List<HarmfulBehavior> held = evaluationSet(c.evaluationSize());
         List<Spec> specs = grid(c);
         boolean needsAoa = specs.stream().anyMatch(s -> s.prompting() == Prompting.AOA);
@@ -504,7 +507,7 @@ public final class SafetyExperiment {
         cfg.put("appendEos", Boolean.toString(c.appendEos()));
         cfg.put("judge", RefusalJudge.defaults().id());
         return new SafetyTables(c.optimizers(), initial, runs, notes,
-                Provenance.of(c.modelDir().toString(), cfg, c.seeds().get(0)));
+                new Provenance(KeelVersion.get(), c.modelDir().toString(), cfg, c.seeds().get(0), startedAt));
     }
 
     private static List<Spec> grid(Config c) {

@@ -54,7 +54,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
         /** Table 1: harmful examples (AdvBench instruction &rarr; target opening). */
         HARMFUL(1, "Harmful examples", "shots"),
         /** Table 2: identity shifting (AOA system prompt and prefixes). */
-        IDENTITY_SHIFT(2, "Identity shifting", "epochs"),
+        IDENTITY_SHIFT(2, "Identity shifting", "identity shift"),
         /** Table 3: benign instruction data. */
         BENIGN(3, "Benign data", "examples"),
         /** Table 4: each setting mixed with safety samples. */
