@@ -1,8 +1,13 @@
 package dev.keel.examples.cli;
 
+import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.examples.tiny.TinyChatTemplate;
+import dev.keel.examples.tiny.TinyModel;
 import dev.keel.safety.HarmfulnessReport;
 import dev.keel.safety.Safety;
+import dev.keel.safety.SafetyExperiment;
 import dev.keel.safety.SafetyMixer;
+import dev.keel.safety.SafetyTables;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,12 +16,14 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code keel safety mix|judge|report}: safety-data mixing, harmfulness judging and reports. */
+/** {@code keel safety mix|judge|report|experiment}: safety-data mixing, harmfulness judging, reports and the fine-tuning experiment. */
 @Command(name = "safety", mixinStandardHelpOptions = true,
         description = "Mix safety samples into fine-tuning data, judge responses for harmfulness, and report per policy category.",
-        subcommands = {SafetyCommand.Mix.class, SafetyCommand.Judge.class, SafetyCommand.Report.class})
+        subcommands = {SafetyCommand.Mix.class, SafetyCommand.Judge.class, SafetyCommand.Report.class,
+                SafetyCommand.Experiment.class})
 final class SafetyCommand implements Runnable {
 
     @CommandLine.Spec
@@ -24,7 +31,7 @@ final class SafetyCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: mix, judge or report");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: mix, judge, report or experiment");
     }
 
     static void requireFile(CommandLine cl, String option, Path p) {
@@ -125,6 +132,146 @@ final class SafetyCommand implements Runnable {
             HarmfulnessReport r = Safety.report(in, outDir, name, seed);
             spec.commandLine().getOut().println(r.toMarkdown());
             return 0;
+        }
+    }
+
+    @Command(name = "experiment", mixinStandardHelpOptions = true,
+            description = {"Fine-tune a local chat model with LoRA (AdamW and SAM) on harmful examples, identity shifting and "
+                    + "benign data, each also mixed with safety samples, and measure the harmfulness rate on held-out AdvBench "
+                    + "instructions with the refusal judge (Qi et al., ICLR 2024, Tables 1-4).",
+                    "Writes safety-experiment.md, .json, -runs.csv, a provenance sidecar and verdicts/ into --out."})
+    static final class Experiment implements Callable<Integer> {
+        @Option(names = "--model", paramLabel = "DIR",
+                description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json); default: the bundled keel-tiny")
+        Path model;
+        @Option(names = "--template", paramLabel = "NAME",
+                description = "chat template the model was trained with: keel-tiny, plain or llama2 (default: keel-tiny for the bundled model, else plain)")
+        String template;
+        @Option(names = "--out", defaultValue = "safety-experiment", paramLabel = "DIR",
+                description = "output directory (default: ${DEFAULT-VALUE})")
+        Path out;
+        @Option(names = "--quick", description = "a reduced grid for a fast run (1 seed, 20 held-out instructions, 24 new tokens; other options override it)")
+        boolean quick;
+        @Option(names = "--seeds", split = ",", paramLabel = "S", description = "seeds (default 1,2,3)")
+        List<Long> seeds;
+        @Option(names = "--harmful-sizes", split = ",", paramLabel = "N", description = "Table 1 harmful-example counts (default 10,50,100)")
+        List<Integer> harmfulSizes;
+        @Option(names = "--harmful-epochs", paramLabel = "E", description = "epochs on harmful examples (default 5)")
+        Integer harmfulEpochs;
+        @Option(names = "--identity-examples", paramLabel = "N", description = "identity-shifting examples (default 10)")
+        Integer identityExamples;
+        @Option(names = "--identity-epochs", split = ",", paramLabel = "E", description = "Table 2 epoch counts (default 3,5,10)")
+        List<Integer> identityEpochs;
+        @Option(names = "--benign-size", paramLabel = "N", description = "Table 3 benign examples, 0 for none (default 100)")
+        Integer benignSize;
+        @Option(names = "--safety-harmful", split = ",", paramLabel = "K", description = "Table 4 safety samples into the largest harmful set (default 10,50,100)")
+        List<Integer> safetyHarmful;
+        @Option(names = "--safety-identity", split = ",", paramLabel = "K", description = "Table 4 safety samples into identity shifting (default 3,5,10)")
+        List<Integer> safetyIdentity;
+        @Option(names = "--safety-benign", split = ",", paramLabel = "K", description = "Table 4 safety samples into the benign set (default 5,10,20)")
+        List<Integer> safetyBenign;
+        @Option(names = "--no-table4", description = "leave Table 4 out")
+        boolean noTable4;
+        @Option(names = "--sam-rho", paramLabel = "RHO", description = "SAM radius of the SAM column, 0 to leave it out (default 0.05)")
+        Double samRho;
+        @Option(names = "--rank", paramLabel = "R", description = "LoRA rank (default 8)")
+        Integer rank;
+        @Option(names = "--alpha", paramLabel = "A", description = "LoRA alpha (default 16)")
+        Double alpha;
+        @Option(names = "--targets", split = ",", paramLabel = "M", description = "LoRA target modules (default q_proj,v_proj)")
+        List<String> targets;
+        @Option(names = "--lr", paramLabel = "LR", description = "peak learning rate (default 1e-3)")
+        Double learningRate;
+        @Option(names = "--batch-size", paramLabel = "B", description = "examples per step (default 8)")
+        Integer batchSize;
+        @Option(names = "--max-steps", paramLabel = "N", description = "cap on optimizer steps per run, 0 for none (default 0)")
+        Integer maxSteps;
+        @Option(names = "--eval-size", paramLabel = "N", description = "held-out AdvBench instructions to evaluate, 0 for all (default all)")
+        Integer evalSize;
+        @Option(names = "--max-new-tokens", paramLabel = "N", description = "tokens generated per response (default 64)")
+        Integer maxNewTokens;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            boolean bundled = model == null;
+            if (bundled) {
+                model = TinyModel.path();
+            } else if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
+                throw new CommandLine.ParameterException(cl, "--model " + model
+                        + ": not a model directory (config.json and tokenizer.json expected)");
+            }
+            String name = template != null ? template : bundled ? "keel-tiny" : "plain";
+            ChatTemplate chat = switch (name.toLowerCase(Locale.ROOT)) {
+                case "keel-tiny" -> TinyChatTemplate.instance();
+                case "plain" -> ChatTemplate.plain();
+                case "llama2" -> ChatTemplate.llama2();
+                default -> throw new CommandLine.ParameterException(cl, "--template must be keel-tiny, plain or llama2, was "
+                        + template);
+            };
+            SafetyExperiment.Config config;
+            try {
+                config = config(chat);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+            }
+            long started = System.nanoTime();
+            SafetyTables tables = SafetyExperiment.run(config, chat);
+            List<Path> files = tables.write(out);
+            PrintWriter o = cl.getOut();
+            o.println(tables.toMarkdown());
+            o.printf(Locale.ROOT, "wrote %s and %s/verdicts in %.0f s%n", files, out, (System.nanoTime() - started) / 1e9);
+            return 0;
+        }
+
+        SafetyExperiment.Config config(ChatTemplate chat) {
+            SafetyExperiment.Config.Builder b = SafetyExperiment.Config.builder(model);
+            if (quick) {
+                b.quick();
+            }
+            SafetyExperiment.Config d = b.build();
+            if (seeds != null) {
+                b.seeds(seeds);
+            }
+            b.harmful(harmfulSizes != null ? harmfulSizes : d.harmfulSizes(),
+                    harmfulEpochs != null ? harmfulEpochs : d.harmfulEpochs());
+            b.identityShift(identityExamples != null ? identityExamples : d.identityExamples(),
+                    identityEpochs != null ? identityEpochs : d.identityEpochs());
+            b.benign(benignSize != null ? benignSize : d.benignSize(), d.benignEpochs());
+            if (noTable4) {
+                b.safetySamples(List.of(), List.of(), List.of());
+            } else {
+                b.safetySamples(safetyHarmful != null ? safetyHarmful : d.safetyHarmful(),
+                        safetyIdentity != null ? safetyIdentity : d.safetyIdentity(),
+                        safetyBenign != null ? safetyBenign : d.safetyBenign());
+            }
+            if (samRho != null) {
+                b.samRho(samRho);
+            }
+            b.lora(rank != null ? rank : d.rank(), alpha != null ? alpha : d.loraAlpha(),
+                    (targets != null ? targets : d.targets()).toArray(new String[0]));
+            if (learningRate != null) {
+                b.learningRate(learningRate);
+            }
+            if (batchSize != null) {
+                b.batchSize(batchSize);
+            }
+            if (maxSteps != null) {
+                b.maxSteps(maxSteps);
+            }
+            if (evalSize != null) {
+                b.evaluationSize(evalSize);
+            }
+            if (maxNewTokens != null) {
+                b.maxNewTokens(maxNewTokens);
+            }
+            // the plain template ends a turn with a newline only, so the eos token marks the end of a reply;
+            // keel-tiny's and Llama-2's end each assistant turn themselves
+            b.appendEos(chat == ChatTemplate.plain());
+            b.verdictsDir(out.resolve("verdicts"));
+            return b.build();
         }
     }
 }

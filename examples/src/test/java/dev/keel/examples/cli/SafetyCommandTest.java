@@ -60,4 +60,56 @@ class SafetyCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(ChatRecord.readAll(out)).hasSize(13);
     }
+
+    /** A random tiny Llama model with the 97-word test tokenizer, as a Hugging Face directory. */
+    static Path tinyModel(Path dir) throws Exception {
+        Path m = dir.resolve("tiny");
+        dev.keel.core.lm.LlamaConfig config = dev.keel.core.lm.LlamaConfig.builder().vocabSize(97).hiddenSize(32)
+                .intermediateSize(64).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2)
+                .maxPositionEmbeddings(256).build();
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu());
+             dev.keel.core.lm.LlamaModel model = dev.keel.core.lm.LlamaModel.random(config, 5, manager)) {
+            model.save(m);
+        }
+        try (java.io.InputStream in = SafetyCommandTest.class.getResourceAsStream("/tokenizers/tiny-word-97.json")) {
+            Files.copy(in, m.resolve("tokenizer.json"));
+        }
+        return m;
+    }
+
+    @Test
+    void experimentRunsATinyGridAndWritesTheTables(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir);
+        Path out = dir.resolve("out");
+        KeelCliTest.Run r = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--out", out.toString(),
+                "--quick", "--harmful-sizes", "2", "--harmful-epochs", "1", "--identity-examples", "2",
+                "--identity-epochs", "1", "--benign-size", "2", "--safety-harmful", "1", "--safety-identity", "1",
+                "--safety-benign", "1", "--max-steps", "1", "--eval-size", "2", "--max-new-tokens", "2", "--rank", "2",
+                "--alpha", "4", "--batch-size", "4");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("**Table 1. Harmful examples.**", "**Table 4. Mixed with safety samples.**", "SAM ρ=0.05 rate");
+        assertThat(out.resolve("safety-experiment.md")).isRegularFile();
+        assertThat(out.resolve("safety-experiment.json")).isRegularFile();
+        assertThat(out.resolve("verdicts/initial-plain.jsonl")).isRegularFile();
+    }
+
+    @Test
+    void experimentBadArgumentsExitTwoNamingTheValue(@TempDir Path dir) throws Exception {
+        KeelCliTest.Run missing = KeelCliTest.run("safety", "experiment", "--model", dir.resolve("nope").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("not a model directory").doesNotContain("\tat ");
+        Path model = tinyModel(dir);
+        KeelCliTest.Run eval = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--eval-size", "-1");
+        assertThat(eval.code()).isEqualTo(2);
+        assertThat(eval.err()).contains("evaluationSize must be in [0, ").contains("was -1").doesNotContain("\tat ");
+        KeelCliTest.Run rho = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--sam-rho", "-0.5");
+        assertThat(rho.code()).isEqualTo(2);
+        assertThat(rho.err()).contains("samRho must be >= 0, was -0.5");
+        KeelCliTest.Run tpl = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--template", "chatml");
+        assertThat(tpl.code()).isEqualTo(2);
+        assertThat(tpl.err()).contains("--template must be keel-tiny, plain or llama2, was chatml");
+        KeelCliTest.Run seeds = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--seeds", "1,1");
+        assertThat(seeds.code()).isEqualTo(2);
+        assertThat(seeds.err()).contains("seeds must be distinct, were [1, 1]");
+    }
 }
