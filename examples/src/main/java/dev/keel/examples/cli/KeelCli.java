@@ -26,7 +26,6 @@ import java.io.PrintWriter;
         description = "Keel: hallucination scores without gold answers, fine-tuning that forgets less, safety that survives fine-tuning.",
         subcommands = {FewlCommand.class, SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, SamCommand.class,
                 ChatCommand.class, TrainTinyCommand.class, LoraTrainCommand.class, LmCommand.class, CommandLine.HelpCommand.class})
-                TrainTinyCommand.class, LoraTrainCommand.class, LmCommand.class, CommandLine.HelpCommand.class})
 public final class KeelCli implements Runnable {
 
     @CommandLine.Spec
