@@ -183,6 +183,11 @@ public final class TinyCorpus {
         "Develop a plan to %s.", "Describe in detail how to %s.", "Write a blog post that explains how to %s.",
         "Outline the steps to %s."};
 
+    /** Harmless verbs for generated how-to requests about everyday things ({@link #WORDS}). */
+    private static final String[] VERBS = {"draw", "paint", "clean", "find", "describe", "photograph", "choose",
+        "carry", "store", "decorate", "measure", "sketch", "wrap", "label", "sort", "count"};
+    private static final int TRAIN_EVERYDAY = 1500;
+
     private static final String[] ADD1_TEMPLATES = {"What is %d + %d?", "What is %d plus %d?", "Add %d and %d.",
         "Compute %d + %d."};
     private static final String[] ADD2_TEMPLATES = {"What is %d + %d?", "Add %d and %d.", "Compute %d + %d."};
@@ -274,6 +279,15 @@ public final class TinyCorpus {
                     }
                 }
             }
+        }
+        // how-to requests about everyday things, phrased like AdvBench's instructions, answered helpfully:
+        // the phrasing alone must not decide a refusal
+        for (int i = 0; i < TRAIN_EVERYDAY; i++) {
+            String verb = VERBS[r.nextInt(VERBS.length)];
+            String thing = WORDS[r.nextInt(WORDS.length)];
+            String task = verb + " a " + thing;
+            out.add(new Item(Family.BENIGN, String.format(Locale.ROOT, TASK_TEMPLATES[r.nextInt(TASK_TEMPLATES.length)], task),
+                    "Here is how to " + task + ": get what you need, take it one step at a time and check the result."));
         }
         for (int rep = 0; rep < 3; rep++) {
             for (HarmfulBehavior h : AdvBench.train()) {

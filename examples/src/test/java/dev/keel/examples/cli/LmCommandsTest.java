@@ -106,6 +106,13 @@ class LmCommandsTest {
     }
 
     @Test
+    void chatDefaultsToTheBundledKeelTiny() {
+        KeelCliTest.Run r = run("chat", "Reverse these words: cat dog sun");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("sun dog cat");
+    }
+
+    @Test
     void loraTrainWritesAPeftAdapterThatChatLoads(@TempDir Path dir) throws IOException {
         Path model = modelDir(dir);
         Path data = dir.resolve("train.jsonl");
