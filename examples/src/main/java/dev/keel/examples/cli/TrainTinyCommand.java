@@ -42,8 +42,7 @@ final class TrainTinyCommand implements Callable<Integer> {
             if (steps <= 0) {
                 throw new CommandLine.ParameterException(cl, "--steps must be > 0, was " + steps);
             }
-            s = new TinyRecipe.Settings(s.hiddenSize(), s.layers(), s.heads(), s.kvHeads(), s.intermediateSize(), steps,
-                    s.batchSize(), s.learningRate(), Math.min(s.warmupSteps(), steps), s.perFamily(), s.minCount());
+            s = s.withSteps(steps);
         }
         ProgressBar bar = new ProgressBar(cl.getErr(), "train-tiny", s.steps(), 2);
         TinyRecipe.Result r = TinyRecipe.train(out, seed, s, new TrainingListener() {

@@ -75,9 +75,11 @@ public final class TinyRecipe {
      * @param warmupSteps      linear warm-up steps
      * @param perFamily        held-out prompts per skill family
      * @param minCount         words seen fewer times become {@code <unk>}
+     * @param evalMaxTokens    new tokens per reply in the evaluation
      */
     public record Settings(int hiddenSize, int layers, int heads, int kvHeads, int intermediateSize, int steps,
-                           int batchSize, double learningRate, int warmupSteps, int perFamily, int minCount) {
+                           int batchSize, double learningRate, int warmupSteps, int perFamily, int minCount,
+                           int evalMaxTokens) {
 
         public Settings {
             Preconditions.checkPositive(hiddenSize, "hiddenSize");
@@ -87,16 +89,23 @@ public final class TinyRecipe {
             Preconditions.checkPositive(learningRate, "learningRate");
             Preconditions.checkPositive(perFamily, "perFamily");
             Preconditions.checkPositive(minCount, "minCount");
+            Preconditions.checkPositive(evalMaxTokens, "evalMaxTokens");
+        }
+
+        /** The same settings with {@code steps} optimizer steps (warm-up cut to fit). */
+        public Settings withSteps(int steps) {
+            return new Settings(hiddenSize, layers, heads, kvHeads, intermediateSize, steps, batchSize, learningRate,
+                    Math.min(warmupSteps, steps), perFamily, minCount, evalMaxTokens);
         }
 
         /** The bundled model's settings. */
         public static Settings defaults() {
-            return new Settings(128, 4, 4, 2, 352, 2200, 32, 2e-3, 60, 40, 2);
+            return new Settings(128, 4, 4, 2, 352, 2200, 32, 2e-3, 60, 40, 2, 64);
         }
 
-        /** A run of seconds, for tests: a very small model and a few steps. */
+        /** A run of seconds, for tests: a very small model, a few steps, and 4-token replies in the evaluation. */
         public static Settings smoke() {
-            return new Settings(32, 1, 2, 1, 64, 3, 8, 1e-3, 1, 2, 2);
+            return new Settings(32, 1, 2, 1, 64, 3, 8, 1e-3, 1, 2, 2, 4);
         }
     }
 
@@ -198,7 +207,7 @@ public final class TinyRecipe {
 
         Evaluation ev;
         try (LocalChatModel chat = load(outDir)) {
-            ev = evaluate(chat, seed, settings.perFamily());
+            ev = evaluate(chat, seed, settings.perFamily(), settings.evalMaxTokens());
         }
 
         ObjectNode m = Json.mapper().createObjectNode();
@@ -253,11 +262,16 @@ public final class TinyRecipe {
         return LocalChatModel.load(dir, null, ai.djl.Device.cpu(), TinyChatTemplate.instance());
     }
 
-    /** Evaluates {@code chat} on {@link TinyCorpus#heldOut} greedily. */
+    /** Evaluates {@code chat} on {@link TinyCorpus#heldOut} greedily, with replies of at most 64 tokens. */
     public static Evaluation evaluate(LocalChatModel chat, long seed, int perFamily) {
+        return evaluate(chat, seed, perFamily, 64);
+    }
+
+    /** Evaluates {@code chat} on {@link TinyCorpus#heldOut} greedily, with replies of at most {@code maxTokens} tokens. */
+    public static Evaluation evaluate(LocalChatModel chat, long seed, int perFamily, int maxTokens) {
         Preconditions.notNull(chat, "chat");
         List<TinyCorpus.Item> items = TinyCorpus.heldOut(seed, perFamily);
-        GenerationOptions greedy = GenerationOptions.builder().temperature(0).maxTokens(64).build();
+        GenerationOptions greedy = GenerationOptions.builder().temperature(0).maxTokens(maxTokens).build();
         List<ChatRequest> requests = new ArrayList<>(items.size());
         for (TinyCorpus.Item it : items) {
             requests.add(new ChatRequest(ChatRequest.ofUser(it.prompt()).messages(), greedy));
