@@ -113,10 +113,10 @@ public final class Csv {
         return List.copyOf(rows);
     }
 
-    /** Quotes {@code field} if it holds a comma, quote, line break, or leading/trailing space. */
+    /** Quotes {@code field} if it holds a comma, quote, line break, leading/trailing space, or starts with a byte-order mark. */
     public static String quote(String field) {
         Preconditions.notNull(field, "field");
-        boolean needs = !field.isEmpty() && (field.indexOf(',') >= 0 || field.indexOf('"') >= 0 || field.indexOf('\n') >= 0
+        boolean needs = !field.isEmpty() && (field.charAt(0) == '\uFEFF' || field.indexOf(',') >= 0 || field.indexOf('"') >= 0 || field.indexOf('\n') >= 0
                 || field.indexOf('\r') >= 0 || Character.isWhitespace(field.charAt(0))
                 || Character.isWhitespace(field.charAt(field.length() - 1)));
         return needs ? '"' + field.replace("\"", "\"\"") + '"' : field;

@@ -31,6 +31,11 @@ class CsvTest {
         assertThatThrownBy(() -> Csv.parse("a\n\"open,\nstill")).hasMessageContaining("line 2").hasMessageContaining("unterminated");
     }
 
+    @Test
+    void aFieldStartingWithAByteOrderMarkSurvivesWriting() {
+        assertThat(Csv.parse(Csv.line(List.of("\uFEFF", "x")))).containsExactly(List.of("\uFEFF", "x"));
+    }
+
     @Property(tries = 200)
     boolean writtenFieldsParseBack(@ForAll @Size(min = 1, max = 4) List<@Size(min = 1, max = 3) List<@StringLength(max = 8) String>> rows) {
         StringBuilder sb = new StringBuilder();
