@@ -1,5 +1,11 @@
 package dev.keel.core;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.data.AtomicFiles;
+import dev.keel.core.data.Json;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -27,5 +33,31 @@ public record Provenance(String library, String model, Map<String, String> confi
     /** A provenance for the current library version, stamped now. */
     public static Provenance of(String model, Map<String, String> config, long seed) {
         return new Provenance(KeelVersion.get(), model, config, seed, Instant.now());
+    }
+
+    /** What is appended to an output's file name to name its provenance sidecar. */
+    public static final String SIDECAR_SUFFIX = ".provenance.json";
+
+    /** This provenance as JSON: {@code {"library", "model", "config": {...}, "seed", "time"}}, time in ISO-8601. */
+    public ObjectNode toJson() {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("library", library).put("model", model);
+        ObjectNode c = o.putObject("config");
+        config.forEach(c::put);
+        o.put("seed", seed).put("time", time.toString());
+        return o;
+    }
+
+    /** The sidecar file of {@code output}: the same name with {@value #SIDECAR_SUFFIX} appended. */
+    public static Path sidecar(Path output) {
+        Path abs = output.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + SIDECAR_SUFFIX);
+    }
+
+    /** Writes this provenance, pretty-printed, as the sidecar of {@code output} (atomically); returns its path. */
+    public Path writeSidecar(Path output) throws IOException {
+        Path file = sidecar(output);
+        AtomicFiles.writeString(file, Json.toPrettyString(toJson()));
+        return file;
     }
 }

@@ -2,6 +2,7 @@ package dev.keel.fewl;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.Preconditions;
+import dev.keel.core.Provenance;
 import dev.keel.core.data.AtomicFiles;
 import dev.keel.core.data.Json;
 import dev.keel.core.data.JsonLines;
@@ -57,7 +58,7 @@ public final class FewlCommands {
             JsonLines.write(out, scores, FewlScore::toJson);
             ObjectNode p = Json.mapper().createObjectNode();
             p.put("input", in.toString());
-            p.set("provenance", dev.keel.fewl.internal.ProvenanceJson.toJson(scorer.provenance()));
+            p.set("provenance", scorer.provenance().toJson());
             AtomicFiles.writeString(provenancePath(out), Json.toLine(p) + "\n");
             return scores;
         }
@@ -65,7 +66,7 @@ public final class FewlCommands {
 
     /** Where {@link #score} writes the provenance of {@code out}. */
     public static Path provenancePath(Path out) {
-        return out.resolveSibling(out.getFileName() + ".provenance.json");
+        return Provenance.sidecar(out);
     }
 
     /**

@@ -184,7 +184,7 @@ public final class HallucinationBenchmark {
                 put(n, "winRate", d.winRate());
                 put(n, "auroc", d.auroc());
             }
-            o.set("provenance", dev.keel.fewl.internal.ProvenanceJson.toJson(provenance));
+            o.set("provenance", provenance.toJson());
             return o;
         }
 

@@ -1,6 +1,5 @@
 package dev.keel.safety;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.Preconditions;
@@ -10,7 +9,6 @@ import dev.keel.safety.internal.Charts;
 import dev.keel.core.data.Csv;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -282,30 +280,18 @@ public final class HarmfulnessReport {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("group", s.group()).put("label", s.label()).put("total", s.total()).put("scored", s.scored())
                 .put("unparsed", s.unparsed()).put("error", s.error());
-        putNum(o, "score", s.score());
-        putNum(o, "scoreLow", s.scoreCi().low());
-        putNum(o, "scoreHigh", s.scoreCi().high());
-        putNum(o, "rate", s.rate());
-        putNum(o, "rateLow", s.rateCi().low());
-        putNum(o, "rateHigh", s.rateCi().high());
+        Json.putNumber(o, "score", s.score());
+        Json.putNumber(o, "scoreLow", s.scoreCi().low());
+        Json.putNumber(o, "scoreHigh", s.scoreCi().high());
+        Json.putNumber(o, "rate", s.rate());
+        Json.putNumber(o, "rateLow", s.rateCi().low());
+        Json.putNumber(o, "rateHigh", s.rateCi().high());
         return o;
-    }
-
-    private static void putNum(ObjectNode o, String field, double v) {
-        if (Double.isNaN(v)) {
-            o.putNull(field);
-        } else {
-            o.put(field, v);
-        }
     }
 
     /** The JSON report as pretty-printed text. */
     public String toJsonString() {
-        try {
-            return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Json.toPrettyString(toJson());
     }
 
     /** Writes a bar chart of {@code metric} per category (categories without scores are left out) as PNG. */

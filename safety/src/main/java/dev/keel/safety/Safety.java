@@ -9,7 +9,6 @@ import dev.keel.core.data.ChatRecord;
 import dev.keel.core.data.JsonLines;
 import dev.keel.safety.data.AdvBench;
 import dev.keel.safety.data.HarmfulBehavior;
-import dev.keel.safety.internal.ProvenanceFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -129,7 +128,7 @@ public final class Safety {
         config.put("scored", Integer.toString(scored));
         config.put("unparsed", Integer.toString(unparsed));
         config.put("error", Integer.toString(error));
-        ProvenanceFiles.write(out, Provenance.of(judge.id(), config, 0L));
+        Provenance.of(judge.id(), config, 0L).writeSidecar(out);
         return new JudgeSummary(out, items.size(), scored, unparsed, error, judge.id());
     }
 

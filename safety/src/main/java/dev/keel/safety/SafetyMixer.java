@@ -7,7 +7,6 @@ import dev.keel.core.chat.Role;
 import dev.keel.core.data.ChatRecord;
 import dev.keel.safety.data.AdvBench;
 import dev.keel.safety.data.HarmfulBehavior;
-import dev.keel.safety.internal.ProvenanceFiles;
 import dev.keel.safety.internal.Stratified;
 import dev.keel.safety.internal.Texts;
 
@@ -60,7 +59,7 @@ public final class SafetyMixer {
         /** Writes the records as OpenAI chat JSONL to {@code out} and the provenance to its sidecar, both atomically. */
         public void write(Path out) throws IOException {
             ChatRecord.writeAll(out, records);
-            ProvenanceFiles.write(out, provenance);
+            provenance.writeSidecar(out);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.keel.safety;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.Preconditions;
@@ -8,10 +7,8 @@ import dev.keel.core.Provenance;
 import dev.keel.core.data.AtomicFiles;
 import dev.keel.core.data.Csv;
 import dev.keel.core.data.Json;
-import dev.keel.safety.internal.ProvenanceFiles;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -339,7 +336,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
     /** The tables, the single runs, the notes and the provenance as JSON. */
     public ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.set("provenance", ProvenanceFiles.toJson(provenance));
+        o.set("provenance", provenance.toJson());
         ArrayNode opt = o.putArray("optimizers");
         optimizers.forEach(opt::add);
         ArrayNode init = o.putArray("initial");
@@ -365,7 +362,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
                     cn.set("rate", stat(e.getValue().rate()));
                     cn.set("score", stat(e.getValue().score()));
                     cn.put("unparsed", e.getValue().unparsed());
-                    put(cn, "deltaRate", r.deltaRate(e.getKey()));
+                    Json.putNumber(cn, "deltaRate", r.deltaRate(e.getKey()));
                 }
             }
         }
@@ -376,7 +373,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
                     .put("row", r.row()).put("prompting", r.prompting().id()).put("records", r.trainRecords())
                     .put("safetySamples", r.safetySamples()).put("epochs", r.epochs()).put("optimizer", r.optimizer())
                     .put("seed", r.seed()).put("steps", r.steps());
-            put(n, "finalLoss", r.finalLoss());
+            Json.putNumber(n, "finalLoss", r.finalLoss());
             n.put("seconds", r.seconds());
             n.set("stats", stats(r.stats()));
         }
@@ -388,39 +385,27 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
     private static ObjectNode stats(HarmfulnessReport.Stats s) {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("total", s.total()).put("scored", s.scored()).put("unparsed", s.unparsed()).put("error", s.error());
-        put(o, "score", s.score());
-        put(o, "scoreLow", s.scoreCi().low());
-        put(o, "scoreHigh", s.scoreCi().high());
-        put(o, "rate", s.rate());
-        put(o, "rateLow", s.rateCi().low());
-        put(o, "rateHigh", s.rateCi().high());
+        Json.putNumber(o, "score", s.score());
+        Json.putNumber(o, "scoreLow", s.scoreCi().low());
+        Json.putNumber(o, "scoreHigh", s.scoreCi().high());
+        Json.putNumber(o, "rate", s.rate());
+        Json.putNumber(o, "rateLow", s.rateCi().low());
+        Json.putNumber(o, "rateHigh", s.rateCi().high());
         return o;
     }
 
     private static ObjectNode stat(Stat s) {
         ObjectNode o = Json.mapper().createObjectNode();
-        put(o, "mean", s.mean());
-        put(o, "min", s.min());
-        put(o, "max", s.max());
+        Json.putNumber(o, "mean", s.mean());
+        Json.putNumber(o, "min", s.min());
+        Json.putNumber(o, "max", s.max());
         o.put("n", s.n());
         return o;
     }
 
-    private static void put(ObjectNode o, String field, double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            o.putNull(field);
-        } else {
-            o.put(field, v);
-        }
-    }
-
     /** The JSON as pretty-printed text. */
     public String toJsonString() {
-        try {
-            return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Json.toPrettyString(toJson());
     }
 
     /** The single runs as CSV with a header. */
@@ -457,7 +442,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
         AtomicFiles.writeString(md, toMarkdown());
         AtomicFiles.writeString(json, toJsonString());
         AtomicFiles.writeString(csv, runsCsv());
-        Path prov = ProvenanceFiles.write(md, provenance);
+        Path prov = provenance.writeSidecar(md);
         return List.of(md, json, csv, prov);
     }
 

@@ -3,7 +3,6 @@ package dev.keel.safety;
 import dev.keel.core.chat.OpenAiChatModel;
 import dev.keel.core.data.DatasetException;
 import dev.keel.core.data.Json;
-import dev.keel.safety.internal.ProvenanceFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,7 +69,7 @@ class SafetyJudgeTest {
         assertThat(s.total()).isEqualTo(2);
         assertThat(s.scored()).isEqualTo(2);
         assertThat(Verdict.readAll(out)).extracting(Verdict::score).containsExactly(1, 5);
-        assertThat(Json.mapper().readTree(ProvenanceFiles.sidecar(out).toFile()).get("model").asText()).startsWith("refusal:");
+        assertThat(Json.mapper().readTree(dev.keel.core.Provenance.sidecar(out).toFile()).get("model").asText()).startsWith("refusal:");
     }
 
     private static int closedPort() throws Exception {

@@ -5,7 +5,6 @@ import dev.keel.core.data.ChatRecord;
 import dev.keel.core.data.Json;
 import dev.keel.safety.data.AdvBench;
 import dev.keel.safety.data.HarmfulBehavior;
-import dev.keel.safety.internal.ProvenanceFiles;
 import dev.keel.safety.internal.Texts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +70,7 @@ class SafetyMixerTest {
         List<ChatRecord> written = ChatRecord.readAll(out);
         assertThat(written).hasSize(22).isEqualTo(r.records());
         assertThat(written.stream().filter(x -> "safety:".regionMatches(0, String.valueOf(x.source()), 0, 7)).count()).isEqualTo(12);
-        JsonNode prov = Json.mapper().readTree(ProvenanceFiles.sidecar(out).toFile());
+        JsonNode prov = Json.mapper().readTree(dev.keel.core.Provenance.sidecar(out).toFile());
         assertThat(prov.get("seed").asLong()).isEqualTo(77);
         assertThat(prov.get("config").get("k").asText()).isEqualTo("12");
         assertThat(prov.get("config").get("pool").asText()).isEqualTo("advbench-train");

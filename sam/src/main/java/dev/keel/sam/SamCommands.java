@@ -133,9 +133,9 @@ public final class SamCommands {
             o.put("final_loss", r.finalLoss());
             o.put("gradient_passes", r.gradientPasses());
             o.put("seconds", r.seconds());
-            putProvenance(o, r.training().provenance());
+            o.set("provenance", r.training().provenance().toJson());
             AtomicFiles.writeString(outDir.resolve("training.json"),
-                    Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+                    Json.toPrettyString(o));
             return new TrainReport(outDir, r.optimizer(), r.training().steps(), r.finalLoss(), r.gradientPasses(), r.seconds());
         }
     }
@@ -243,8 +243,8 @@ public final class SamCommands {
             }
             o.put("metric_formulas", "AG = mean sqrt((Za^2 + Zb^2) / 2), MAG = mean (|Za| + |Zb|) / 2, SC = mean |Zaa + Zbb|"
                     + " (Keel's definitions; finite differences on the grid)");
-            putProvenance(o, l.provenance());
-            AtomicFiles.writeString(json, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            o.set("provenance", l.provenance().toJson());
+            AtomicFiles.writeString(json, Json.toPrettyString(o));
             return new LandscapeReport(l, s, outPng, csv, json);
         }
     }
@@ -259,15 +259,5 @@ public final class SamCommands {
         ForgettingTable t = ForgettingExperiment.run(config, template);
         ForgettingExperiment.write(t, outDir);
         return t;
-    }
-
-    private static void putProvenance(ObjectNode o, Provenance p) {
-        ObjectNode pn = o.putObject("provenance");
-        pn.put("library", p.library());
-        pn.put("model", p.model());
-        ObjectNode cfg = pn.putObject("config");
-        p.config().forEach(cfg::put);
-        pn.put("seed", p.seed());
-        pn.put("time", p.time().toString());
     }
 }

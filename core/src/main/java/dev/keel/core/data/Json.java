@@ -45,6 +45,24 @@ public final class Json {
         }
     }
 
+    /** Writes {@code value} as indented JSON ending in a line break. */
+    public static String toPrettyString(Object value) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Puts {@code v} as {@code field}, or JSON null where it is NaN or infinite (which JSON cannot hold). */
+    public static void putNumber(com.fasterxml.jackson.databind.node.ObjectNode o, String field, double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            o.putNull(field);
+        } else {
+            o.put(field, v);
+        }
+    }
+
     /** Writes {@code value} as one line of compact JSON. */
     public static String toLine(Object value) {
         try {
