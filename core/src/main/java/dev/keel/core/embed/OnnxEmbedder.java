@@ -10,6 +10,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.keel.core.Preconditions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,10 +35,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Texts are tokenized once, sorted by token count and cut into batches of similar length (at most
  * {@link Builder#batchSize(int) batchSize} texts, and cut early where padding to the longest text
- * would cost more than 30% extra tokens), each padded only to its own longest text, so that short
- * sentences never pay for a long one. Text
+ * would cost more than {@link Builder#maxPadding(double) 10% extra tokens}), each padded only to its
+ * own longest text, so that short sentences never pay for a long one. Text
  * longer than {@link Builder#maxTokens(int) maxTokens} is truncated, never refused. Vectors are
  * pooled ({@link Pooling}) and L2-normalised.
+ *
+ * <p>A BERT encoder exported from Hugging Face {@code transformers} (the default model is one) runs
+ * rewritten onto ONNX Runtime's fused transformer operators, the same arithmetic in a quarter of the
+ * operators; see {@link Builder#fuse(boolean)}.
  *
  * <pre>{@code
  * try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
@@ -51,14 +57,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class OnnxEmbedder implements Embedder {
 
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxEmbedder.class);
+
     /** Resource names of the default model inside the langchain4j all-MiniLM-L6-v2 Maven artifact. */
     static final String DEFAULT_MODEL_RESOURCE = "all-minilm-l6-v2.onnx";
     static final String DEFAULT_TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
     /** The id of the default model, for provenance. */
     public static final String DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2";
 
-    /** A batch may hold at most this many padded tokens per real token before it is cut. */
-    private static final double PADDING_BUDGET = 1.3;
 
     private static final String INPUT_IDS = "input_ids";
     private static final String ATTENTION_MASK = "attention_mask";
@@ -74,6 +80,8 @@ public final class OnnxEmbedder implements Embedder {
     private final int dimension;
     private final boolean needsTokenTypes;
     private final String outputName;
+    private final boolean fused;
+    private final double paddingBudget;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private OnnxEmbedder(Builder b, byte[] modelBytes, InputStream tokenizerJson) throws ModelLoadException {
@@ -81,6 +89,7 @@ public final class OnnxEmbedder implements Embedder {
         this.pooling = b.pooling;
         this.maxTokens = b.maxTokens;
         this.batchSize = b.batchSize;
+        this.paddingBudget = 1 + b.maxPadding;
         this.env = OrtEnvironment.getEnvironment();
         OrtSession s = null;
         HuggingFaceTokenizer t = null;
@@ -92,7 +101,13 @@ public final class OnnxEmbedder implements Embedder {
                     options.setIntraOpNumThreads(b.threads);
                 }
                 options.setInterOpNumThreads(1);
-                s = modelBytes != null ? env.createSession(modelBytes, options) : env.createSession(b.modelPath.toString(), options);
+                if (b.fuse) {
+                    s = fusedSession(b, modelBytes, options);
+                }
+                this.fused = s != null;
+                if (s == null) {
+                    s = modelBytes != null ? env.createSession(modelBytes, options) : env.createSession(b.modelPath.toString(), options);
+                }
             }
             Set<String> inputs = s.getInputNames();
             if (!inputs.contains(INPUT_IDS) || !inputs.contains(ATTENTION_MASK)) {
@@ -127,6 +142,33 @@ public final class OnnxEmbedder implements Embedder {
         } catch (ModelLoadException e) {
             closeQuietly(s, t);
             throw e;
+        }
+    }
+
+    /**
+     * A session on the model rewritten with ONNX Runtime's fused transformer operators
+     * ({@link BertFusion}), or null when the model is not a BERT export it understands or the
+     * runtime refuses the rewrite; the caller then loads the model as it is.
+     */
+    private OrtSession fusedSession(Builder b, byte[] modelBytes, OrtSession.SessionOptions options) {
+        byte[] original = modelBytes;
+        try {
+            if (original == null) {
+                original = Files.readAllBytes(b.modelPath);
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        Optional<byte[]> rewritten = BertFusion.fuse(original);
+        if (rewritten.isEmpty()) {
+            LOG.debug("model {} is not a BERT export Keel can fuse; running it as it is", id);
+            return null;
+        }
+        try {
+            return env.createSession(rewritten.get(), options);
+        } catch (OrtException e) {
+            LOG.warn("ONNX Runtime refused the fused form of {} ({}); running the model as it is", id, e.getMessage());
+            return null;
         }
     }
 
@@ -185,13 +227,13 @@ public final class OnnxEmbedder implements Embedder {
         // Length bucketing: similar lengths share a batch, so padding stays small.
         Arrays.sort(order, (x, y) -> Integer.compare(enc[x].getIds().length, enc[y].getIds().length));
         // Cut the sorted texts into batches of at most batchSize, starting a new batch early when
-        // padding to the next (longer) text would waste more than PADDING_BUDGET of the batch's tokens.
+        // padding to the next (longer) text would add more than maxPadding extra tokens per real token.
         int start = 0;
         long tokens = 0;
         for (int i = 0; i < n; i++) {
             int len = enc[order[i]].getIds().length;
             int count = i - start + 1;
-            if (i > start && (count > batchSize || (long) count * len > PADDING_BUDGET * (tokens + len))) {
+            if (i > start && (count > batchSize || (long) count * len > paddingBudget * (tokens + len))) {
                 runBatch(enc, order, start, i, out);
                 start = i;
                 tokens = 0;
@@ -201,6 +243,7 @@ public final class OnnxEmbedder implements Embedder {
         runBatch(enc, order, start, n, out);
         return out;
     }
+
 
     private void runBatch(Encoding[] enc, Integer[] order, int start, int end, float[][] out) {
         int b = end - start;
@@ -330,10 +373,15 @@ public final class OnnxEmbedder implements Embedder {
         }
     }
 
+    /** True when the model runs in its fused form (see {@link Builder#fuse(boolean)}). */
+    public boolean fused() {
+        return fused;
+    }
+
     @Override
     public String toString() {
         return "OnnxEmbedder[" + id + ", dim=" + dimension + ", pooling=" + pooling + ", maxTokens=" + maxTokens
-                + ", batchSize=" + batchSize + "]";
+                + ", batchSize=" + batchSize + ", fused=" + fused + "]";
     }
 
     /** Builds an {@link OnnxEmbedder}; each value is checked as it is set. */
@@ -345,6 +393,8 @@ public final class OnnxEmbedder implements Embedder {
         private int maxTokens = 256;
         private int batchSize = 32;
         private int threads = 0;
+        private boolean fuse = true;
+        private double maxPadding = 0.1;
 
         private Builder() {
         }
@@ -387,9 +437,33 @@ public final class OnnxEmbedder implements Embedder {
             return this;
         }
 
+        /**
+         * The most padding a batch may carry, as extra tokens per real token (default 0.1): sorted
+         * texts start a new batch early where padding to the next, longer one would exceed it. 0 cuts
+         * at every change of length; small batches cost little more per token than large ones on a CPU.
+         */
+        public Builder maxPadding(double maxPadding) {
+            Preconditions.checkArgument(maxPadding >= 0 && maxPadding <= 100, "maxPadding must be in [0, 100], was " + maxPadding);
+            this.maxPadding = maxPadding;
+            return this;
+        }
+
         /** ONNX Runtime intra-op threads; 0 (default) lets it choose (one per physical core). */
         public Builder threads(int threads) {
             this.threads = Preconditions.checkNonNegative(threads, "threads");
+            return this;
+        }
+
+        /**
+         * Whether to run a BERT encoder exported from Hugging Face {@code transformers} through ONNX
+         * Runtime's fused transformer operators (default true): one {@code Attention} per layer with
+         * packed projections, {@code SkipLayerNormalization}, {@code BiasGelu} and {@code
+         * EmbedLayerNormalization}, the same arithmetic in far fewer operators (vectors agree with the
+         * unfused model to about 1e-6). A model that is not such an export runs as it is either way;
+         * {@link OnnxEmbedder#fused()} tells which happened.
+         */
+        public Builder fuse(boolean fuse) {
+            this.fuse = fuse;
             return this;
         }
 

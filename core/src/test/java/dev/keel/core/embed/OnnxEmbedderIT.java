@@ -110,6 +110,40 @@ class OnnxEmbedderIT {
     }
 
     @Test
+    void fusedGraphGivesTheVectorsOfTheExportedGraph() {
+        assertThat(embedder.fused()).isTrue();
+        List<String> texts = truthfulQaSentences(200);
+        float[][] fused = embedder.embedAll(texts);
+        try (OnnxEmbedder plain = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().fuse(false))) {
+            assertThat(plain.fused()).isFalse();
+            float[][] unfused = plain.embedAll(texts);
+            double worst = 1;
+            for (int i = 0; i < texts.size(); i++) {
+                worst = Math.min(worst, CosineSimilarity.dot(fused[i], unfused[i]));
+            }
+            assertThat(worst).isGreaterThanOrEqualTo(0.99999);
+        }
+    }
+
+    @Test
+    void aModelFileIsFusedToo(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.onnx");
+        Path tok = dir.resolve("tokenizer.json");
+        ClassLoader cl = OnnxEmbedder.class.getClassLoader();
+        try (var in = cl.getResourceAsStream(OnnxEmbedder.DEFAULT_MODEL_RESOURCE)) {
+            Files.copy(in, model);
+        }
+        try (var in = cl.getResourceAsStream(OnnxEmbedder.DEFAULT_TOKENIZER_RESOURCE)) {
+            Files.copy(in, tok);
+        }
+        try (OnnxEmbedder fromFile = OnnxEmbedder.builder().modelPath(model).tokenizerPath(tok).build()) {
+            assertThat(fromFile.fused()).isTrue();
+            assertThat(fromFile.toString()).contains("fused=true");
+            assertThat(CosineSimilarity.dot(fromFile.embed("A cat sits."), embedder.embed("A cat sits."))).isGreaterThan(0.99999);
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndUseAfterCloseFails() {
         OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2();
         e.close();
