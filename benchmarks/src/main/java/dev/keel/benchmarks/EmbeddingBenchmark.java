@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sentences per second embedding 1,000 TruthfulQA answers with all-MiniLM-L6-v2: Keel's
  * {@link OnnxEmbedder} against langchain4j's {@code AllMiniLmL6V2EmbeddingModel} (the peer), in
- * the same run, handing each {@code embedAll} call {@code batch} texts.
+ * the same run, handing each {@code embedAll} call {@code batch} texts. {@code keel-unfused} is Keel
+ * on the graph as exported, without {@link OnnxEmbedder.Builder#fuse(boolean) fusion}. On a machine
+ * whose speed drifts between forks, {@link EmbeddingRatios} gives steadier ratios.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar EmbeddingBenchmark -rf json -rff embedding.json
@@ -42,7 +44,8 @@ public class EmbeddingBenchmark {
 
     static final int TEXTS = 1000;
 
-    @Param({"keel", "langchain4j"})
+    /** {@code keel} as shipped (fused graph), {@code keel-unfused} with the exported graph, or the peer. */
+    @Param({"keel", "keel-unfused", "langchain4j"})
     public String impl;
 
     @Param({"1", "32"})
@@ -63,8 +66,9 @@ public class EmbeddingBenchmark {
             chunks.add(c);
             segmentChunks.add(c.stream().map(TextSegment::from).toList());
         }
-        if (impl.equals("keel")) {
-            keel = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().batchSize(Math.max(1, batch)));
+        if (impl.startsWith("keel")) {
+            keel = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().batchSize(Math.max(1, batch))
+                    .fuse(!impl.equals("keel-unfused")));
         } else {
             peer = new AllMiniLmL6V2EmbeddingModel();
         }
