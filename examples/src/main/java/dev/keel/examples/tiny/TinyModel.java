@@ -44,7 +44,11 @@ public final class TinyModel {
         if (extracted != null && Files.isRegularFile(extracted.resolve("model.safetensors"))) {
             return extracted;
         }
-        Path dir = Files.createTempDirectory("keel-tiny-");
+        // A directory named keel-tiny (inside a fresh temporary one), so that provenance and logs,
+        // which name a model by its directory, say "keel-tiny".
+        Path parent = Files.createTempDirectory("keel-tiny-");
+        parent.toFile().deleteOnExit();
+        Path dir = Files.createDirectory(parent.resolve("keel-tiny"));
         dir.toFile().deleteOnExit();
         for (String f : FILES) {
             try (InputStream in = TinyModel.class.getResourceAsStream(RESOURCE_DIR + f)) {

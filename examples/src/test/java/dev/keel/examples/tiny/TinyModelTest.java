@@ -19,6 +19,7 @@ class TinyModelTest {
     void theBundledDirectoryIsASmallLlamaCheckpointWithItsMetrics() throws Exception {
         Path dir = TinyModel.path();
         assertThat(TinyModel.path()).isEqualTo(dir);
+        assertThat(dir.getFileName()).hasToString("keel-tiny");
         long bytes = 0;
         for (String f : TinyModel.FILES) {
             assertThat(dir.resolve(f)).isRegularFile();
