@@ -47,4 +47,23 @@ class AtomicFilesTest {
         AtomicFiles.writeString(f, "x");
         assertThat(Files.readString(f)).isEqualTo("x");
     }
+
+    @Test
+    void aNewFileGetsTheDefaultPermissionsAndAReplacedOneKeepsItsOwn(@TempDir Path dir) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class) != null);
+        Path plain = Files.createFile(dir.resolve("plain.txt"));
+        Path written = dir.resolve("written.txt");
+        AtomicFiles.writeString(written, "a");
+        assertThat(Files.getPosixFilePermissions(written)).isEqualTo(Files.getPosixFilePermissions(plain));
+
+        var restricted = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----");
+        Files.setPosixFilePermissions(written, restricted);
+        AtomicFiles.writeString(written, "b");
+        assertThat(Files.readString(written)).isEqualTo("b");
+        assertThat(Files.getPosixFilePermissions(written)).isEqualTo(restricted);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("plain.txt", "written.txt");
+        }
+    }
 }
