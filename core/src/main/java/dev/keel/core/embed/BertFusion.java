@@ -87,7 +87,8 @@ final class BertFusion {
     static Optional<byte[]> fuse(byte[] model) {
         try {
             return Optional.ofNullable(rewrite(model));
-        } catch (IllegalArgumentException | IndexOutOfBoundsException | ArithmeticException e) {
+        } catch (RuntimeException e) {
+            // malformed protobuf, impossible shapes, sizes past int range: not a model this rewrite reads
             return Optional.empty();
         }
     }

@@ -159,7 +159,15 @@ public final class OnnxEmbedder implements Embedder {
         } catch (IOException e) {
             return null;
         }
-        Optional<byte[]> rewritten = BertFusion.fuse(original);
+        Optional<byte[]> rewritten;
+        try {
+            rewritten = BertFusion.fuse(original);
+        } catch (OutOfMemoryError e) {
+            // The rewrite holds the model about three times over for a moment; on a small heap the
+            // original still fits, so run that.
+            LOG.warn("not enough heap to fuse {}; running the model as it is", id);
+            return null;
+        }
         if (rewritten.isEmpty()) {
             LOG.debug("model {} is not a BERT export Keel can fuse; running it as it is", id);
             return null;

@@ -1,6 +1,8 @@
 package dev.keel.core.embed;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,7 +170,14 @@ final class Protobuf {
         }
 
         Writer message(int number, Writer message) {
-            return bytes(number, message.toByteArray());
+            tag(number, LEN);
+            rawVarint(message.out.size());
+            try {
+                message.out.writeTo(out);   // no intermediate copy: a model's graph is most of its bytes
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);   // a ByteArrayOutputStream does not fail
+            }
+            return this;
         }
 
         /** Writes a field read from another message unchanged. */
