@@ -85,15 +85,25 @@ final class BertFusion {
      * understands (including bytes that are not an ONNX model at all).
      */
     static Optional<byte[]> fuse(byte[] model) {
+        return fuse(model, false);
+    }
+
+    /**
+     * As {@link #fuse(byte[])}; with {@code packed}, the fused graph takes several texts per row:
+     * inputs {@code input_ids}, {@code position_ids} and (if the model has them) {@code
+     * token_type_ids} of shape [rows, tokens], and {@code attention_mask} of shape [rows, tokens,
+     * tokens], 1 where a token may attend to another (block-diagonal: each text to itself).
+     */
+    static Optional<byte[]> fuse(byte[] model, boolean packed) {
         try {
-            return Optional.ofNullable(rewrite(model));
+            return Optional.ofNullable(rewrite(model, packed));
         } catch (RuntimeException e) {
             // malformed protobuf, impossible shapes, sizes past int range: not a model this rewrite reads
             return Optional.empty();
         }
     }
 
-    private static byte[] rewrite(byte[] model) {
+    private static byte[] rewrite(byte[] model, boolean packed) {
         Field graph = null;
         long irVersion = 0;
         long opset = 0;
@@ -192,8 +202,14 @@ final class BertFusion {
         for (String n : embeddingNames) {
             used.put(n, initializers.get(n));
         }
+        if (packed) {
+            nodes.add(cast("position_ids", "keel_pos32"));
+        }
         nodes.add(node("EmbedLayerNormalization", MS,
-                List.of("keel_ids32", tokenTypes ? "keel_types32" : "", "embeddings.word_embeddings.weight",
+                packed ? List.of("keel_ids32", tokenTypes ? "keel_types32" : "", "embeddings.word_embeddings.weight",
+                        "embeddings.position_embeddings.weight", tokenTypes ? "embeddings.token_type_embeddings.weight" : "",
+                        "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias", "", "keel_pos32")
+                : List.of("keel_ids32", tokenTypes ? "keel_types32" : "", "embeddings.word_embeddings.weight",
                         "embeddings.position_embeddings.weight", tokenTypes ? "embeddings.token_type_embeddings.weight" : "",
                         "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias", "keel_mask32"),
                 List.of("keel_emb", "keel_mask_index"), floatAttr("epsilon", epsilon)));
@@ -292,8 +308,17 @@ final class BertFusion {
         for (Writer t : created) {
             g.message(GRAPH_INITIALIZER, t);
         }
-        for (Field in : inputs.values()) {
-            g.copy(in);
+        if (packed) {
+            g.message(GRAPH_INPUT, int64Input("input_ids", "batch", "sequence"));
+            g.message(GRAPH_INPUT, int64Input("attention_mask", "batch", "sequence", "sequence"));
+            g.message(GRAPH_INPUT, int64Input("position_ids", "batch", "sequence"));
+            if (tokenTypes) {
+                g.message(GRAPH_INPUT, int64Input("token_type_ids", "batch", "sequence"));
+            }
+        } else {
+            for (Field in : inputs.values()) {
+                g.copy(in);
+            }
         }
         g.copy(output);
 
@@ -531,6 +556,15 @@ final class BertFusion {
             n.string(NODE_DOMAIN, domain);
         }
         return n;
+    }
+
+    private static Writer int64Input(String name, String... dims) {
+        Writer shape = new Writer();
+        for (String d : dims) {
+            shape.message(1, new Writer().string(2, d));
+        }
+        Writer tensor = new Writer().varint(1, TYPE_INT64).message(2, shape);
+        return new Writer().string(1, name).message(2, new Writer().message(1, tensor));
     }
 
     private static Writer cast(String from, String to) {

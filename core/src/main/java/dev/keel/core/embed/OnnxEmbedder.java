@@ -42,7 +42,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>A BERT encoder exported from Hugging Face {@code transformers} (the default model is one) runs
  * rewritten onto ONNX Runtime's fused transformer operators, the same arithmetic in a quarter of the
- * operators; see {@link Builder#fuse(boolean)}.
+ * operators; see {@link Builder#fuse(boolean)}. The fused graph also takes packed rows: up to
+ * {@code batchSize} sorted texts go into one call, several short texts share a row of about 48
+ * tokens, each seeing only itself (a block-diagonal attention mask, positions counted from 0 per
+ * text), so a call pads almost nothing and needs no early cut; {@link Builder#maxPadding(double)}
+ * then does not apply.
  *
  * <pre>{@code
  * try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
@@ -69,6 +73,11 @@ public final class OnnxEmbedder implements Embedder {
     private static final String INPUT_IDS = "input_ids";
     private static final String ATTENTION_MASK = "attention_mask";
     private static final String TOKEN_TYPE_IDS = "token_type_ids";
+    private static final String POSITION_IDS = "position_ids";
+    /** Tokens a packed row holds (more when one text is longer); 32–64 measured alike, see benchmarks/README.md. */
+    private static final int PACKED_ROW_TOKENS = 48;
+    /** Most attention-mask cells (rows × tokens²) one packed call may build. */
+    private static final long MASK_BUDGET = 4L << 20;
 
     private final String id;
     private final OrtEnvironment env;
@@ -161,7 +170,7 @@ public final class OnnxEmbedder implements Embedder {
         }
         Optional<byte[]> rewritten;
         try {
-            rewritten = BertFusion.fuse(original);
+            rewritten = BertFusion.fuse(original, true);
         } catch (OutOfMemoryError e) {
             // The rewrite holds the model about three times over for a moment; on a small heap the
             // original still fits, so run that.
@@ -234,6 +243,17 @@ public final class OnnxEmbedder implements Embedder {
         }
         // Length bucketing: similar lengths share a batch, so padding stays small.
         Arrays.sort(order, (x, y) -> Integer.compare(enc[x].getIds().length, enc[y].getIds().length));
+        if (fused) {
+            // Packed: at most batchSize texts a call, and no more mask cells than MASK_BUDGET.
+            int start = 0;
+            for (int i = 1; i <= n; i++) {
+                if (i == n || i - start >= batchSize || (long) (i - start + 1) * square(rowCapacity(enc[order[i]].getIds().length)) > MASK_BUDGET) {
+                    runPacked(enc, order, start, i, out);
+                    start = i;
+                }
+            }
+            return out;
+        }
         // Cut the sorted texts into batches of at most batchSize, starting a new batch early when
         // padding to the next (longer) text would add more than maxPadding extra tokens per real token.
         int start = 0;
@@ -253,6 +273,130 @@ public final class OnnxEmbedder implements Embedder {
     }
 
 
+    private static long square(long x) {
+        return x * x;
+    }
+
+    private static int rowCapacity(int longest) {
+        return Math.max(PACKED_ROW_TOKENS, longest);
+    }
+
+    /**
+     * One call of the packed graph on {@code order[start, end)} (ascending lengths): the texts are
+     * placed, longest first, into the first row with room for them (rows of at most
+     * {@link #PACKED_ROW_TOKENS} tokens, or the longest text's length), each text attending only to
+     * itself through a block-diagonal mask and counting its positions from 0, so every text gets
+     * exactly the vectors it would get alone; rows are padded to the fullest row.
+     */
+    private void runPacked(Encoding[] enc, Integer[] order, int start, int end, float[][] out) {
+        int capacity = rowCapacity(enc[order[end - 1]].getIds().length);
+        List<List<Integer>> rows = new ArrayList<>();
+        List<Integer> fill = new ArrayList<>();
+        for (int k = end - 1; k >= start; k--) {
+            int len = enc[order[k]].getIds().length;
+            int r = 0;
+            while (r < rows.size() && fill.get(r) + len > capacity) {
+                r++;
+            }
+            if (r == rows.size()) {
+                rows.add(new ArrayList<>());
+                fill.add(0);
+            }
+            rows.get(r).add(order[k]);
+            fill.set(r, fill.get(r) + len);
+        }
+        int b = rows.size();
+        int len = 0;
+        for (int f : fill) {
+            len = Math.max(len, f);
+        }
+        long[] ids = new long[b * len];
+        long[] positions = new long[b * len];
+        long[] mask = new long[b * len * len];
+        int[][] offsets = new int[b][];
+        for (int r = 0; r < b; r++) {
+            List<Integer> row = rows.get(r);
+            offsets[r] = new int[row.size()];
+            int at = 0;
+            for (int t = 0; t < row.size(); t++) {
+                long[] tokenIds = enc[row.get(t)].getIds();
+                offsets[r][t] = at;
+                for (int i = 0; i < tokenIds.length; i++) {
+                    int cell = r * len + at + i;
+                    ids[cell] = tokenIds[i];
+                    positions[cell] = i;
+                    Arrays.fill(mask, cell * len + at, cell * len + at + tokenIds.length, 1L);
+                }
+                at += tokenIds.length;
+            }
+            for (int i = at; i < len; i++) {
+                int cell = r * len + i;
+                mask[cell * len + i] = 1L;   // padding attends to itself; its output is never read
+            }
+        }
+        Map<String, OnnxTensor> inputs = new HashMap<>(6);
+        try {
+            long[] shape = {b, len};
+            inputs.put(POSITION_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions), shape));
+            putIdsAndTypes(inputs, ids, shape);
+            inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {b, len, len}));
+            FloatBuffer fb = hiddenStates(inputs);
+            for (int r = 0; r < b; r++) {
+                List<Integer> row = rows.get(r);
+                for (int t = 0; t < row.size(); t++) {
+                    int text = row.get(t);
+                    out[text] = poolRange(fb, (r * len + offsets[r][t]) * dimension, enc[text].getIds().length);
+                }
+            }
+        } catch (OrtException e) {
+            throw new EmbeddingException("ONNX Runtime failed on " + (end - start) + " texts packed into " + b + " rows of "
+                    + len + " tokens: " + e.getMessage(), e);
+        } finally {
+            for (OnnxTensor t : inputs.values()) {
+                t.close();
+            }
+        }
+    }
+
+    /** Token ids and, where the model takes them, all-zero token types, both of {@code shape}. */
+    private void putIdsAndTypes(Map<String, OnnxTensor> inputs, long[] ids, long[] shape) throws OrtException {
+        inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+        if (needsTokenTypes) {
+            inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape));
+        }
+    }
+
+    /** Runs the model; a copy of its token vectors, so the result can be closed at once. */
+    private FloatBuffer hiddenStates(Map<String, OnnxTensor> inputs) throws OrtException {
+        try (OrtSession.Result result = session.run(inputs, Set.of(outputName))) {
+            Optional<OnnxValue> value = result.get(outputName);
+            OnnxTensor hidden = (OnnxTensor) value.orElseThrow(() -> new EmbeddingException("model returned no " + outputName, null));
+            return hidden.getFloatBuffer();
+        }
+    }
+
+    /** Pools {@code tokens} consecutive token vectors starting at float index {@code base}. */
+    private float[] poolRange(FloatBuffer fb, int base, int tokens) {
+        int d = dimension;
+        float[] v = new float[d];
+        if (pooling == Pooling.CLS) {
+            fb.get(base, v, 0, d);
+            return normalize(v);
+        }
+        float[] row = new float[d];
+        for (int t = 0; t < tokens; t++) {
+            fb.get(base + t * d, row, 0, d);
+            for (int k = 0; k < d; k++) {
+                v[k] += row[k];
+            }
+        }
+        float inv = 1f / Math.max(1, tokens);
+        for (int k = 0; k < d; k++) {
+            v[k] *= inv;
+        }
+        return normalize(v);
+    }
+
     private void runBatch(Encoding[] enc, Integer[] order, int start, int end, float[][] out) {
         int b = end - start;
         int len = enc[order[end - 1]].getIds().length;
@@ -266,17 +410,9 @@ public final class OnnxEmbedder implements Embedder {
         long[] shape = {b, len};
         Map<String, OnnxTensor> inputs = new HashMap<>(4);
         try {
-            inputs.put(INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
+            putIdsAndTypes(inputs, ids, shape);
             inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-            if (needsTokenTypes) {
-                inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * len]), shape));
-            }
-            try (OrtSession.Result result = session.run(inputs, Set.of(outputName))) {
-                Optional<OnnxValue> value = result.get(outputName);
-                OnnxTensor hidden = (OnnxTensor) value.orElseThrow(() -> new EmbeddingException("model returned no " + outputName, null));
-                FloatBuffer fb = hidden.getFloatBuffer();
-                pool(fb, enc, order, start, b, len, out);
-            }
+            pool(hiddenStates(inputs), enc, order, start, b, len, out);
         } catch (OrtException e) {
             throw new EmbeddingException("ONNX Runtime failed on a batch of " + b + " texts of " + len + " tokens: " + e.getMessage(), e);
         } finally {
@@ -287,27 +423,9 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     private void pool(FloatBuffer fb, Encoding[] enc, Integer[] order, int start, int b, int len, float[][] out) {
-        int d = dimension;
-        float[] row = new float[d];
         for (int r = 0; r < b; r++) {
-            int tokens = enc[order[start + r]].getIds().length;
-            float[] v = new float[d];
-            int base = r * len * d;
-            if (pooling == Pooling.CLS) {
-                fb.get(base, v, 0, d);
-            } else {
-                for (int t = 0; t < tokens; t++) {
-                    fb.get(base + t * d, row, 0, d);
-                    for (int k = 0; k < d; k++) {
-                        v[k] += row[k];
-                    }
-                }
-                float inv = 1f / Math.max(1, tokens);
-                for (int k = 0; k < d; k++) {
-                    v[k] *= inv;
-                }
-            }
-            out[order[start + r]] = normalize(v);
+            int text = order[start + r];
+            out[text] = poolRange(fb, r * len * dimension, enc[text].getIds().length);
         }
     }
 
@@ -446,7 +564,8 @@ public final class OnnxEmbedder implements Embedder {
         }
 
         /**
-         * The most padding a batch may carry, as extra tokens per real token (default 0.1): sorted
+         * For a model that is not fused (packed rows make padding small without it): the most
+         * padding a batch may carry, as extra tokens per real token (default 0.1): sorted
          * texts start a new batch early where padding to the next, longer one would exceed it. 0 cuts
          * at every change of length; small batches cost little more per token than large ones on a CPU.
          */

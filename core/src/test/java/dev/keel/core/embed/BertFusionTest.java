@@ -13,6 +13,7 @@ class BertFusionTest {
     @Property(tries = 300)
     void arbitraryBytesAreNeverFusedAndNeverThrow(@ForAll @Size(max = 200) byte[] bytes) {
         assertThat(BertFusion.fuse(bytes)).isEmpty();
+        assertThat(BertFusion.fuse(bytes, true)).isEmpty();
     }
 
     @Test

@@ -126,6 +126,26 @@ class OnnxEmbedderIT {
     }
 
     @Test
+    void packedRowsGiveEachTextItsOwnVectorWhateverItShares() {
+        // Short texts share packed rows; a long one gets a row of its own and sets the row length.
+        List<String> texts = new ArrayList<>(truthfulQaSentences(30));
+        texts.add("word ".repeat(120));
+        texts.add("x");
+        for (Pooling p : Pooling.values()) {
+            try (OnnxEmbedder packed = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().pooling(p).batchSize(64));
+                 OnnxEmbedder plain = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().pooling(p).fuse(false))) {
+                assertThat(packed.fused()).isTrue();
+                float[][] a = packed.embedAll(texts);
+                float[][] b = plain.embedAll(texts);
+                for (int i = 0; i < texts.size(); i++) {
+                    assertThat(CosineSimilarity.dot(a[i], b[i])).as("%s text %d", p, i).isGreaterThan(0.99999);
+                    assertThat(CosineSimilarity.dot(a[i], packed.embed(texts.get(i)))).isGreaterThan(0.99999);
+                }
+            }
+        }
+    }
+
+    @Test
     void aModelFileIsFusedToo(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path model = dir.resolve("model.onnx");
         Path tok = dir.resolve("tokenizer.json");
