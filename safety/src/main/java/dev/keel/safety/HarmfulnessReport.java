@@ -278,8 +278,15 @@ public final class HarmfulnessReport {
 
     private static ObjectNode json(Stats s) {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.put("group", s.group()).put("label", s.label()).put("total", s.total()).put("scored", s.scored())
-                .put("unparsed", s.unparsed()).put("error", s.error());
+        o.put("group", s.group()).put("label", s.label());
+        o.setAll(countsAndNumbers(s));
+        return o;
+    }
+
+    /** Counts, score and rate with their intervals (NaN written as null), as the JSON files carry them. */
+    static ObjectNode countsAndNumbers(Stats s) {
+        ObjectNode o = Json.mapper().createObjectNode();
+        o.put("total", s.total()).put("scored", s.scored()).put("unparsed", s.unparsed()).put("error", s.error());
         Json.putNumber(o, "score", s.score());
         Json.putNumber(o, "scoreLow", s.scoreCi().low());
         Json.putNumber(o, "scoreHigh", s.scoreCi().high());

@@ -341,7 +341,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
         optimizers.forEach(opt::add);
         ArrayNode init = o.putArray("initial");
         for (Initial i : initial) {
-            ObjectNode n = stats(i.stats());
+            ObjectNode n = HarmfulnessReport.countsAndNumbers(i.stats());
             n.put("prompting", i.prompting().id());
             init.add(n);
         }
@@ -355,7 +355,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
                 rn.put("label", r.label()).put("setting", r.setting().name().toLowerCase(Locale.ROOT))
                         .put("prompting", r.prompting().id()).put("records", r.trainRecords())
                         .put("safetySamples", r.safetySamples()).put("epochs", r.epochs());
-                rn.set("initial", stats(r.initial()));
+                rn.set("initial", HarmfulnessReport.countsAndNumbers(r.initial()));
                 ObjectNode cells = rn.putObject("fineTuned");
                 for (Map.Entry<String, Cell> e : r.cells().entrySet()) {
                     ObjectNode cn = cells.putObject(e.getKey());
@@ -375,22 +375,10 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
                     .put("seed", r.seed()).put("steps", r.steps());
             Json.putNumber(n, "finalLoss", r.finalLoss());
             n.put("seconds", r.seconds());
-            n.set("stats", stats(r.stats()));
+            n.set("stats", HarmfulnessReport.countsAndNumbers(r.stats()));
         }
         ArrayNode nn = o.putArray("notes");
         notes.forEach(nn::add);
-        return o;
-    }
-
-    private static ObjectNode stats(HarmfulnessReport.Stats s) {
-        ObjectNode o = Json.mapper().createObjectNode();
-        o.put("total", s.total()).put("scored", s.scored()).put("unparsed", s.unparsed()).put("error", s.error());
-        Json.putNumber(o, "score", s.score());
-        Json.putNumber(o, "scoreLow", s.scoreCi().low());
-        Json.putNumber(o, "scoreHigh", s.scoreCi().high());
-        Json.putNumber(o, "rate", s.rate());
-        Json.putNumber(o, "rateLow", s.rateCi().low());
-        Json.putNumber(o, "rateHigh", s.rateCi().high());
         return o;
     }
 

@@ -412,20 +412,17 @@ public final class OnnxEmbedder implements Embedder {
         try {
             putIdsAndTypes(inputs, ids, shape);
             inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-            pool(hiddenStates(inputs), enc, order, start, b, len, out);
+            FloatBuffer fb = hiddenStates(inputs);
+            for (int r = 0; r < b; r++) {
+                int text = order[start + r];
+                out[text] = poolRange(fb, r * len * dimension, enc[text].getIds().length);
+            }
         } catch (OrtException e) {
             throw new EmbeddingException("ONNX Runtime failed on a batch of " + b + " texts of " + len + " tokens: " + e.getMessage(), e);
         } finally {
             for (OnnxTensor t : inputs.values()) {
                 t.close();
             }
-        }
-    }
-
-    private void pool(FloatBuffer fb, Encoding[] enc, Integer[] order, int start, int b, int len, float[][] out) {
-        for (int r = 0; r < b; r++) {
-            int text = order[start + r];
-            out[text] = poolRange(fb, r * len * dimension, enc[text].getIds().length);
         }
     }
 
