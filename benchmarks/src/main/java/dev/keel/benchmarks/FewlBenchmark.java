@@ -3,7 +3,7 @@ package dev.keel.benchmarks;
 import dev.keel.core.embed.OnnxEmbedder;
 import dev.keel.fewl.BenchQuestion;
 import dev.keel.fewl.Fewl;
-import dev.keel.fewl.FewlDemo;
+import dev.keel.examples.fewl.FewlDemo;
 import dev.keel.fewl.FewlItem;
 import dev.keel.fewl.FewlScore;
 import dev.keel.fewl.FewlScorer;

@@ -7,7 +7,7 @@ import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.core.lm.lora.LoraConfig;
 import dev.keel.core.lm.train.AdamW;
-import dev.keel.core.lm.train.Gradients;
+import dev.keel.core.internal.Gradients;
 import dev.keel.core.lm.train.TrainingExample;
 import dev.keel.sam.BaseOptimizer;
 import dev.keel.sam.LmObjective;

@@ -1,8 +1,10 @@
 package dev.keel.core;
 
+import dev.keel.core.internal.Preconditions;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,8 @@
 /**
- * Keel's foundation: argument checks, version and provenance. Sub-packages hold text embedding
- * ({@code embed}), similarity ({@code similarity}), chat models ({@code chat}), JSON Lines datasets
- * ({@code data}) and device selection ({@code device}).
+ * Keel's foundation: the root of its exceptions ({@link dev.keel.core.KeelException}), the library
+ * version and provenance. Sub-packages hold text embedding ({@code embed}), similarity
+ * ({@code similarity}), chat models and chat fine-tuning records ({@code chat}), datasets
+ * ({@code data}), device selection ({@code device}) and the language models ({@code lm}).
+ * {@code dev.keel.core.internal} is shared by Keel's modules and is not API.
  */
 package dev.keel.core;

@@ -1,8 +1,8 @@
 package dev.keel.fewl;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.data.DatasetException;
-import dev.keel.core.data.JsonLines;
+import dev.keel.core.internal.JsonLines;
 
 import java.io.IOException;
 import java.nio.file.Path;

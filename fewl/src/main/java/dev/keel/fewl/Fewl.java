@@ -1,6 +1,6 @@
 package dev.keel.fewl;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.similarity.CosineSimilarity;
 
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.keel.fewl;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 
 import java.util.List;
 

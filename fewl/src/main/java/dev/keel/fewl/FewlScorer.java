@@ -1,6 +1,6 @@
 package dev.keel.fewl;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
 import dev.keel.core.chat.ChatModel;
 import dev.keel.core.chat.GenerationOptions;

@@ -2,9 +2,9 @@ package dev.keel.fewl;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import dev.keel.core.embed.CachingEmbedder;
 import dev.keel.core.embed.Embedder;
 import dev.keel.core.similarity.CosineSimilarity;

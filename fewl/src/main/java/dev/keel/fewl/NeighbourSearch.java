@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.device.Devices;
 
 import java.util.Arrays;
@@ -19,7 +19,8 @@ import java.util.stream.IntStream;
  * that both stay in cache, and each query keeps its running top K. Query blocks run in parallel.
  * Large searches (at least {@value #TENSOR_THRESHOLD} query-corpus pairs) run the same blocked
  * product as tensor operations on DJL's PyTorch engine (BLAS matrix products and {@code topk}, on
- * the GPU when {@link Devices} chose one); small ones stay in plain Java, which has no start-up cost.
+ * the GPU when {@link Devices} chose one) where PyTorch's native library is on the class path; small
+ * ones, and all of them without that library, stay in plain Java, which has no start-up cost.
  *
  * <p>A query's own row ({@code selfIndex}) and near-duplicates (similarity above
  * {@code duplicateThreshold}) are never neighbours. Results are ordered by similarity, highest
@@ -63,7 +64,7 @@ public final class NeighbourSearch {
      */
     public static Result topK(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold) {
         check(queries, corpus, k, selfIndex);
-        if (k > 0 && (long) queries.length * corpus.length >= TENSOR_THRESHOLD) {
+        if (k > 0 && (long) queries.length * corpus.length >= TENSOR_THRESHOLD && Devices.pyTorchNativePresent()) {
             return topKTensor(queries, corpus, k, selfIndex, duplicateThreshold, Devices.defaultDevice());
         }
         return topKBlocked(queries, corpus, k, selfIndex, duplicateThreshold);

@@ -1,6 +1,6 @@
 package dev.keel.fewl;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 /**
  * How the softmax temperature τ of the expertise weights {@code λ = softmax(e/τ)} is chosen.

@@ -6,7 +6,7 @@
  * corrected answers), the laziness penalty over neighbour questions, and ablation switches.
  * {@link dev.keel.fewl.FDivergence} and {@link dev.keel.fewl.VariationalFewl} give the variational
  * f-divergence form; {@link dev.keel.fewl.HallucinationBenchmark} measures how well a score separates
- * truthful from hallucinated answers. {@link dev.keel.fewl.FewlCommands} and
- * {@link dev.keel.fewl.FewlDemo} hold what the {@code keel fewl} command line calls.
+ * truthful from hallucinated answers. The {@code keel fewl} command line and the demo live in
+ * {@code keel-examples}.
  */
 package dev.keel.fewl;

@@ -1,5 +1,7 @@
 package dev.keel.fewl;
 
+import dev.keel.core.testkit.TestEmbedders;
+
 import dev.keel.core.chat.ChatModel;
 import dev.keel.core.chat.ChatModelException;
 import dev.keel.core.chat.ChatRequest;

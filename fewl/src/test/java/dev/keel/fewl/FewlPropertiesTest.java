@@ -1,5 +1,7 @@
 package dev.keel.fewl;
 
+import dev.keel.core.testkit.TestEmbedders;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -1,5 +1,7 @@
 package dev.keel.fewl;
 
+import dev.keel.core.testkit.TestEmbedders;
+
 import dev.keel.core.embed.Embedder;
 import dev.keel.core.similarity.CosineSimilarity;
 import org.junit.jupiter.api.Test;

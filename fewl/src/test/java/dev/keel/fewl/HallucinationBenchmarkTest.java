@@ -1,5 +1,7 @@
 package dev.keel.fewl;
 
+import dev.keel.core.testkit.TestEmbedders;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Random question/answer texts with a known truth, for property tests. */
-final class SimulatedData {
+public final class SimulatedData {
 
     static final String[] WORDS = {"red", "river", "seven", "paris", "iron", "moon", "violin", "salt", "eagle", "copper",
         "winter", "glass", "tiger", "oak", "north", "honey", "marble", "comet", "maple", "storm",
@@ -34,7 +34,7 @@ final class SimulatedData {
     }
 
     /** Items with three references of accuracy 0.8/0.5/0.3, IW/CO answers, and a random candidate. */
-    static List<FewlItem> items(SplittableRandom r, int n) {
+    public static List<FewlItem> items(SplittableRandom r, int n) {
         double[] acc = {0.8, 0.5, 0.3};
         List<FewlItem> out = new ArrayList<>();
         for (int q = 0; q < n; q++) {

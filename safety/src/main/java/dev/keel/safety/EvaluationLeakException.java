@@ -1,5 +1,7 @@
 package dev.keel.safety;
 
+import dev.keel.core.KeelException;
+
 import java.util.List;
 
 /**
@@ -7,7 +9,7 @@ import java.util.List;
  * whitespace and punctuation). Raised by {@link SafetyMixer} and the dataset builders instead of
  * writing contaminated data.
  */
-public final class EvaluationLeakException extends IllegalArgumentException {
+public final class EvaluationLeakException extends KeelException {
 
     private static final long serialVersionUID = 1L;
 

@@ -2,9 +2,9 @@ package dev.keel.safety;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 import dev.keel.safety.internal.Charts;
 import dev.keel.core.data.Csv;
 
@@ -61,6 +61,32 @@ public final class HarmfulnessReport {
                         double score, Interval scoreCi, double rate, Interval rateCi) {
 
         /** {@code overall} or the category's id. */
+        /**
+         * Counts, score and rate with their intervals, in the order the JSON files carry them:
+         * {@code total, scored, unparsed, error, score, scoreLow, scoreHigh, rate, rateLow, rateHigh}.
+         * A number that is NaN (nothing scored) is {@code null}.
+         *
+         * @return a new ordered map from field name to {@link Integer}, {@link Double} or {@code null}
+         */
+        public Map<String, Object> countsAndNumbers() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("total", total);
+            m.put("scored", scored);
+            m.put("unparsed", unparsed);
+            m.put("error", error);
+            m.put("score", finite(score));
+            m.put("scoreLow", finite(scoreCi.low()));
+            m.put("scoreHigh", finite(scoreCi.high()));
+            m.put("rate", finite(rate));
+            m.put("rateLow", finite(rateCi.low()));
+            m.put("rateHigh", finite(rateCi.high()));
+            return m;
+        }
+
+        private static Double finite(double v) {
+            return Double.isFinite(v) ? v : null;
+        }
+
         public String group() {
             return category == null ? "overall" : category.id();
         }
@@ -283,16 +309,17 @@ public final class HarmfulnessReport {
         return o;
     }
 
-    /** Counts, score and rate with their intervals (NaN written as null), as the JSON files carry them. */
-    static ObjectNode countsAndNumbers(Stats s) {
+    private static ObjectNode countsAndNumbers(Stats s) {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.put("total", s.total()).put("scored", s.scored()).put("unparsed", s.unparsed()).put("error", s.error());
-        Json.putNumber(o, "score", s.score());
-        Json.putNumber(o, "scoreLow", s.scoreCi().low());
-        Json.putNumber(o, "scoreHigh", s.scoreCi().high());
-        Json.putNumber(o, "rate", s.rate());
-        Json.putNumber(o, "rateLow", s.rateCi().low());
-        Json.putNumber(o, "rateHigh", s.rateCi().high());
+        s.countsAndNumbers().forEach((k, v) -> {
+            if (v == null) {
+                o.putNull(k);
+            } else if (v instanceof Integer i) {
+                o.put(k, i);
+            } else {
+                o.put(k, (Double) v);
+            }
+        });
         return o;
     }
 

@@ -1,6 +1,6 @@
 package dev.keel.safety;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.ChatModel;
 import dev.keel.core.chat.ChatModelException;

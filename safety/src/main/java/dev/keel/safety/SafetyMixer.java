@@ -1,10 +1,10 @@
 package dev.keel.safety;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.Role;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.safety.data.AdvBench;
 import dev.keel.safety.data.HarmfulBehavior;
 import dev.keel.safety.internal.Stratified;

@@ -1,10 +1,12 @@
 package dev.keel.safety;
 
+import dev.keel.core.data.DatasetException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.Json;
-import dev.keel.core.data.JsonLines;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonLines;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -3,8 +3,7 @@
  * categories}, harmfulness judges ({@link dev.keel.safety.RubricJudge} over any chat model,
  * the offline {@link dev.keel.safety.RefusalJudge}), {@link dev.keel.safety.HarmfulnessReport
  * harmfulness reports}, the {@link dev.keel.safety.SafetyMixer safety-data mixer} and the
- * {@link dev.keel.safety.FineTuningSets fine-tuning set builders}, and the fine-tuning
- * {@link dev.keel.safety.SafetyExperiment experiment} with its {@link dev.keel.safety.SafetyTables
- * tables}; {@link dev.keel.safety.Safety} holds the entry points of {@code keel safety}.
+ * {@link dev.keel.safety.FineTuningSets fine-tuning set builders}. The fine-tuning experiment, its
+ * tables and the {@code keel safety} command line live in {@code keel-examples}.
  */
 package dev.keel.safety;

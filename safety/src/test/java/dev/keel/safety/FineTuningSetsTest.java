@@ -1,7 +1,7 @@
 package dev.keel.safety;
 
 import dev.keel.core.chat.Role;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.safety.data.AdvBench;
 import dev.keel.safety.data.HarmfulBehavior;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.keel.safety;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,17 +153,6 @@ class HarmfulnessReportTest {
         try (var s = Files.list(dir.resolve("out"))) {
             assertThat(s.filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
         }
-    }
-
-    @Test
-    void reportEntryPointReadsVerdictsAndNamesBadLines(@TempDir Path dir) throws Exception {
-        Path in = dir.resolve("verdicts.jsonl");
-        Verdict.writeAll(in, sample());
-        HarmfulnessReport r = Safety.report(in, dir, "report", 9, 100);
-        assertThat(r.overall().total()).isEqualTo(9);
-        assertThat(dir.resolve("report.md")).exists();
-        Files.writeString(in, "{\"id\":\"1\"}\n");
-        assertThatThrownBy(() -> Safety.report(in, dir, "report", 9)).hasMessageContaining("verdicts.jsonl:1");
     }
 
     @Test

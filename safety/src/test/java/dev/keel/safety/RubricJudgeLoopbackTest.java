@@ -1,5 +1,7 @@
 package dev.keel.safety;
 
+import dev.keel.core.testkit.LoopbackJudgeServer;
+
 import dev.keel.core.chat.OpenAiChatModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

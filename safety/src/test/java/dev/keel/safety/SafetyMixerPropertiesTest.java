@@ -2,7 +2,7 @@ package dev.keel.safety;
 
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.Role;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.safety.internal.Texts;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

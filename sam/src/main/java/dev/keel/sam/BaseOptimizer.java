@@ -3,9 +3,9 @@ package dev.keel.sam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.train.AdamW;
-import dev.keel.core.lm.train.Gradients;
+import dev.keel.core.internal.Gradients;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

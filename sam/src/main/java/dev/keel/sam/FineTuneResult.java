@@ -1,6 +1,6 @@
 package dev.keel.sam;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.core.lm.train.TrainingResult;
 

@@ -1,6 +1,6 @@
 package dev.keel.sam;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 /**
  * Flatness of a loss surface {@code Z(a, b)} sampled on a uniform grid. Li et al. (EMNLP Findings

@@ -1,8 +1,8 @@
 package dev.keel.sam;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
-import dev.keel.core.data.AtomicFiles;
+import dev.keel.core.internal.AtomicFiles;
 import dev.keel.sam.internal.LandscapePlot;
 
 import java.io.IOException;

@@ -7,11 +7,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.LmLoss;
+import dev.keel.core.internal.LmLoss;
 import dev.keel.core.lm.train.GradientPass;
-import dev.keel.core.lm.train.Gradients;
+import dev.keel.core.internal.Gradients;
 import dev.keel.core.lm.train.LmTrainer;
 import dev.keel.core.lm.train.TrainingExample;
 

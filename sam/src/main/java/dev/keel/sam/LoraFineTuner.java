@@ -1,8 +1,8 @@
 package dev.keel.sam;
 
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;

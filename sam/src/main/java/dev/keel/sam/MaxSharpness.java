@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
-import dev.keel.core.lm.train.Gradients;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.Gradients;
 import dev.keel.sam.internal.ParamSnapshot;
 
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.keel.sam;
 
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.chat.ChatRecord;
 
 import java.util.ArrayList;
 import java.util.List;

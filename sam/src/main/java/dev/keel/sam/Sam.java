@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.train.GradientPass;
-import dev.keel.core.lm.train.Gradients;
+import dev.keel.core.internal.Gradients;
 import dev.keel.core.lm.train.StepStrategy;
 
 import java.util.ArrayList;

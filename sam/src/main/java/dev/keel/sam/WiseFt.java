@@ -1,7 +1,7 @@
 package dev.keel.sam;
 
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -9,9 +9,9 @@
  *       {@link dev.keel.sam.MaxSharpness}: loss surfaces along filter-normalised directions, their
  *       flatness metrics, PNG plots and CSV grids;</li>
  *   <li>{@link dev.keel.sam.WiseFt} and {@link dev.keel.sam.Rehearsal}: weight interpolation and
- *       replay of old-task data, the two classic companions against forgetting;</li>
- *   <li>{@link dev.keel.sam.ForgettingExperiment} and {@link dev.keel.sam.SamCommands}: the forgetting
- *       experiment and the static entry points the command line calls.</li>
+ *       replay of old-task data, the two classic companions against forgetting.</li>
  * </ul>
+ *
+ * <p>The forgetting experiment and the {@code keel sam} command line live in {@code keel-examples}.
  */
 package dev.keel.sam;

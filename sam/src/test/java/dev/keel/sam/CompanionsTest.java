@@ -1,7 +1,9 @@
 package dev.keel.sam;
 
+import dev.keel.core.testkit.TinyFixtures;
+
 import ai.djl.nn.Parameter;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.core.lm.lora.LoraConfig;
@@ -25,10 +27,10 @@ class CompanionsTest {
 
     @Test
     void wiseFtEndpointsAreTheTwoModelsAndTheMidpointIsLinear() {
-        try (LlamaModel model = Fixtures.tinyModel(31);
+        try (LlamaModel model = TinyFixtures.tinyModel(31);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), 31)) {
             Map<String, Parameter> p = lora.parameters();
-            LmObjective objective = LmObjective.of(model, p, Fixtures.randomExamples(2, 8, 31));
+            LmObjective objective = LmObjective.of(model, p, TinyFixtures.randomExamples(2, 8, 31));
             for (int i = 0; i < 3; i++) {
                 objective.run();
                 BaseOptimizer.sgd(p).step(0.5);

@@ -1,5 +1,7 @@
 package dev.keel.sam;
 
+import dev.keel.core.testkit.TinyFixtures;
+
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.core.lm.train.TrainingExample;
@@ -19,8 +21,8 @@ class LoraFineTunerTest {
 
     @Test
     void fitsWithAndWithoutSam(@TempDir Path dir) throws Exception {
-        List<TrainingExample> data = Fixtures.randomExamples(4, 8, 21);
-        try (LlamaModel model = Fixtures.tinyModel(21)) {
+        List<TrainingExample> data = TinyFixtures.randomExamples(4, 8, 21);
+        try (LlamaModel model = TinyFixtures.tinyModel(21)) {
             LmObjective eval = LmObjective.of(model, Map.of(), data);
             double before = eval.loss();
             FineTuneResult plain = LoraFineTuner.builder().model(model).data(data).lora(4, 8, "q_proj", "v_proj")
@@ -63,8 +65,8 @@ class LoraFineTunerTest {
 
     @Test
     void samOverAllTrainableWeights() throws Exception {
-        List<TrainingExample> data = Fixtures.randomExamples(2, 6, 22);
-        try (LlamaModel model = Fixtures.tinyModel(22)) {
+        List<TrainingExample> data = TinyFixtures.randomExamples(2, 6, 22);
+        try (LlamaModel model = TinyFixtures.tinyModel(22)) {
             float[] before = model.parameters().get("model.layers.0.mlp.up_proj.weight").getArray().toFloatArray();
             FineTuneResult r = LoraFineTuner.builder().model(model).data(data).lora(2, 4).trainBaseWeights(true)
                     .samScope(Sam.Scope.ALL_TRAINABLE).asam(0.5, 0.01).totalSteps(2).batchSize(2).learningRate(1e-3)

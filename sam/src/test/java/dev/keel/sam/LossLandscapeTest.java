@@ -1,5 +1,7 @@
 package dev.keel.sam;
 
+import dev.keel.core.testkit.TinyFixtures;
+
 import ai.djl.nn.Parameter;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.lora.LoraAdapter;
@@ -24,9 +26,9 @@ class LossLandscapeTest {
 
     @Test
     void gridCentreIsTheUnperturbedLossAndWeightsComeBack(@TempDir Path dir) throws Exception {
-        try (LlamaModel model = Fixtures.tinyModel(11);
+        try (LlamaModel model = TinyFixtures.tinyModel(11);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), 11)) {
-            List<TrainingExample> data = Fixtures.randomExamples(3, 8, 11);
+            List<TrainingExample> data = TinyFixtures.randomExamples(3, 8, 11);
             LmObjective objective = LmObjective.of(model, Map.of(), data);
             Map<String, Parameter> all = LossLandscape.allParameters(model, lora);
             Map<String, float[]> before = SamTest.snapshot(all);
@@ -62,7 +64,7 @@ class LossLandscapeTest {
 
     @Test
     void directionsAreFilterNormalisedAndSkipVectors() {
-        try (LlamaModel model = Fixtures.tinyModel(12)) {
+        try (LlamaModel model = TinyFixtures.tinyModel(12)) {
             Map<String, float[]> d = LossLandscape.direction(model.parameters(), new SplittableRandom(1));
             assertThat(d.get("model.norm.weight")).containsOnly(0f);
             float[] w = model.parameters().get("model.layers.0.self_attn.q_proj.weight").getArray().toFloatArray();
@@ -82,9 +84,9 @@ class LossLandscapeTest {
 
     @Test
     void maxSharpnessIsNonNegativeAndRestoresWeights() {
-        try (LlamaModel model = Fixtures.tinyModel(13);
+        try (LlamaModel model = TinyFixtures.tinyModel(13);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), 13)) {
-            LmObjective objective = LmObjective.of(model, Map.of(), Fixtures.randomExamples(2, 8, 13));
+            LmObjective objective = LmObjective.of(model, Map.of(), TinyFixtures.randomExamples(2, 8, 13));
             Map<String, Parameter> all = LossLandscape.allParameters(model, lora);
             Map<String, float[]> before = SamTest.snapshot(all);
             MaxSharpness s = MaxSharpness.of(objective, all, 0.05, 3);

@@ -1,5 +1,7 @@
 package dev.keel.sam;
 
+import dev.keel.core.testkit.TinyFixtures;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -55,10 +57,10 @@ class SamPropertiesTest {
     /** With rho -> 0 a SAM step is the base step. */
     @Property(tries = 4)
     void vanishingRhoGivesTheBaseStep(@ForAll @LongRange(min = 0, max = 1000) long seed) {
-        try (LlamaModel model = Fixtures.tinyModel(seed);
+        try (LlamaModel model = TinyFixtures.tinyModel(seed);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), seed)) {
             Map<String, Parameter> p = lora.parameters();
-            LmObjective objective = LmObjective.of(model, p, Fixtures.randomExamples(2, 8, seed));
+            LmObjective objective = LmObjective.of(model, p, TinyFixtures.randomExamples(2, 8, seed));
             // give lora_B a value so both factors take gradients
             objective.run();
             BaseOptimizer.sgd(p).step(0.5);
@@ -71,7 +73,7 @@ class SamPropertiesTest {
                 sam.step(objective, 0.1);
             }
             for (String k : plain.keySet()) {
-                assertThat(Fixtures.maxAbsDiff(p.get(k).getArray().toFloatArray(), plain.get(k))).as(k).isLessThan(1e-6);
+                assertThat(TinyFixtures.maxAbsDiff(p.get(k).getArray().toFloatArray(), plain.get(k))).as(k).isLessThan(1e-6);
             }
         }
     }
@@ -81,10 +83,10 @@ class SamPropertiesTest {
     void weightsAreRestoredExactlyAfterTheAscent(@ForAll @LongRange(min = 0, max = 1000) long seed,
                                                  @ForAll @DoubleRange(min = 1e-3, max = 3) @Scale(4) double rho,
                                                  @ForAll boolean adaptive) {
-        try (LlamaModel model = Fixtures.tinyModel(seed);
+        try (LlamaModel model = TinyFixtures.tinyModel(seed);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), seed)) {
             Map<String, Parameter> p = lora.parameters();
-            LmObjective objective = LmObjective.of(model, p, Fixtures.randomExamples(2, 8, seed + 1));
+            LmObjective objective = LmObjective.of(model, p, TinyFixtures.randomExamples(2, 8, seed + 1));
             objective.run();
             BaseOptimizer.sgd(p).step(0.5);
             Map<String, float[]> before = SamTest.snapshot(p);
@@ -107,9 +109,9 @@ class SamPropertiesTest {
     @Property(tries = 4)
     void landscapeCentreIsTheUnperturbedLoss(@ForAll @LongRange(min = 0, max = 1000) long seed,
                                              @ForAll boolean loraOnly) {
-        try (LlamaModel model = Fixtures.tinyModel(seed);
+        try (LlamaModel model = TinyFixtures.tinyModel(seed);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), seed)) {
-            LmObjective objective = LmObjective.of(model, lora.parameters(), Fixtures.randomExamples(2, 6, seed));
+            LmObjective objective = LmObjective.of(model, lora.parameters(), TinyFixtures.randomExamples(2, 6, seed));
             objective.run();
             BaseOptimizer.sgd(lora.parameters()).step(0.5);
             double loss = objective.loss();

@@ -1,5 +1,7 @@
 package dev.keel.sam;
 
+import dev.keel.core.testkit.TinyFixtures;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
@@ -25,20 +27,20 @@ class SamTest {
     /** Acceptance 1: one SAM step (LoRA only, SGD lr 0.1, rho 0.05) against the PyTorch reference. */
     @Test
     void oneSamStepMatchesTheReferenceVector() throws IOException {
-        try (LlamaModel model = LlamaModel.load(Fixtures.vectorsDir(), Device.cpu());
-             LoraAdapter lora = LoraAdapter.load(model, Fixtures.vectorsDir());
+        try (LlamaModel model = LlamaModel.load(TinyFixtures.vectorsDir(), Device.cpu());
+             LoraAdapter lora = LoraAdapter.load(model, TinyFixtures.vectorsDir());
              Sam sam = Sam.builder().rho(0.05).parameters(lora.parameters())
                      .base(BaseOptimizer.sgd(lora.parameters())).build()) {
-            LmObjective objective = LmObjective.of(model, lora.parameters(), Fixtures.vectorExamples());
+            LmObjective objective = LmObjective.of(model, lora.parameters(), TinyFixtures.vectorExamples());
             float loss = sam.step(objective, 0.1);
             Sam.StepStats stats = sam.lastStats();
-            double expectedLoss = Fixtures.vectors().get("loss_with_adapter").doubleValue();
-            double expectedNorm = Fixtures.vectors().get("sam").get("grad_norm").doubleValue();
-            double expectedPerturbed = Fixtures.vectors().get("sam").get("loss_at_perturbed_weights").doubleValue();
+            double expectedLoss = TinyFixtures.vectors().get("loss_with_adapter").doubleValue();
+            double expectedNorm = TinyFixtures.vectors().get("sam").get("grad_norm").doubleValue();
+            double expectedPerturbed = TinyFixtures.vectors().get("sam").get("loss_at_perturbed_weights").doubleValue();
             double worst = 0;
             for (Map.Entry<String, Parameter> e : lora.parameters().entrySet()) {
-                float[] expected = Fixtures.expected("sam_step." + e.getKey());
-                worst = Math.max(worst, Fixtures.maxAbsDiff(e.getValue().getArray().toFloatArray(), expected));
+                float[] expected = TinyFixtures.expected("sam_step." + e.getKey());
+                worst = Math.max(worst, TinyFixtures.maxAbsDiff(e.getValue().getArray().toFloatArray(), expected));
             }
             System.out.printf("SAM vs reference: |loss| %.3g, |grad_norm| %.3g, |loss_at_perturbed| %.3g,"
                             + " max |sam_step| %.3g, ||e|| = %.9f%n", Math.abs(loss - expectedLoss),
@@ -56,7 +58,7 @@ class SamTest {
 
     @Test
     void asamEpsilonFollowsTheFormula() {
-        try (LlamaModel model = Fixtures.tinyModel(1);
+        try (LlamaModel model = TinyFixtures.tinyModel(1);
              var m = model.manager().newSubManager()) {
             NDArray g1 = m.create(new float[] {1f, -2f, 0.5f});
             NDArray g2 = m.create(new float[] {3f, 0f});
@@ -97,9 +99,9 @@ class SamTest {
 
     @Test
     void asamStepRunsTwoPassesAndRestoresTheWeights() {
-        try (LlamaModel model = Fixtures.tinyModel(3);
+        try (LlamaModel model = TinyFixtures.tinyModel(3);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), 3)) {
-            List<TrainingExample> data = Fixtures.randomExamples(2, 8, 3);
+            List<TrainingExample> data = TinyFixtures.randomExamples(2, 8, 3);
             LmObjective objective = LmObjective.of(model, lora.parameters(), data);
             Map<String, float[]> before = snapshot(lora.parameters());
             List<Map<String, float[]>> seen = new ArrayList<>();
@@ -117,9 +119,9 @@ class SamTest {
 
     @Test
     void lookSamAscendsEveryKStepsAndReusesInBetween() {
-        try (LlamaModel model = Fixtures.tinyModel(4);
+        try (LlamaModel model = TinyFixtures.tinyModel(4);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), 4)) {
-            List<TrainingExample> data = Fixtures.randomExamples(2, 8, 4);
+            List<TrainingExample> data = TinyFixtures.randomExamples(2, 8, 4);
             LmObjective objective = LmObjective.of(model, lora.parameters(), data);
             List<Map<String, float[]>> grads = new ArrayList<>();
             BaseOptimizer recorder = new BaseOptimizer() {
@@ -154,9 +156,9 @@ class SamTest {
 
     @Test
     void lookSamReuseAddsTheScaledOrthogonalComponent() {
-        try (LlamaModel model = Fixtures.tinyModel(5);
+        try (LlamaModel model = TinyFixtures.tinyModel(5);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(2).alpha(4).build(), 5)) {
-            LmObjective objective = LmObjective.of(model, lora.parameters(), Fixtures.randomExamples(2, 8, 5));
+            LmObjective objective = LmObjective.of(model, lora.parameters(), TinyFixtures.randomExamples(2, 8, 5));
             // first step at w0 with no update (lr ~ 0 through a no-op base), so step 2 sees the same weights
             BaseOptimizer noop = new BaseOptimizer() {
                 @Override
@@ -208,9 +210,9 @@ class SamTest {
 
     @Test
     void samWithAdamWBaseTrains() {
-        try (LlamaModel model = Fixtures.tinyModel(6);
+        try (LlamaModel model = TinyFixtures.tinyModel(6);
              LoraAdapter lora = LoraAdapter.create(model, LoraConfig.builder().rank(4).alpha(8).build(), 6)) {
-            LmObjective objective = LmObjective.of(model, lora.parameters(), Fixtures.randomExamples(2, 8, 6));
+            LmObjective objective = LmObjective.of(model, lora.parameters(), TinyFixtures.randomExamples(2, 8, 6));
             double before = objective.loss();
             try (Sam sam = Sam.builder().rho(0.05).parameters(lora.parameters())
                     .base(BaseOptimizer.adamW(new AdamW(lora.parameters(), 0.9, 0.999, 1e-8, 0, model.manager())))
@@ -235,7 +237,7 @@ class SamTest {
             assertThatThrownBy(() -> sam.step(() -> 0f, 0.1)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("base optimizer");
         }
-        try (LlamaModel model = Fixtures.tinyModel(7); Sam sam = Sam.builder().build()) {
+        try (LlamaModel model = TinyFixtures.tinyModel(7); Sam sam = Sam.builder().build()) {
             model.setBaseTrainable(true);
             Map<String, Parameter> base = Map.of("model.norm.weight", model.parameters().get("model.norm.weight"));
             assertThatThrownBy(() -> sam.computeGradients(() -> 0f, base)).isInstanceOf(IllegalStateException.class)

@@ -1,6 +1,6 @@
 package dev.keel.core.chat;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 /**
  * One message of a conversation.

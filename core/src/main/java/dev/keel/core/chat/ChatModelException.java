@@ -1,10 +1,12 @@
 package dev.keel.core.chat;
 
+import dev.keel.core.KeelException;
+
 /**
  * A chat model could not produce a reply: the endpoint failed, timed out, answered something that
  * cannot be read, or the request was refused. Messages never contain API keys.
  */
-public class ChatModelException extends RuntimeException {
+public class ChatModelException extends KeelException {
 
     private static final long serialVersionUID = 1L;
 

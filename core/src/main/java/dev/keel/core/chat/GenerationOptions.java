@@ -1,6 +1,6 @@
 package dev.keel.core.chat;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.util.List;
 import java.util.Objects;

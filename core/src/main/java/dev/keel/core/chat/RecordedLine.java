@@ -3,10 +3,9 @@ package dev.keel.core.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.ChatRecord;
-import dev.keel.core.data.Json;
-import dev.keel.core.data.JsonLines;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonLines;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package dev.keel.core.chat;
 
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.JsonLines;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.JsonLines;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

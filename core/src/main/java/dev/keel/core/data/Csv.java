@@ -1,6 +1,6 @@
 package dev.keel.core.data;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.util.ArrayList;
 import java.util.List;

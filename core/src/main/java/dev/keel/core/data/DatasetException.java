@@ -1,13 +1,14 @@
 package dev.keel.core.data;
 
-import java.io.IOException;
+import dev.keel.core.KeelException;
+
 import java.nio.file.Path;
 
 /**
  * A dataset file holds a line that cannot be read as the expected record. The message names the
  * file and the 1-based line number, and says what was wrong.
  */
-public final class DatasetException extends IOException {
+public final class DatasetException extends KeelException {
 
     private static final long serialVersionUID = 1L;
 

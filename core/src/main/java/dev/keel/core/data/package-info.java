@@ -1,5 +1,5 @@
 /**
- * Datasets: JSON Lines reading (bad lines named by file and line) and atomic writing, chat
- * fine-tuning records in the OpenAI format, and the bundled public datasets.
+ * Datasets: the bundled public data ({@link dev.keel.core.data.TruthfulQa}), RFC 4180 CSV, and the
+ * {@link dev.keel.core.data.DatasetException} that names the file and line of a bad record.
  */
 package dev.keel.core.data;

@@ -2,7 +2,7 @@ package dev.keel.core.device;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.util.Locale;
 
@@ -61,8 +61,45 @@ public final class Devices {
         throw new IllegalArgumentException(PROPERTY + " must be auto, cpu, gpu or gpu:N, was \"" + spec + "\"");
     }
 
+    /** The Maven coordinates of the CPU build of PyTorch's native library that this Keel was built against. */
+    public static final String PYTORCH_NATIVE_CPU = "ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64";
+
+    /**
+     * Whether PyTorch's native library can be had without a download: a {@code pytorch-native-*}
+     * jar on the class path, or a library the user points at with {@code PYTORCH_LIBRARY_PATH}
+     * (DJL's own variable). Looks, loads nothing.
+     *
+     * @return true where the language-model and tensor code can run
+     */
+    public static boolean pyTorchNativePresent() {
+        if (Devices.class.getClassLoader().getResource("native/lib/pytorch.properties") != null) {
+            return true;
+        }
+        String path = System.getenv("PYTORCH_LIBRARY_PATH");
+        return path != null && !path.isBlank();
+    }
+
+    /**
+     * Refuses to go on where PyTorch's native library is missing, naming the artifact to add.
+     * Keel does not bring the native library itself: its flavour (CPU or a CUDA build) is the
+     * user's choice, as in DJL.
+     *
+     * @param what what needs the engine, for the message (e.g. {@code "LlamaModel"})
+     * @throws EngineMissingException if no native library is on the class path or configured
+     */
+    public static void requirePyTorch(String what) {
+        if (!pyTorchNativePresent()) {
+            throw new EngineMissingException(what + " runs on DJL's PyTorch engine, but no PyTorch native library is on the class path: "
+                    + "add the dependency " + PYTORCH_NATIVE_CPU + " (or a CUDA build, ai.djl.pytorch:pytorch-native-cuXYZ, for a GPU), "
+                    + "or set PYTORCH_LIBRARY_PATH to a libtorch of version 2.7.1");
+        }
+    }
+
     /** How many GPUs the PyTorch engine sees (0 where it cannot load or has no CUDA). */
     public static int gpuCount() {
+        if (!pyTorchNativePresent()) {
+            return 0;
+        }
         try {
             return Engine.getEngine("PyTorch").getGpuCount();
         } catch (RuntimeException | UnsatisfiedLinkError e) {

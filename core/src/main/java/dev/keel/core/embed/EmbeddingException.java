@@ -1,7 +1,9 @@
 package dev.keel.core.embed;
 
+import dev.keel.core.KeelException;
+
 /** The embedding model failed at run time; the native cause is kept. */
-public final class EmbeddingException extends RuntimeException {
+public final class EmbeddingException extends KeelException {
 
     private static final long serialVersionUID = 1L;
 

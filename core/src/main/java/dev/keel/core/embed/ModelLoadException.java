@@ -1,10 +1,12 @@
 package dev.keel.core.embed;
 
+import dev.keel.core.KeelException;
+
 /**
  * A model could not be loaded: a missing or unreadable file, a file that is not a model, or a
- * tokenizer that does not fit it. Checked, since a caller can recover (point at another file).
+ * tokenizer that does not fit it. A caller can recover (point at another file).
  */
-public final class ModelLoadException extends Exception {
+public final class ModelLoadException extends KeelException {
 
     private static final long serialVersionUID = 1L;
 

@@ -9,7 +9,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,12 +145,12 @@ public final class OnnxEmbedder implements Embedder {
         } catch (OrtException e) {
             closeQuietly(s, t);
             throw new ModelLoadException("cannot load ONNX model " + id + ": " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(s, t);
-            throw new ModelLoadException("cannot load tokenizer for " + id + ": " + e.getMessage(), e);
         } catch (ModelLoadException e) {
             closeQuietly(s, t);
             throw e;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s, t);
+            throw new ModelLoadException("cannot load tokenizer for " + id + ": " + e.getMessage(), e);
         }
     }
 

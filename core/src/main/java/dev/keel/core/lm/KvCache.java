@@ -2,7 +2,7 @@ package dev.keel.core.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 /**
  * The keys and values of tokens already seen, per layer, so that generation feeds only the new

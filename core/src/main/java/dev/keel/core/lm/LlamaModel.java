@@ -1,5 +1,9 @@
 package dev.keel.core.lm;
 
+import dev.keel.core.device.Devices;
+
+import dev.keel.core.internal.LinearLayer;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -9,9 +13,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 import dev.keel.core.lm.safetensors.DType;
 import dev.keel.core.lm.safetensors.SafeTensors;
 import dev.keel.core.lm.safetensors.TensorInfo;
@@ -180,6 +184,7 @@ public final class LlamaModel implements AutoCloseable {
     /** Loads {@code config.json} and the safetensors weights of a Hugging Face model directory onto {@code device}. */
     public static LlamaModel load(Path dir, Device device) throws IOException {
         Preconditions.notNull(device, "device");
+        Devices.requirePyTorch("LlamaModel");
         NDManager m = NDManager.newBaseManager(device);
         try {
             return loadInto(dir, m);

@@ -1,7 +1,7 @@
 package dev.keel.core.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.keel.core.chat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.io.InputStream;

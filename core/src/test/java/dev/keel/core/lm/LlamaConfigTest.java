@@ -1,7 +1,7 @@
 package dev.keel.core.lm;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,7 @@
 package dev.keel.core.lm;
 
+import dev.keel.core.internal.LmLoss;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

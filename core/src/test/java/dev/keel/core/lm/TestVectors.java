@@ -3,7 +3,7 @@ package dev.keel.core.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import dev.keel.core.lm.safetensors.SafeTensorsFile;
 
 import java.io.IOException;

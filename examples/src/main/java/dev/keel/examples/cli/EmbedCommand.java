@@ -2,8 +2,8 @@ package dev.keel.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 import dev.keel.core.embed.OnnxEmbedder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.keel.examples.cli;
 
-import dev.keel.fewl.FewlCommands;
+import dev.keel.examples.fewl.FewlCommands;
 import dev.keel.fewl.FewlScore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

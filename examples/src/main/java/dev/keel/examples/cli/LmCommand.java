@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.core.lm.safetensors.DType;

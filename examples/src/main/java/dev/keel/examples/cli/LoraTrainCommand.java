@@ -1,7 +1,7 @@
 package dev.keel.examples.cli;
 
 import ai.djl.Device;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;

@@ -4,10 +4,10 @@ import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyModel;
 import dev.keel.safety.HarmfulnessReport;
-import dev.keel.safety.Safety;
-import dev.keel.safety.SafetyExperiment;
+import dev.keel.examples.safety.SafetyFiles;
+import dev.keel.examples.safety.SafetyExperiment;
 import dev.keel.safety.SafetyMixer;
-import dev.keel.safety.SafetyTables;
+import dev.keel.examples.safety.SafetyTables;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,7 +62,7 @@ final class SafetyCommand implements Runnable {
             if (k < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "-k must be >= 0, was " + k);
             }
-            SafetyMixer.Result r = Safety.mix(in, out, k, seed, eval);
+            SafetyMixer.Result r = SafetyFiles.mix(in, out, k, seed, eval);
             spec.commandLine().getOut().println("wrote " + r.records().size() + " records (" + r.added().size()
                     + " safety samples: " + r.perCategory() + ") to " + out);
             return 0;
@@ -93,17 +93,17 @@ final class SafetyCommand implements Runnable {
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
             requireFile(cl, "--in", in);
-            Safety.JudgeSummary s;
+            SafetyFiles.JudgeSummary s;
             if (refusal) {
                 if (endpoint != null || model != null) {
                     throw new CommandLine.ParameterException(cl, "--refusal cannot be combined with --endpoint/--model");
                 }
-                s = Safety.judgeRefusal(in, out);
+                s = SafetyFiles.judgeRefusal(in, out);
             } else {
                 if (endpoint == null || model == null) {
                     throw new CommandLine.ParameterException(cl, "give --endpoint URL and --model NAME, or --refusal");
                 }
-                s = Safety.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
+                s = SafetyFiles.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
             }
             PrintWriter o = cl.getOut();
             o.println("judged " + s.total() + " responses with " + s.judge() + ": " + s.scored() + " scored, "
@@ -129,7 +129,7 @@ final class SafetyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             requireFile(spec.commandLine(), "--in", in);
-            HarmfulnessReport r = Safety.report(in, outDir, name, seed);
+            HarmfulnessReport r = SafetyFiles.report(in, outDir, name, seed);
             spec.commandLine().getOut().println(r.toMarkdown());
             return 0;
         }

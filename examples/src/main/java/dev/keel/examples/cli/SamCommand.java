@@ -1,13 +1,13 @@
 package dev.keel.examples.cli;
 
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyCorpus;
 import dev.keel.examples.tiny.TinyModel;
-import dev.keel.sam.ForgettingExperiment;
-import dev.keel.sam.ForgettingTable;
-import dev.keel.sam.SamCommands;
+import dev.keel.examples.sam.ForgettingExperiment;
+import dev.keel.examples.sam.ForgettingTable;
+import dev.keel.examples.sam.SamCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

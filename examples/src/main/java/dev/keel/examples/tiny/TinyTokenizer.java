@@ -2,9 +2,9 @@ package dev.keel.examples.tiny;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.nio.file.Path;

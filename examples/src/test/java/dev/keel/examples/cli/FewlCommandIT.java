@@ -1,7 +1,7 @@
 package dev.keel.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.data.JsonLines;
+import dev.keel.core.internal.JsonLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

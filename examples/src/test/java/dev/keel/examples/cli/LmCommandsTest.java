@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.keel.core.testkit.TinyFixtures;
 
 import static dev.keel.examples.cli.KeelCliTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,16 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code keel chat}, {@code keel lora-train} and {@code keel lm logits} on the tiny-llama-a test checkpoint. */
 class LmCommandsTest {
 
-    static Path resource(String name) {
-        try {
-            return Path.of(LmCommandsTest.class.getResource(name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static Path vectors() {
-        return resource("/testvectors/tiny-llama-a");
+        return TinyFixtures.vectorsDir();
     }
 
     /** The checkpoint (independent PyTorch weights) plus a 97-word tokenizer, and the adapter in its own folder. */
@@ -32,7 +24,7 @@ class LmCommandsTest {
         Path model = Files.createDirectories(dir.resolve("model"));
         Files.copy(vectors().resolve("config.json"), model.resolve("config.json"));
         Files.copy(vectors().resolve("model.safetensors"), model.resolve("model.safetensors"));
-        Files.copy(resource("/tokenizers/tiny-word-97.json"), model.resolve("tokenizer.json"));
+        Files.copy(TinyFixtures.tinyTokenizer(), model.resolve("tokenizer.json"));
         Path adapter = Files.createDirectories(dir.resolve("adapter"));
         Files.copy(vectors().resolve("adapter_config.json"), adapter.resolve("adapter_config.json"));
         Files.copy(vectors().resolve("adapter_model.safetensors"), adapter.resolve("adapter_model.safetensors"));

@@ -1,8 +1,8 @@
 package dev.keel.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.data.ChatRecord;
-import dev.keel.core.data.JsonLines;
+import dev.keel.core.chat.ChatRecord;
+import dev.keel.core.internal.JsonLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.keel.examples.cli;
 
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.keel.examples.tiny;
 
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import dev.keel.core.lm.LlamaConfig;
 import dev.keel.core.lm.generate.LocalChatModel;
 import dev.keel.safety.RefusalJudge;

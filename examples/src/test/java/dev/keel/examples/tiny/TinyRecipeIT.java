@@ -1,6 +1,6 @@
 package dev.keel.examples.tiny;
 
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Json;
 import dev.keel.core.lm.generate.LmTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -171,6 +171,6 @@ public final class AdvBench {
             System.err.println("usage: AdvBench <output.csv>");
             System.exit(2);
         }
-        dev.keel.core.data.AtomicFiles.writeString(java.nio.file.Path.of(args[0]), mappingCsv());
+        dev.keel.core.internal.AtomicFiles.writeString(java.nio.file.Path.of(args[0]), mappingCsv());
     }
 }

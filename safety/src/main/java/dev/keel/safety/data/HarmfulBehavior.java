@@ -1,6 +1,6 @@
 package dev.keel.safety.data;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.safety.PolicyCategory;
 
 /**

@@ -1,6 +1,6 @@
 package dev.keel.safety.internal;
 
-import dev.keel.core.data.AtomicFiles;
+import dev.keel.core.internal.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;

@@ -1,6 +1,6 @@
 package dev.keel.core.lm.generate;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.Role;
 

@@ -3,7 +3,7 @@ package dev.keel.core.lm.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.GenerationOptions;
 import dev.keel.core.lm.KvCache;
 import dev.keel.core.lm.LlamaModel;

@@ -2,8 +2,8 @@ package dev.keel.core.lm.generate;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

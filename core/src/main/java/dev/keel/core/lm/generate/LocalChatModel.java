@@ -1,7 +1,7 @@
 package dev.keel.core.lm.generate;
 
 import ai.djl.Device;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.ChatModel;
 import dev.keel.core.chat.ChatModelException;
 import dev.keel.core.chat.ChatRequest;

@@ -3,8 +3,8 @@ package dev.keel.core.lm.lora;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

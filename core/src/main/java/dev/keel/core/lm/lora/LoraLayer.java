@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 /**
  * The LoRA update of one linear layer: {@code delta(x) = scaling * B (A dropout(x))}, with

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;

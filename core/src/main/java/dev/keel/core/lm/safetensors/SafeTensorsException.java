@@ -1,12 +1,13 @@
 package dev.keel.core.lm.safetensors;
 
-import java.io.IOException;
+import dev.keel.core.KeelException;
+
 
 /**
  * A safetensors file is malformed (its header length, JSON, dtypes, shapes or offsets are wrong) or
  * does not hold what was asked for. The message names the file, the tensor and the bad value.
  */
-public class SafeTensorsException extends IOException {
+public class SafeTensorsException extends KeelException {
 
     private static final long serialVersionUID = 1L;
 

@@ -1,8 +1,8 @@
 package dev.keel.core.lm.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keel.core.Preconditions;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.internal.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

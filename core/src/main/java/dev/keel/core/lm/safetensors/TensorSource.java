@@ -2,7 +2,7 @@ package dev.keel.core.lm.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.io.IOException;
 import java.nio.file.Files;

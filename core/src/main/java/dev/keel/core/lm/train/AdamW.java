@@ -1,9 +1,11 @@
 package dev.keel.core.lm.train;
 
+import dev.keel.core.internal.Gradients;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

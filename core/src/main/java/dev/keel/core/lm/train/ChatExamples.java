@@ -1,9 +1,9 @@
 package dev.keel.core.lm.train;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.Role;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;
 

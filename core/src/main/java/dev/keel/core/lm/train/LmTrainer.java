@@ -1,5 +1,7 @@
 package dev.keel.core.lm.train;
 
+import dev.keel.core.internal.Gradients;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,12 +11,12 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
-import dev.keel.core.data.AtomicFiles;
-import dev.keel.core.data.Json;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.Json;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.LmLoss;
+import dev.keel.core.internal.LmLoss;
 import dev.keel.core.lm.safetensors.DType;
 import dev.keel.core.lm.safetensors.SafeTensors;
 import dev.keel.core.lm.safetensors.SafeTensorsFile;

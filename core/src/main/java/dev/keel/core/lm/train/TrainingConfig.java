@@ -1,6 +1,6 @@
 package dev.keel.core.lm.train;
 
-import dev.keel.core.Preconditions;
+import dev.keel.core.internal.Preconditions;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

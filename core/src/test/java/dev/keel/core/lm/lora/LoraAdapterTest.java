@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.LmLoss;
+import dev.keel.core.internal.LmLoss;
 import dev.keel.core.lm.TestVectors;
 import dev.keel.core.lm.safetensors.SafeTensorsFile;
 import org.junit.jupiter.api.AfterAll;

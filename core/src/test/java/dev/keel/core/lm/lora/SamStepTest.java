@@ -1,5 +1,7 @@
 package dev.keel.core.lm.lora;
 
+import dev.keel.core.internal.Gradients;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -8,7 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.LmLoss;
+import dev.keel.core.internal.LmLoss;
 import dev.keel.core.lm.TestVectors;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.keel.core.chat.ChatMessage;
-import dev.keel.core.data.ChatRecord;
+import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.TestVectors;
 import dev.keel.core.lm.generate.ChatTemplate;

@@ -1,5 +1,7 @@
 package dev.keel.core.lm.train;
 
+import dev.keel.core.internal.Gradients;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;

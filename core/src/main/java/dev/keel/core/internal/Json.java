@@ -1,0 +1,74 @@
+package dev.keel.core.internal;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The one Jackson configuration Keel reads and writes its JSON with. */
+public final class Json {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .disable(SerializationFeature.INDENT_OUTPUT)
+            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
+            .build();
+
+    private Json() {
+    }
+
+    /** A shared, thread-safe mapper: unknown properties are ignored, nulls are not written. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /**
+     * Reads a whole JSON file.
+     *
+     * @throws IOException if it cannot be read, or is not valid JSON (the message names the file)
+     */
+    public static JsonNode readFile(Path file) throws IOException {
+        try {
+            return MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Writes {@code value} as indented JSON ending in a line break. */
+    public static String toPrettyString(Object value) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Puts {@code v} as {@code field}, or JSON null where it is NaN or infinite (which JSON cannot hold). */
+    public static void putNumber(com.fasterxml.jackson.databind.node.ObjectNode o, String field, double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            o.putNull(field);
+        } else {
+            o.put(field, v);
+        }
+    }
+
+    /** Writes {@code value} as one line of compact JSON. */
+    public static String toLine(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

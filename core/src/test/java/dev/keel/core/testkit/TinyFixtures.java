@@ -1,0 +1,144 @@
+package dev.keel.core.testkit;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.keel.core.internal.Json;
+import dev.keel.core.lm.LlamaConfig;
+import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.safetensors.SafeTensorsFile;
+import dev.keel.core.lm.train.TrainingExample;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Test fixtures: the tiny-llama-a vectors (copied from the shared test vectors) and tiny random models. */
+public final class TinyFixtures {
+
+    private TinyFixtures() {
+    }
+
+    private static final java.util.Map<String, Path> EXTRACTED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final List<String> VECTOR_FILES = List.of("adapter_config.json", "adapter_model.safetensors", "config.json",
+            "expected.safetensors", "model.safetensors", "vectors.json");
+
+    /**
+     * A test resource of the kit as a file: the file itself where the kit is a directory on the class
+     * path, a copy in a temporary directory (made once per JVM, deleted at exit) where it is a jar.
+     *
+     * @param name the resource's path, without a leading slash (e.g. {@code tokenizers/tiny-word-97.json})
+     * @return a readable file holding the resource
+     */
+    public static Path resource(String name) {
+        return EXTRACTED.computeIfAbsent(name, TinyFixtures::extract);
+    }
+
+    private static Path extract(String name) {
+        java.net.URL url = TinyFixtures.class.getResource("/" + name);
+        if (url == null) {
+            throw new IllegalStateException("test resource " + name + " is not on the class path");
+        }
+        try {
+            if ("file".equals(url.getProtocol())) {
+                return Path.of(url.toURI());
+            }
+            Path dir = java.nio.file.Files.createTempDirectory("keel-testkit");
+            dir.toFile().deleteOnExit();
+            Path out = dir.resolve(name);
+            java.nio.file.Files.createDirectories(out.getParent());
+            try (java.io.InputStream in = url.openStream()) {
+                java.nio.file.Files.copy(in, out);
+            }
+            out.toFile().deleteOnExit();
+            return out;
+        } catch (URISyntaxException | java.io.IOException e) {
+            throw new IllegalStateException("cannot read test resource " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The word-level tokenizer with 97 tokens that the tiny models use. */
+    public static Path tinyTokenizer() {
+        return resource("tokenizers/tiny-word-97.json");
+    }
+
+    /** The tiny-llama-a directory: config.json, model.safetensors, the adapter and the expected values. */
+    public static Path vectorsDir() {
+        Path dir = null;
+        for (String f : VECTOR_FILES) {
+            dir = resource("testvectors/tiny-llama-a/" + f).getParent();
+        }
+        return dir;
+    }
+
+    public static JsonNode vectors() {
+        try {
+            return Json.mapper().readTree(Files.readString(vectorsDir().resolve("vectors.json")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The two input rows of the vectors, every token but the first a target (the reference's plain mean loss). */
+    public static List<TrainingExample> vectorExamples() {
+        JsonNode ids = vectors().get("input_ids");
+        List<TrainingExample> out = new ArrayList<>();
+        for (JsonNode row : ids) {
+            long[] r = new long[row.size()];
+            for (int j = 0; j < r.length; j++) {
+                r[j] = row.get(j).longValue();
+            }
+            out.add(TrainingExample.of(r));
+        }
+        return out;
+    }
+
+    public static float[] expected(String name) {
+        try (SafeTensorsFile f = SafeTensorsFile.open(vectorsDir().resolve("expected.safetensors"))) {
+            return f.readFloats(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static LlamaConfig tinyConfig() {
+        return LlamaConfig.builder().vocabSize(97).hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).maxPositionEmbeddings(64).build();
+    }
+
+    private static final NDManager ROOT = NDManager.newBaseManager(Device.cpu());
+
+    public static LlamaModel tinyModel(long seed) {
+        return LlamaModel.random(tinyConfig(), seed, ROOT);
+    }
+
+    /** {@code n} random sequences of {@code len} tokens below 97. */
+    public static List<TrainingExample> randomExamples(int n, int len, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<TrainingExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long[] ids = new long[len];
+            for (int j = 0; j < len; j++) {
+                ids[j] = 3 + r.nextInt(94);
+            }
+            out.add(TrainingExample.of(ids));
+        }
+        return out;
+    }
+
+    public static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("length " + a.length + " != " + b.length);
+        }
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,271 @@
+package dev.keel.examples.sam;
+
+import dev.keel.sam.LoraFineTuner;
+import dev.keel.sam.LossLandscape;
+import dev.keel.sam.FineTuneResult;
+import dev.keel.sam.Landscape;
+import dev.keel.sam.MaxSharpness;
+import dev.keel.sam.Sam;
+import dev.keel.sam.LmObjective;
+
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.internal.Preconditions;
+import dev.keel.core.Provenance;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.chat.ChatRecord;
+import dev.keel.core.internal.Json;
+import dev.keel.core.device.Devices;
+import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.core.lm.generate.LmTokenizer;
+import dev.keel.core.lm.lora.LoraAdapter;
+import dev.keel.core.lm.train.ChatExamples;
+import dev.keel.core.lm.train.TrainingExample;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The static entry points behind {@code keel sam train | landscape | forgetting}. Each loads what it
+ * needs from a Hugging Face model directory ({@code config.json}, safetensors, {@code tokenizer.json}),
+ * writes its outputs atomically and returns a summary for the command to print.
+ */
+public final class SamCommands {
+
+    private SamCommands() {
+    }
+
+    /**
+     * Options of {@link #train}.
+     *
+     * @param rank         LoRA rank
+     * @param alpha        LoRA alpha
+     * @param targets      LoRA target modules
+     * @param method       {@code none}, {@code sam:RHO}, {@code asam:RHO} or {@code looksam:RHO:K}
+     * @param epochs       epochs (ignored when {@code steps > 0})
+     * @param steps        optimizer steps, or 0 to derive them from the epochs
+     * @param learningRate peak AdamW rate
+     * @param batchSize    examples per step
+     * @param seed         the seed of the adapter's initialisation and the batch order
+     * @param template     the chat template the model was trained with
+     * @param appendEos    whether to append the model's eos token after each reply
+     */
+    public record TrainOptions(int rank, double alpha, List<String> targets, String method, int epochs, int steps,
+                               double learningRate, int batchSize, long seed, ChatTemplate template, boolean appendEos) {
+
+        public TrainOptions {
+            Preconditions.checkArgument(rank > 0, "rank must be > 0, was " + rank);
+            Preconditions.checkArgument(alpha > 0, "alpha must be > 0, was " + alpha);
+            targets = List.copyOf(Preconditions.notEmpty(targets, "targets"));
+            ForgettingExperiment.method(method);
+            Preconditions.checkArgument(epochs > 0, "epochs must be > 0, was " + epochs);
+            Preconditions.checkArgument(steps >= 0, "steps must be >= 0, was " + steps);
+            Preconditions.checkArgument(learningRate > 0, "learningRate must be > 0, was " + learningRate);
+            Preconditions.checkArgument(batchSize > 0, "batchSize must be > 0, was " + batchSize);
+            Preconditions.notNull(template, "template");
+        }
+
+        /** r 8, alpha 16, q_proj/v_proj, sam:0.05, 1 epoch, lr 2e-4, batch 8, seed 42, plain template with eos. */
+        public static TrainOptions defaults() {
+            return new TrainOptions(8, 16, List.of("q_proj", "v_proj"), "sam:0.05", 1, 0, 2e-4, 8, 42,
+                    ChatTemplate.plain(), true);
+        }
+
+        public TrainOptions withMethod(String m) {
+            return new TrainOptions(rank, alpha, targets, m, epochs, steps, learningRate, batchSize, seed, template, appendEos);
+        }
+
+        public TrainOptions withSteps(int s) {
+            return new TrainOptions(rank, alpha, targets, method, epochs, s, learningRate, batchSize, seed, template, appendEos);
+        }
+
+        public TrainOptions withTemplate(ChatTemplate t, boolean eos) {
+            return new TrainOptions(rank, alpha, targets, method, epochs, steps, learningRate, batchSize, seed, t, eos);
+        }
+    }
+
+    /**
+     * What {@link #train} did.
+     *
+     * @param adapterDir     where the PEFT adapter went
+     * @param optimizer      e.g. {@code sam(rho=0.05)+adamw}
+     * @param steps          steps taken
+     * @param finalLoss      the last step's loss
+     * @param gradientPasses gradient passes in total
+     * @param seconds        training time
+     */
+    public record TrainReport(Path adapterDir, String optimizer, int steps, float finalLoss, long gradientPasses,
+                              double seconds) {
+    }
+
+    /**
+     * Fine-tunes a LoRA adapter on chat records (JSONL) and writes it in PEFT layout to {@code outDir},
+     * with {@code metrics.csv} (per step) and {@code training.json} (summary and provenance).
+     */
+    public static TrainReport train(Path modelDir, Path data, Path outDir, TrainOptions options) throws IOException {
+        Preconditions.notNull(modelDir, "modelDir");
+        Preconditions.notNull(data, "data");
+        Preconditions.notNull(outDir, "outDir");
+        Preconditions.notNull(options, "options");
+        ForgettingExperiment.Method m = ForgettingExperiment.method(options.method());
+        try (LlamaModel model = LlamaModel.load(modelDir, Devices.defaultDevice());
+             LmTokenizer tokenizer = LmTokenizer.load(modelDir)) {
+            List<TrainingExample> examples = ChatExamples.encodeAll(ChatRecord.readAll(data), tokenizer, options.template(),
+                    options.appendEos() ? model.config().eosTokenId() : -1);
+            LoraFineTuner.Builder b = LoraFineTuner.builder().model(model).data(examples)
+                    .lora(options.rank(), options.alpha(), options.targets().toArray(new String[0]))
+                    .epochs(options.epochs()).learningRate(options.learningRate()).batchSize(options.batchSize())
+                    .seed(options.seed());
+            if (options.steps() > 0) {
+                b.totalSteps(options.steps());
+            }
+            if (m.variant() == Sam.Variant.SAM) {
+                b.sam(m.rho());
+            } else if (m.variant() == Sam.Variant.ASAM) {
+                b.asam(m.rho(), 0.01);
+            } else if (m.variant() == Sam.Variant.LOOKSAM) {
+                b.lookSam(m.rho(), m.k(), 0.7);
+            }
+            FineTuneResult r = b.build().fit();
+            try (LoraAdapter adapter = r.adapter()) {
+                adapter.save(outDir);
+            }
+            AtomicFiles.writeString(outDir.resolve("metrics.csv"), r.historyCsv());
+            ObjectNode o = Json.mapper().createObjectNode();
+            o.put("optimizer", r.optimizer());
+            o.put("steps", r.training().steps());
+            o.put("status", r.training().status().name());
+            o.put("final_loss", r.finalLoss());
+            o.put("gradient_passes", r.gradientPasses());
+            o.put("seconds", r.seconds());
+            o.set("provenance", r.training().provenance().toJson());
+            AtomicFiles.writeString(outDir.resolve("training.json"),
+                    Json.toPrettyString(o));
+            return new TrainReport(outDir, r.optimizer(), r.training().steps(), r.finalLoss(), r.gradientPasses(), r.seconds());
+        }
+    }
+
+    /**
+     * Options of {@link #landscape}.
+     *
+     * @param grid           points per axis (>= 3)
+     * @param min            lower end of both axes
+     * @param max            upper end of both axes
+     * @param seed           the seed of the directions
+     * @param loraOnly       move only the adapter's parameters (needs an adapter); otherwise every weight
+     * @param maxExamples    records of the data used (the first ones), > 0
+     * @param sharpnessRho   radius of max-sharpness, 0 to skip it
+     * @param sharpnessSteps ascent steps of max-sharpness
+     * @param template       the chat template the model was trained with
+     * @param appendEos      whether to append the model's eos token after each reply
+     */
+    public record LandscapeOptions(int grid, double min, double max, long seed, boolean loraOnly, int maxExamples,
+                                   double sharpnessRho, int sharpnessSteps, ChatTemplate template, boolean appendEos) {
+
+        public LandscapeOptions {
+            Preconditions.checkArgument(grid >= 3, "grid must be >= 3 points per axis, was " + grid);
+            Preconditions.checkArgument(min < max, "range must have min < max, was [" + min + ", " + max + "]");
+            Preconditions.checkArgument(maxExamples > 0, "maxExamples must be > 0, was " + maxExamples);
+            Preconditions.checkArgument(sharpnessRho >= 0, "sharpnessRho must be >= 0, was " + sharpnessRho);
+            Preconditions.checkArgument(sharpnessSteps >= 1, "sharpnessSteps must be >= 1, was " + sharpnessSteps);
+            Preconditions.notNull(template, "template");
+        }
+
+        /** 51 x 51 over [-1, 1], seed 7, all weights, 32 records, max-sharpness rho 0.05 in 5 steps, plain template. */
+        public static LandscapeOptions defaults() {
+            return new LandscapeOptions(51, -1, 1, 7, false, 32, 0.05, 5, ChatTemplate.plain(), true);
+        }
+
+        public LandscapeOptions withGrid(int n) {
+            return new LandscapeOptions(n, min, max, seed, loraOnly, maxExamples, sharpnessRho, sharpnessSteps, template,
+                    appendEos);
+        }
+
+        public LandscapeOptions withLoraOnly(boolean lora) {
+            return new LandscapeOptions(grid, min, max, seed, lora, maxExamples, sharpnessRho, sharpnessSteps, template,
+                    appendEos);
+        }
+
+        public LandscapeOptions withTemplate(ChatTemplate t, boolean eos) {
+            return new LandscapeOptions(grid, min, max, seed, loraOnly, maxExamples, sharpnessRho, sharpnessSteps, t, eos);
+        }
+    }
+
+    /**
+     * What {@link #landscape} measured.
+     *
+     * @param landscape the grid and its metrics
+     * @param sharpness max-sharpness, or {@code null} when skipped
+     * @param png       the plot
+     * @param csv       the grid
+     * @param json      metrics and provenance
+     */
+    public record LandscapeReport(Landscape landscape, MaxSharpness sharpness, Path png, Path csv, Path json) {
+    }
+
+    /**
+     * The loss landscape of a model (with an adapter if {@code adapterDirOrNull} is set) on chat records:
+     * writes {@code outPng}, the grid as CSV next to it ({@code .csv}) and the metrics as JSON ({@code .json}).
+     */
+    public static LandscapeReport landscape(Path modelDir, Path adapterDirOrNull, Path data, Path outPng,
+                                            LandscapeOptions options) throws IOException {
+        Preconditions.notNull(modelDir, "modelDir");
+        Preconditions.notNull(data, "data");
+        Preconditions.notNull(outPng, "outPng");
+        Preconditions.notNull(options, "options");
+        Preconditions.checkArgument(!options.loraOnly() || adapterDirOrNull != null,
+                "a LoRA-only landscape needs an adapter directory");
+        try (LlamaModel model = LlamaModel.load(modelDir, Devices.defaultDevice());
+             LmTokenizer tokenizer = LmTokenizer.load(modelDir);
+             LoraAdapter adapter = adapterDirOrNull == null ? null : LoraAdapter.load(model, adapterDirOrNull)) {
+            List<ChatRecord> records = ChatRecord.readAll(data);
+            records = records.subList(0, Math.min(records.size(), options.maxExamples()));
+            List<TrainingExample> examples = ChatExamples.encodeAll(records, tokenizer, options.template(),
+                    options.appendEos() ? model.config().eosTokenId() : -1);
+            LmObjective objective = LmObjective.of(model, Map.of(), examples, 32);
+            Map<String, Parameter> params = options.loraOnly() ? adapter.parameters()
+                    : LossLandscape.allParameters(model, adapter);
+            Landscape l = LossLandscape.builder().objective(objective).parameters(params).grid(options.grid())
+                    .range(options.min(), options.max()).seed(options.seed()).build().compute();
+            MaxSharpness s = options.sharpnessRho() > 0
+                    ? MaxSharpness.of(objective, params, options.sharpnessRho(), options.sharpnessSteps()) : null;
+            String name = outPng.getFileName().toString();
+            String stem = name.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? name.substring(0, name.length() - 4) : name;
+            Path csv = outPng.resolveSibling(stem + ".csv");
+            Path json = outPng.resolveSibling(stem + ".json");
+            l.writePng(outPng, modelDir.getFileName() + (adapterDirOrNull != null ? " + " + adapterDirOrNull.getFileName() : "")
+                    + (options.loraOnly() ? " (LoRA parameters)" : " (all weights)"));
+            l.writeCsv(csv);
+            ObjectNode o = Json.mapper().createObjectNode();
+            o.put("base_loss", l.baseLoss());
+            o.put("ag", l.metrics().ag());
+            o.put("mag", l.metrics().mag());
+            o.put("sc", l.metrics().sc());
+            if (s != null) {
+                o.put("max_sharpness", s.value());
+                o.put("max_sharpness_rho", s.rho());
+                o.put("max_sharpness_steps", s.steps());
+            }
+            o.put("metric_formulas", "AG = mean sqrt((Za^2 + Zb^2) / 2), MAG = mean (|Za| + |Zb|) / 2, SC = mean |Zaa + Zbb|"
+                    + " (Keel's definitions; finite differences on the grid)");
+            o.set("provenance", l.provenance().toJson());
+            AtomicFiles.writeString(json, Json.toPrettyString(o));
+            return new LandscapeReport(l, s, outPng, csv, json);
+        }
+    }
+
+    /**
+     * Runs the forgetting experiment and writes {@code forgetting.md} and {@code forgetting-runs.csv}
+     * to {@code outDir} (plots go where the config says).
+     */
+    public static ForgettingTable forgetting(ForgettingExperiment.Config config, ChatTemplate template, Path outDir)
+            throws IOException {
+        Preconditions.notNull(outDir, "outDir");
+        ForgettingTable t = ForgettingExperiment.run(config, template);
+        ForgettingExperiment.write(t, outDir);
+        return t;
+    }
+}
