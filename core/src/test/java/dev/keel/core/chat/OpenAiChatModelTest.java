@@ -2,6 +2,7 @@ package dev.keel.core.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.core.internal.Json;
+import dev.keel.core.testkit.OpenAiTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,12 +31,12 @@ class OpenAiChatModelTest {
 
     private static final String KEY = "sk-test-0123456789-secret";
 
-    private ScriptedServer server;
+    private OpenAiTestServer server;
     private final List<Duration> sleeps = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeEach
     void startServer() throws IOException {
-        server = ScriptedServer.start();
+        server = OpenAiTestServer.start();
     }
 
     @AfterEach
@@ -171,7 +172,7 @@ class OpenAiChatModelTest {
 
     @Test
     void retriedStatusThatNeverRecoversFailsAfterMaxRetriesPlusOneAttempts() {
-        server.otherwise(r -> ScriptedServer.Reply.of(503, "down for maintenance"));
+        server.otherwise(r -> OpenAiTestServer.Reply.of(503, "down for maintenance"));
         ChatModelException e;
         try (OpenAiChatModel model = client().maxRetries(2).build()) {
             e = failure(model, ChatRequest.ofUser("q"));
@@ -244,7 +245,7 @@ class OpenAiChatModelTest {
     @Test
     void connectionRefusedIsAnIoFailureAfterRetries() throws IOException {
         String url;
-        try (ScriptedServer gone = ScriptedServer.start()) {
+        try (OpenAiTestServer gone = OpenAiTestServer.start()) {
             url = gone.baseUrl();
         }
         ChatModelException e;
@@ -290,7 +291,7 @@ class OpenAiChatModelTest {
             synchronized (lock) {
                 inFlight[0]--; // before answering, so the client's next request cannot overlap this one
             }
-            return ScriptedServer.Reply.of(200, ScriptedServer.completion("r"));
+            return OpenAiTestServer.Reply.of(200, OpenAiTestServer.completion("r"));
         });
         List<ChatRequest> requests = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -328,8 +329,8 @@ class OpenAiChatModelTest {
         server.otherwise(r -> {
             String content = Json.mapper().readTree(r.body()).get("messages").get(0).get("content").asText();
             return content.equals("boom")
-                    ? ScriptedServer.Reply.of(400, "cannot do " + content)
-                    : ScriptedServer.Reply.of(200, ScriptedServer.completion("echo " + content));
+                    ? OpenAiTestServer.Reply.of(400, "cannot do " + content)
+                    : OpenAiTestServer.Reply.of(200, OpenAiTestServer.completion("echo " + content));
         });
         List<ChatRequest> requests = List.of(ChatRequest.ofUser("a"), ChatRequest.ofUser("b"), ChatRequest.ofUser("boom"),
                 ChatRequest.ofUser("d"), ChatRequest.ofUser("e"));
