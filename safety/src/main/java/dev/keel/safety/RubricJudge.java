@@ -9,7 +9,6 @@ import dev.keel.core.chat.ChatResponse;
 import dev.keel.core.chat.GenerationOptions;
 import dev.keel.safety.internal.ScoreParser;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,14 +21,16 @@ import java.util.regex.Pattern;
  * reply.
  *
  * <p>Requests are sent in batches through {@link ChatModel#generateAll}, so the model's own
- * concurrency applies. A request that fails is sent again, at most {@link Builder#maxRetries}
- * times, after a growing delay; if it still fails the item gets an {@code error} verdict. A reply
+ * concurrency applies. The judge does not retry: retries belong to the model's transport (for
+ * {@link dev.keel.core.chat.OpenAiChatModel}, its {@link dev.keel.core.chat.RetryPolicy}), and a
+ * request that the model reports as failed gives the item an {@code error} verdict. A reply
  * without a readable score in 1..5 gives an {@code unparsed} verdict whose reason is the raw reply;
  * a score is never guessed. The judge does not own the model: closing the judge leaves it open.
  *
  * <pre>{@code
- * try (ChatModel model = OpenAiChatModel.builder().baseUrl("http://localhost:8000/v1").model("judge").build()) {
- *     HarmfulnessJudge judge = RubricJudge.builder().model(model).maxRetries(2).build();
+ * try (ChatModel model = OpenAiChatModel.builder().baseUrl("http://localhost:8000/v1").model("judge")
+ *         .retryPolicy(RetryPolicy.ofMaxRetries(2)).build()) {
+ *     HarmfulnessJudge judge = RubricJudge.builder().model(model).build();
  *     List<Verdict> verdicts = judge.judgeAll(items);
  * }
  * }</pre>
@@ -80,8 +81,6 @@ public final class RubricJudge implements HarmfulnessJudge {
 
     private final ChatModel model;
     private final GenerationOptions options;
-    private final int maxRetries;
-    private final Duration retryDelay;
     private final int batchSize;
     private final int maxResponseChars;
     private final String systemPrompt;
@@ -90,29 +89,50 @@ public final class RubricJudge implements HarmfulnessJudge {
     private RubricJudge(Builder b) {
         this.model = b.model;
         this.options = b.options;
-        this.maxRetries = b.maxRetries;
-        this.retryDelay = b.retryDelay;
         this.batchSize = b.batchSize;
         this.maxResponseChars = b.maxResponseChars;
         this.systemPrompt = b.systemPrompt;
         this.template = b.template;
     }
 
-    /** A judge over {@code model} with the default rubric, 2 retries and batches of 64. */
+    /**
+     * A judge over {@code model} with the default rubric and batches of 64.
+     *
+     * @param model the grading model; the judge does not close it
+     * @return the judge
+     * @throws NullPointerException if {@code model} is null
+     */
     public static RubricJudge of(ChatModel model) {
         return builder().model(model).build();
     }
 
+    /**
+     * A builder with the default rubric, options and batch size; the model is required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The judge's id: {@code rubric:} and the model's id.
+     *
+     * @return the id
+     */
     @Override
     public String id() {
         return "rubric:" + model.id();
     }
 
-    /** The chat request this judge sends for {@code item}. */
+    /**
+     * The chat request this judge sends for {@code item}: the system prompt (if any) and the
+     * template filled in with the item (a response longer than the limit is cut).
+     *
+     * @param item the item to grade
+     * @return the request
+     * @throws NullPointerException if {@code item} is null
+     */
     public ChatRequest request(JudgeItem item) {
         Preconditions.notNull(item, "item");
         String response = item.response();
@@ -139,7 +159,13 @@ public final class RubricJudge implements HarmfulnessJudge {
         return new ChatRequest(messages, options);
     }
 
-    /** Turns the grader's reply to {@code item} into a verdict (scored or unparsed). */
+    /**
+     * Turns the grader's reply to {@code item} into a verdict (scored or unparsed).
+     *
+     * @param item  the graded item
+     * @param reply the grader's reply, or {@code null}
+     * @return a scored verdict, or an unparsed one whose reason holds the problem and the raw reply
+     */
     public static Verdict verdictFromReply(JudgeItem item, String reply) {
         ScoreParser.Parsed p = ScoreParser.parse(reply, Verdict.MIN_SCORE, Verdict.MAX_SCORE);
         if (p.ok()) {
@@ -148,6 +174,14 @@ public final class RubricJudge implements HarmfulnessJudge {
         return Verdict.unparsed(item, p.problem() + ": " + (reply == null ? "" : reply));
     }
 
+    /**
+     * Judges {@code items} in batches; a failed request gives an {@code error} verdict for its item.
+     *
+     * @param items the items
+     * @return one verdict per item, in order
+     * @throws NullPointerException     if {@code items} is null
+     * @throws IllegalArgumentException if {@code items} holds null
+     */
     @Override
     public List<Verdict> judgeAll(List<JudgeItem> items) {
         Preconditions.noNulls(items, "items");
@@ -160,67 +194,33 @@ public final class RubricJudge implements HarmfulnessJudge {
     }
 
     private void judgeBatch(List<JudgeItem> items, int from, int to, Verdict[] out) {
-        List<Integer> pending = new ArrayList<>(to - from);
-        List<ChatRequest> requests = new ArrayList<>(to - from);
+        List<ChatRequest> batch = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            pending.add(i);
-            requests.add(request(items.get(i)));
+            batch.add(request(items.get(i)));
         }
-        String[] lastError = new String[items.size()];
-        int attempts = 0;
-        for (int attempt = 0; attempt <= maxRetries && !pending.isEmpty(); attempt++) {
-            if (attempt > 0 && !sleep(retryDelay.multipliedBy(attempt))) {
-                for (int i : pending) {
-                    lastError[i] = "interrupted while waiting to retry; last failure: " + lastError[i];
-                }
-                break;
-            }
-            attempts = attempt + 1;
-            List<ChatRequest> batch = new ArrayList<>(pending.size());
-            for (int i : pending) {
-                batch.add(requests.get(i - from));
-            }
-            List<ChatResponse> responses;
-            try {
-                responses = model.generateAll(batch);
-                if (responses == null || responses.size() != batch.size()) {
-                    throw new ChatModelException(ChatModelException.Kind.OTHER, "model returned "
-                            + (responses == null ? "null" : responses.size() + " replies") + " for " + batch.size() + " requests");
-                }
-            } catch (RuntimeException e) {
-                for (int i : pending) {
-                    lastError[i] = describe(e);
-                }
-                continue;
-            }
-            List<Integer> failed = new ArrayList<>();
-            for (int k = 0; k < batch.size(); k++) {
-                int i = pending.get(k);
-                ChatResponse r = responses.get(k);
-                if (r != null && r.isOk()) {
-                    out[i] = verdictFromReply(items.get(i), r.text());
-                } else {
-                    lastError[i] = r == null ? "model returned no reply" : describe(r.error());
-                    failed.add(i);
-                }
-            }
-            pending = failed;
-        }
-        for (int i : pending) {
-            out[i] = Verdict.error(items.get(i), "judge model failed after " + attempts + " attempt(s): " + lastError[i]);
-        }
-    }
-
-    private static boolean sleep(Duration d) {
-        if (d.isZero()) {
-            return true;
-        }
+        List<ChatResponse> responses;
         try {
-            Thread.sleep(d.toMillis());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            responses = model.generateAll(batch);
+            if (responses == null || responses.size() != batch.size()) {
+                throw new ChatModelException(ChatModelException.Kind.OTHER, "model returned "
+                        + (responses == null ? "null" : responses.size() + " replies") + " for " + batch.size() + " requests");
+            }
+        } catch (RuntimeException e) {
+            String problem = describe(e);
+            for (int i = from; i < to; i++) {
+                out[i] = Verdict.error(items.get(i), "judge model failed: " + problem);
+            }
+            return;
+        }
+        for (int k = 0; k < batch.size(); k++) {
+            int i = from + k;
+            ChatResponse r = responses.get(k);
+            if (r != null && r.isOk()) {
+                out[i] = verdictFromReply(items.get(i), r.text());
+            } else {
+                out[i] = Verdict.error(items.get(i), "judge model failed: "
+                        + (r == null ? "model returned no reply" : describe(r.error())));
+            }
         }
     }
 
@@ -233,15 +233,13 @@ public final class RubricJudge implements HarmfulnessJudge {
 
     @Override
     public String toString() {
-        return "RubricJudge[model=" + model.id() + ", maxRetries=" + maxRetries + ", batchSize=" + batchSize + "]";
+        return "RubricJudge[model=" + model.id() + ", batchSize=" + batchSize + "]";
     }
 
     /** Builds a {@link RubricJudge}; each value is checked as it is set. */
     public static final class Builder {
         private ChatModel model;
         private GenerationOptions options = DEFAULT_OPTIONS;
-        private int maxRetries = 2;
-        private Duration retryDelay = Duration.ofSeconds(1);
         private int batchSize = 64;
         private int maxResponseChars = 6000;
         private String systemPrompt = DEFAULT_SYSTEM_PROMPT;
@@ -250,51 +248,74 @@ public final class RubricJudge implements HarmfulnessJudge {
         private Builder() {
         }
 
-        /** The grading model (required). The judge does not close it. */
+        /**
+         * The grading model (required). The judge does not close it, and does not retry on top of it.
+         *
+         * @param model the model
+         * @return this builder
+         * @throws NullPointerException if {@code model} is null
+         */
         public Builder model(ChatModel model) {
             this.model = Preconditions.notNull(model, "model");
             return this;
         }
 
-        /** Generation options for grading requests (default: greedy, 512 tokens). */
+        /**
+         * Generation options for grading requests (default: greedy, 512 tokens).
+         *
+         * @param options the options
+         * @return this builder
+         * @throws NullPointerException if {@code options} is null
+         */
         public Builder options(GenerationOptions options) {
             this.options = Preconditions.notNull(options, "options");
             return this;
         }
 
-        /** How often a failed request is sent again, 0..10 (default 2). */
-        public Builder maxRetries(int maxRetries) {
-            this.maxRetries = Preconditions.checkInRange(maxRetries, 0, 10, "maxRetries");
-            return this;
-        }
-
-        /** The wait before the first retry; the n-th retry waits n times as long (default 1 s). */
-        public Builder retryDelay(Duration retryDelay) {
-            Preconditions.notNull(retryDelay, "retryDelay");
-            Preconditions.checkArgument(!retryDelay.isNegative(), "retryDelay must be >= 0, was " + retryDelay);
-            this.retryDelay = retryDelay;
-            return this;
-        }
-
-        /** How many requests go to {@link ChatModel#generateAll} at once (default 64). */
+        /**
+         * How many requests go to {@link ChatModel#generateAll} at once (default 64).
+         *
+         * @param batchSize {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code batchSize <= 0}
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = Preconditions.checkPositive(batchSize, "batchSize");
             return this;
         }
 
-        /** Responses longer than this are cut before grading (default 6000 characters). */
+        /**
+         * Responses longer than this are cut before grading (default 6000 characters).
+         *
+         * @param maxResponseChars {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxResponseChars <= 0}
+         */
         public Builder maxResponseChars(int maxResponseChars) {
             this.maxResponseChars = Preconditions.checkPositive(maxResponseChars, "maxResponseChars");
             return this;
         }
 
-        /** The system prompt, or {@code null}/empty for none. */
+        /**
+         * The system prompt, or {@code null}/empty for none.
+         *
+         * @param systemPrompt the system prompt
+         * @return this builder
+         */
         public Builder systemPrompt(String systemPrompt) {
             this.systemPrompt = systemPrompt;
             return this;
         }
 
-        /** The grading prompt; it must hold the {@code {instruction}} and {@code {response}} placeholders. */
+        /**
+         * The grading prompt; it must hold the {@code {instruction}} and {@code {response}}
+         * placeholders, and may hold {@code {category}} and {@code {description}}.
+         *
+         * @param template the prompt template
+         * @return this builder
+         * @throws NullPointerException     if {@code template} is null
+         * @throws IllegalArgumentException if {@code template} is blank or lacks a required placeholder
+         */
         public Builder template(String template) {
             Preconditions.notBlank(template, "template");
             Preconditions.checkArgument(template.contains("{instruction}") && template.contains("{response}"),
@@ -303,6 +324,12 @@ public final class RubricJudge implements HarmfulnessJudge {
             return this;
         }
 
+        /**
+         * Builds the judge.
+         *
+         * @return the judge
+         * @throws IllegalStateException if no model was set
+         */
         public RubricJudge build() {
             Preconditions.checkState(model != null, "model must be set");
             return new RubricJudge(this);

@@ -1,8 +1,8 @@
 package dev.keel.safety;
 
-import dev.keel.core.testkit.LoopbackJudgeServer;
-
 import dev.keel.core.chat.OpenAiChatModel;
+import dev.keel.core.chat.RetryPolicy;
+import dev.keel.core.testkit.OpenAiTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,11 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Acceptance 1: the rubric judge against a real HTTP server on loopback. */
 class RubricJudgeLoopbackTest {
 
-    private LoopbackJudgeServer server;
+    private OpenAiTestServer server;
 
     @BeforeEach
     void start() throws Exception {
-        server = new LoopbackJudgeServer();
+        server = OpenAiTestServer.judge();
     }
 
     @AfterEach
@@ -28,8 +28,10 @@ class RubricJudgeLoopbackTest {
     }
 
     private OpenAiChatModel model(int maxRetries) {
-        return OpenAiChatModel.builder().baseUrl(server.baseUrl()).model("loopback-judge").maxRetries(maxRetries)
-                .retryBaseDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(20)).build();
+        return OpenAiChatModel.builder().baseUrl(server.baseUrl()).model("loopback-judge")
+                .retryPolicy(RetryPolicy.builder().maxRetries(maxRetries)
+                        .initialBackoff(Duration.ofMillis(5)).maxBackoff(Duration.ofMillis(20)).build())
+                .build();
     }
 
     private static JudgeItem item(String id, String marker) {
@@ -44,7 +46,7 @@ class RubricJudgeLoopbackTest {
                 item("g", "case-flaky"));
         List<Verdict> verdicts;
         try (OpenAiChatModel model = model(2)) {
-            verdicts = RubricJudge.builder().model(model).retryDelay(Duration.ZERO).build().judgeAll(items);
+            verdicts = RubricJudge.of(model).judgeAll(items);
         }
         assertThat(verdicts).extracting(Verdict::id).containsExactly("a", "b", "c", "d", "e", "f", "g");
 
@@ -73,29 +75,46 @@ class RubricJudgeLoopbackTest {
     }
 
     @Test
-    void theJudgeItselfRetriesWhenTheClientDoesNot() {
+    void theJudgeDoesNotRetryWhenTheTransportDoesNot() {
+        Verdict v;
         try (OpenAiChatModel model = model(0)) {
-            RubricJudge judge = RubricJudge.builder().model(model).maxRetries(1).retryDelay(Duration.ofMillis(1)).build();
-            Verdict v = judge.judge(item("x", "case-flaky"));
-            assertThat(v.outcome()).isEqualTo(Verdict.Outcome.SCORED);
-            assertThat(v.score()).isEqualTo(2);
+            v = RubricJudge.of(model).judge(item("x", "case-flaky"));
         }
-        assertThat(server.hits("case-flaky")).isEqualTo(2);
+        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ERROR);
+        assertThat(v.reason()).startsWith("judge model failed: HTTP_STATUS (HTTP 500)").contains("temporary failure");
+        assertThat(server.hits("case-flaky")).isEqualTo(1);
     }
 
     @Test
-    void aRequestThatKeepsFailingIsAnErrorAfterBoundedRetriesAndTheOthersAreScored() {
-        List<Verdict> verdicts;
-        try (OpenAiChatModel model = model(1)) {
-            verdicts = RubricJudge.builder().model(model).maxRetries(2).retryDelay(Duration.ofMillis(1)).build()
-                    .judgeAll(List.of(item("ok", "case-wellformed"), item("down", "case-down"), item("ok2", "case-markdown")));
+    void aRequestThatKeepsFailingGetsOnePlusMaxRetriesHttpAttemptsAndTheOthersAreScored() {
+        for (int maxRetries : new int[] {0, 1, 3}) {
+            int before = server.hits("case-down");
+            List<Verdict> verdicts;
+            try (OpenAiChatModel model = model(maxRetries)) {
+                verdicts = RubricJudge.of(model)
+                        .judgeAll(List.of(item("ok", "case-wellformed"), item("down", "case-down"), item("ok2", "case-markdown")));
+            }
+            assertThat(verdicts).extracting(Verdict::outcome)
+                    .containsExactly(Verdict.Outcome.SCORED, Verdict.Outcome.ERROR, Verdict.Outcome.SCORED);
+            assertThat(verdicts.get(1).score()).isNull();
+            assertThat(verdicts.get(1).reason()).contains("500");
+            if (maxRetries > 0) {
+                assertThat(verdicts.get(1).reason()).contains("after " + (1 + maxRetries) + " attempts");
+            }
+            assertThat(server.hits("case-down") - before).as("HTTP attempts for maxRetries=%d", maxRetries)
+                    .isEqualTo(1 + maxRetries);
         }
-        assertThat(verdicts).extracting(Verdict::outcome)
-                .containsExactly(Verdict.Outcome.SCORED, Verdict.Outcome.ERROR, Verdict.Outcome.SCORED);
-        assertThat(verdicts.get(1).score()).isNull();
-        assertThat(verdicts.get(1).reason()).contains("3 attempt(s)").contains("500");
-        // (1 + 1 client retry) per judge attempt, 3 judge attempts: bounded.
-        assertThat(server.hits("case-down")).isEqualTo(6);
+    }
+
+    @Test
+    void aBadRequestIsNotRetried() {
+        Verdict v;
+        try (OpenAiChatModel model = model(3)) {
+            v = RubricJudge.of(model).judge(item("b", "case-badrequest"));
+        }
+        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ERROR);
+        assertThat(v.reason()).contains("HTTP 400").doesNotContain("attempts");
+        assertThat(server.hits("case-badrequest")).isEqualTo(1);
     }
 
     @Test

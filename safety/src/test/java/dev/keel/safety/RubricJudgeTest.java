@@ -6,17 +6,14 @@ import dev.keel.core.chat.ChatRequest;
 import dev.keel.core.chat.ChatResponse;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Batching, retries and prompt building of the rubric judge, with an in-memory model. */
+/** Batching, failures and prompt building of the rubric judge, with an in-memory model. */
 class RubricJudgeTest {
 
     /** A model that records each batch and answers with {@code reply}. */
@@ -62,22 +59,24 @@ class RubricJudgeTest {
     }
 
     @Test
-    void retriesOnlyTheFailedRequests() {
-        Set<String> failedOnce = new HashSet<>();
+    void aFailedRequestIsAnErrorVerdictAndIsNotSentAgain() {
         FakeModel model = new FakeModel(r -> {
             String prompt = r.messages().get(r.messages().size() - 1).content();
-            if (prompt.contains("instruction 1") && failedOnce.add("1")) {
+            if (prompt.contains("instruction 1")) {
                 return ChatResponse.failed(new ChatModelException(ChatModelException.Kind.TIMEOUT, "slow"));
             }
             return ChatResponse.ok("#reason: fine\n#score: 1");
         });
-        List<Verdict> vs = RubricJudge.builder().model(model).retryDelay(Duration.ZERO).build().judgeAll(items(3));
-        assertThat(model.batchSizes).containsExactly(3, 1);
-        assertThat(vs).allSatisfy(v -> assertThat(v.score()).isEqualTo(1));
+        List<Verdict> vs = RubricJudge.builder().model(model).build().judgeAll(items(3));
+        assertThat(model.batchSizes).as("one batch, no retry on top of the model").containsExactly(3);
+        assertThat(vs).extracting(Verdict::outcome)
+                .containsExactly(Verdict.Outcome.SCORED, Verdict.Outcome.ERROR, Verdict.Outcome.SCORED);
+        assertThat(vs.get(1).reason()).isEqualTo("judge model failed: TIMEOUT: slow");
+        assertThat(vs.get(1).score()).isNull();
     }
 
     @Test
-    void aThrowingModelGivesErrorVerdictsAfterBoundedAttempts() {
+    void aThrowingModelGivesErrorVerdictsAfterOneCall() {
         List<Integer> calls = new ArrayList<>();
         ChatModel model = new ChatModel() {
             @Override
@@ -91,12 +90,19 @@ class RubricJudgeTest {
                 return "throwing";
             }
         };
-        List<Verdict> vs = RubricJudge.builder().model(model).maxRetries(3).retryDelay(Duration.ZERO).build().judgeAll(items(2));
-        assertThat(calls).hasSize(4);
+        List<Verdict> vs = RubricJudge.builder().model(model).build().judgeAll(items(2));
+        assertThat(calls).containsExactly(2);
         assertThat(vs).allSatisfy(v -> {
             assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ERROR);
-            assertThat(v.reason()).contains("4 attempt(s)").contains("connection pool exhausted");
+            assertThat(v.reason()).isEqualTo("judge model failed: IllegalStateException: connection pool exhausted");
         });
+    }
+
+    @Test
+    void aNullReplyIsAnError() {
+        Verdict v = RubricJudge.of(new FakeModel(r -> null)).judge(items(1).get(0));
+        assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ERROR);
+        assertThat(v.reason()).contains("model returned no reply");
     }
 
     @Test
@@ -112,7 +118,7 @@ class RubricJudgeTest {
                 return "short";
             }
         };
-        Verdict v = RubricJudge.builder().model(model).maxRetries(0).build().judge(items(1).get(0));
+        Verdict v = RubricJudge.builder().model(model).build().judge(items(1).get(0));
         assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ERROR);
         assertThat(v.reason()).contains("0 replies for 1 requests");
     }
@@ -136,9 +142,9 @@ class RubricJudgeTest {
 
     @Test
     void builderNamesBadValues() {
-        assertThatThrownBy(() -> RubricJudge.builder().maxRetries(11)).hasMessageContaining("maxRetries must be in [0, 10], was 11");
         assertThatThrownBy(() -> RubricJudge.builder().batchSize(0)).hasMessageContaining("batchSize must be > 0, was 0");
-        assertThatThrownBy(() -> RubricJudge.builder().retryDelay(Duration.ofMillis(-1))).hasMessageContaining("retryDelay must be >= 0");
+        assertThatThrownBy(() -> RubricJudge.builder().maxResponseChars(-1)).hasMessageContaining("maxResponseChars must be > 0, was -1");
+        assertThatThrownBy(() -> RubricJudge.builder().model(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("model");
         assertThatThrownBy(() -> RubricJudge.builder().template("no placeholders")).hasMessageContaining("{instruction} and {response}");
         assertThatThrownBy(() -> RubricJudge.builder().build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("model");
     }

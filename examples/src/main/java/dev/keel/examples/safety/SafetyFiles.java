@@ -13,6 +13,7 @@ import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
 import dev.keel.core.chat.ChatModel;
 import dev.keel.core.chat.OpenAiChatModel;
+import dev.keel.core.chat.RetryPolicy;
 import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.internal.JsonLines;
 import dev.keel.safety.data.AdvBench;
@@ -20,7 +21,6 @@ import dev.keel.safety.data.HarmfulBehavior;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -147,7 +147,8 @@ public final class SafetyFiles {
 
     /**
      * Judges {@code in} with a {@link RubricJudge} over an OpenAI-compatible endpoint. Each failed
-     * request is retried by the HTTP client up to {@code maxRetries} times; requests that still fail
+     * request is retried by the HTTP transport up to {@code maxRetries} times (its
+     * {@link RetryPolicy}; the judge adds no retries of its own); requests that still fail
      * become {@code error} verdicts and every other verdict is written.
      *
      * @param baseUrl    e.g. {@code http://localhost:8000/v1}
@@ -166,13 +167,13 @@ public final class SafetyFiles {
      */
     public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, int maxRetries,
                                      int maxConcurrency) throws IOException {
-        OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model).maxRetries(maxRetries)
-                .maxConcurrency(maxConcurrency);
+        OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model)
+                .retryPolicy(RetryPolicy.ofMaxRetries(maxRetries)).maxConcurrency(maxConcurrency);
         if (apiKeyEnv != null) {
             b.apiKeyEnv(apiKeyEnv);
         }
         try (OpenAiChatModel chat = b.build()) {
-            return judge(in, out, RubricJudge.builder().model(chat).maxRetries(0).retryDelay(Duration.ZERO).build());
+            return judge(in, out, RubricJudge.of(chat));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.keel.examples.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.internal.JsonLines;
+import dev.keel.core.testkit.OpenAiTestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,34 @@ class SafetyCommandTest {
         assertThat(rep.code()).as(rep.err()).isZero();
         assertThat(rep.out()).contains("| Malware | 2 | 2 | 0 | 0 | 3.00");
         assertThat(dir.resolve("report")).isDirectoryContaining(p -> p.toString().endsWith(".png"));
+    }
+
+    @Test
+    void maxRetriesSetsTheTransportsRetriesAndTheJudgeAddsNone(@TempDir Path dir) throws Exception {
+        Path responses = Files.writeString(dir.resolve("responses.jsonl"), String.join("\n",
+                "{\"id\":\"1\",\"category\":\"malware\",\"instruction\":\"case-wellformed\",\"response\":\"x\"}",
+                "{\"id\":\"2\",\"category\":\"malware\",\"instruction\":\"case-down\",\"response\":\"y\"}") + "\n");
+        for (int maxRetries : new int[] {0, 2}) {
+            try (OpenAiTestServer server = OpenAiTestServer.judge()) {
+                Path verdicts = dir.resolve("verdicts-" + maxRetries + ".jsonl");
+                KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", responses.toString(), "--out", verdicts.toString(),
+                        "--endpoint", server.baseUrl(), "--model", "loopback-judge", "--max-retries", Integer.toString(maxRetries));
+                assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.out()).contains("1 scored, 0 unparsed, 1 error");
+                assertThat(server.hits("case-down")).as("HTTP attempts with --max-retries %d", maxRetries).isEqualTo(1 + maxRetries);
+                assertThat(server.hits("case-wellformed")).isEqualTo(1);
+                assertThat(JsonLines.read(verdicts, n -> n.get("outcome").asText())).containsExactly("scored", "error");
+            }
+        }
+    }
+
+    @Test
+    void maxRetriesOutOfRangeIsRejected(@TempDir Path dir) throws Exception {
+        Path responses = Files.writeString(dir.resolve("r.jsonl"), "");
+        KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", responses.toString(), "--out", dir.resolve("v.jsonl").toString(),
+                "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--max-retries", "11");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("maxRetries").contains("11");
     }
 
     @Test

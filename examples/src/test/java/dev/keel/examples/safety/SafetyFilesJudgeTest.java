@@ -1,6 +1,6 @@
 package dev.keel.examples.safety;
 
-import dev.keel.core.testkit.LoopbackJudgeServer;
+import dev.keel.core.testkit.OpenAiTestServer;
 
 import dev.keel.safety.Verdict;
 import dev.keel.safety.RubricJudge;
@@ -95,7 +95,7 @@ class SafetyFilesJudgeTest {
         SafetyFiles.JudgeSummary s;
         try (OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(url).model("nobody").maxRetries(1)
                 .retryBaseDelay(Duration.ofMillis(5)).retryMaxDelay(Duration.ofMillis(10)).build()) {
-            s = SafetyFiles.judge(in, out, RubricJudge.builder().model(model).maxRetries(1).retryDelay(Duration.ofMillis(1)).build());
+            s = SafetyFiles.judge(in, out, RubricJudge.of(model));
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
         assertThat(s.error()).isEqualTo(3);
@@ -104,13 +104,13 @@ class SafetyFilesJudgeTest {
         assertThat(vs).allSatisfy(v -> {
             assertThat(v.outcome()).isEqualTo(Verdict.Outcome.ERROR);
             assertThat(v.score()).isNull();
-            assertThat(v.reason()).contains("2 attempt(s)");
+            assertThat(v.reason()).contains("IO").contains("after 2 attempts");
         });
     }
 
     @Test
     void endpointEntryPointWritesEveryOtherVerdict(@TempDir Path dir) throws Exception {
-        try (LoopbackJudgeServer server = new LoopbackJudgeServer()) {
+        try (OpenAiTestServer server = OpenAiTestServer.judge()) {
             Path in = dir.resolve("responses.jsonl");
             Files.writeString(in, line("1", "malware", "case-wellformed", "x") + line("2", "malware", "case-down", "y")
                     + line("3", "malware", "case-missing", "z"));
