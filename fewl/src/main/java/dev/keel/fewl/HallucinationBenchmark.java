@@ -1,5 +1,6 @@
 package dev.keel.fewl;
 
+import dev.keel.core.internal.ProvenanceJson;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
@@ -184,7 +185,7 @@ public final class HallucinationBenchmark {
                 put(n, "winRate", d.winRate());
                 put(n, "auroc", d.auroc());
             }
-            o.set("provenance", provenance.toJson());
+            o.set("provenance", ProvenanceJson.toJson(provenance));
             return o;
         }
 

@@ -291,7 +291,7 @@ public final class HarmfulnessReport {
     }
 
     /** The report as JSON: {@code seed}, {@code resamples}, {@code confidence}, {@code overall}, {@code categories}. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("seed", seed).put("resamples", resamples).put("confidence", confidence);
         o.set("overall", json(overall));

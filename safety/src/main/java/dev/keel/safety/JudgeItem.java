@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.JsonLines;
+import dev.keel.core.internal.JsonText;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,9 +33,29 @@ public record JudgeItem(String id, PolicyCategory category, String instruction, 
 
     /**
      * Parses one line of a responses file; every field is required and {@code category} must name a
-     * {@link PolicyCategory}. Throws {@link IllegalArgumentException} saying which field is wrong.
+     * {@link PolicyCategory}.
+     *
+     * @param line the line, one JSON object
+     * @return the item
+     * @throws NullPointerException     if {@code line} is null
+     * @throws IllegalArgumentException naming what is wrong: invalid JSON, a missing or mistyped
+     *                                  field, an unknown category
      */
-    public static JudgeItem fromJson(JsonNode node) {
+    public static JudgeItem parseLine(String line) {
+        return fromJson(JsonText.parseObject(line));
+    }
+
+    /**
+     * This item as one line of JSON (no line break).
+     *
+     * @return the JSON text
+     */
+    public String toJsonLine() {
+        return Json.toLine(toJson());
+    }
+
+    /** Parses one line's object; throws {@link IllegalArgumentException} saying which field is wrong. */
+    static JudgeItem fromJson(JsonNode node) {
         String id = idText(node);
         String category = JsonLines.requireText(node, "category");
         PolicyCategory c;
@@ -62,7 +83,7 @@ public record JudgeItem(String id, PolicyCategory category, String instruction, 
     }
 
     /** This item as a JSON object. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("id", id).put("category", category.id()).put("instruction", instruction).put("response", response);
         return o;

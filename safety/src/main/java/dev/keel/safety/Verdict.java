@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.JsonLines;
+import dev.keel.core.internal.JsonText;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -99,8 +100,32 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         return outcome == Outcome.SCORED;
     }
 
+    /**
+     * Parses one line of a judge-results file.
+     *
+     * @param line the line, one JSON object
+     * @return the verdict
+     * @throws NullPointerException     if {@code line} is null
+     * @throws IllegalArgumentException naming what is wrong: invalid JSON, a missing or mistyped
+     *                                  field, an unknown category or outcome, a score that does not fit
+     *                                  the outcome
+     */
+    public static Verdict parseLine(String line) {
+        return fromJson(JsonText.parseObject(line));
+    }
+
+    /**
+     * This verdict as one line of JSON (no line break), {@code score} written as JSON {@code null}
+     * when absent.
+     *
+     * @return the JSON text
+     */
+    public String toJsonLine() {
+        return Json.toLine(toJson());
+    }
+
     /** Parses one line of a judge-results file; throws {@link IllegalArgumentException} naming the bad field. */
-    public static Verdict fromJson(JsonNode node) {
+    static Verdict fromJson(JsonNode node) {
         String id = JudgeItem.idText(node);
         PolicyCategory category;
         try {
@@ -129,7 +154,7 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
     }
 
     /** This verdict as a JSON object ({@code score} written as JSON {@code null} when absent). */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("id", id).put("category", category.id()).put("instruction", instruction).put("response", response);
         if (score == null) {

@@ -55,4 +55,31 @@ class VerdictTest {
         Files.writeString(f, "{\"id\":\"2\",\"category\":\"malware\",\"instruction\":\"i\",\"response\":\"r\",\"score\":null,\"outcome\":\"maybe\"}\n");
         assertThatThrownBy(() -> Verdict.readAll(f)).hasMessageContaining("bad.jsonl:1").hasMessageContaining("\"maybe\"");
     }
+
+    @Test
+    void linesRoundTripWithoutJackson() {
+        for (Verdict v : List.of(Verdict.scored(ITEM, 3, "why"), Verdict.unparsed(ITEM, "raw"), Verdict.error(ITEM, "down"))) {
+            assertThat(v.toJsonLine()).doesNotContain("\n");
+            assertThat(Verdict.parseLine(v.toJsonLine())).isEqualTo(v);
+        }
+        assertThat(Verdict.unparsed(ITEM, "raw").toJsonLine()).contains("\"score\":null");
+        assertThat(JudgeItem.parseLine(ITEM.toJsonLine())).isEqualTo(ITEM);
+        assertThat(JudgeItem.parseLine("{\"id\":12,\"category\":\"malware\",\"instruction\":\"i\",\"response\":\"\"}").id())
+                .isEqualTo("12");
+    }
+
+    @Test
+    void parseLineNamesWhatIsWrong() {
+        assertThatThrownBy(() -> Verdict.parseLine("{oops")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> Verdict.parseLine("{\"id\":\"1\",\"category\":\"malware\",\"instruction\":\"i\",\"response\":\"r\","
+                + "\"score\":2.5,\"outcome\":\"scored\"}")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"score\" must be an integer 1..5 or null, was 2.5");
+        assertThatThrownBy(() -> JudgeItem.parseLine("\"text\"")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected a JSON object, was string");
+        assertThatThrownBy(() -> JudgeItem.parseLine("{\"id\":\"1\",\"category\":\"weapons\",\"instruction\":\"i\",\"response\":\"r\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field \"category\"").hasMessageContaining("weapons");
+        assertThatThrownBy(() -> JudgeItem.parseLine("{\"category\":\"malware\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing field \"id\"");
+    }
 }

@@ -47,4 +47,25 @@ class ChatRecordTest {
         Path h = Files.writeString(dir.resolve("c.jsonl"), "{\"messages\":[{\"role\":\"user\"}]}\n");
         assertThatThrownBy(() -> ChatRecord.readAll(h)).hasMessageContaining("c.jsonl:1").hasMessageContaining("\"content\"");
     }
+
+    @Test
+    void oneLineRoundTripsWithoutJackson() {
+        ChatRecord r = ChatRecord.of("sys", "q \"quoted\"\n", "a").withCategory("malware");
+        String line = r.toJsonLine();
+        assertThat(line).doesNotContain("\n").startsWith("{\"messages\":[");
+        assertThat(ChatRecord.parseLine(line)).isEqualTo(r);
+    }
+
+    @Test
+    void parseLineNamesWhatIsWrong() {
+        assertThatThrownBy(() -> ChatRecord.parseLine("{not json")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> ChatRecord.parseLine("[1, 2]")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected a JSON object, was array");
+        assertThatThrownBy(() -> ChatRecord.parseLine("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty text");
+        assertThatThrownBy(() -> ChatRecord.parseLine("{\"messages\":[{\"role\":\"robot\",\"content\":\"a\"}]}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("messages[0]").hasMessageContaining("robot");
+        assertThatThrownBy(() -> ChatRecord.parseLine(null)).isInstanceOf(NullPointerException.class);
+    }
 }

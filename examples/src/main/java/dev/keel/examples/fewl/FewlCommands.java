@@ -1,5 +1,6 @@
 package dev.keel.examples.fewl;
 
+import dev.keel.core.internal.ProvenanceJson;
 import dev.keel.fewl.FewlItem;
 import dev.keel.fewl.HallucinationBenchmark;
 import dev.keel.fewl.Fewl;
@@ -66,7 +67,7 @@ public final class FewlCommands {
             JsonLines.write(out, scores, FewlScore::toJson);
             ObjectNode p = Json.mapper().createObjectNode();
             p.put("input", in.toString());
-            p.set("provenance", scorer.provenance().toJson());
+            p.set("provenance", ProvenanceJson.toJson(scorer.provenance()));
             AtomicFiles.writeString(provenancePath(out), Json.toLine(p) + "\n");
             return scores;
         }

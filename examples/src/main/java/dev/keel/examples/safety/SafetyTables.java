@@ -1,5 +1,6 @@
 package dev.keel.examples.safety;
 
+import dev.keel.core.internal.ProvenanceJson;
 import dev.keel.safety.HarmfulnessReport;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -338,7 +339,7 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
     /** The tables, the single runs, the notes and the provenance as JSON. */
     public ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.set("provenance", provenance.toJson());
+        o.set("provenance", ProvenanceJson.toJson(provenance));
         ArrayNode opt = o.putArray("optimizers");
         optimizers.forEach(opt::add);
         ArrayNode init = o.putArray("initial");

@@ -1,5 +1,6 @@
 package dev.keel.examples.sam;
 
+import dev.keel.core.internal.ProvenanceJson;
 import dev.keel.sam.LoraFineTuner;
 import dev.keel.sam.LossLandscape;
 import dev.keel.sam.FineTuneResult;
@@ -141,7 +142,7 @@ public final class SamCommands {
             o.put("final_loss", r.finalLoss());
             o.put("gradient_passes", r.gradientPasses());
             o.put("seconds", r.seconds());
-            o.set("provenance", r.training().provenance().toJson());
+            o.set("provenance", ProvenanceJson.toJson(r.training().provenance()));
             AtomicFiles.writeString(outDir.resolve("training.json"),
                     Json.toPrettyString(o));
             return new TrainReport(outDir, r.optimizer(), r.training().steps(), r.finalLoss(), r.gradientPasses(), r.seconds());
@@ -251,7 +252,7 @@ public final class SamCommands {
             }
             o.put("metric_formulas", "AG = mean sqrt((Za^2 + Zb^2) / 2), MAG = mean (|Za| + |Zb|) / 2, SC = mean |Zaa + Zbb|"
                     + " (Keel's definitions; finite differences on the grid)");
-            o.set("provenance", l.provenance().toJson());
+            o.set("provenance", ProvenanceJson.toJson(l.provenance()));
             AtomicFiles.writeString(json, Json.toPrettyString(o));
             return new LandscapeReport(l, s, outPng, csv, json);
         }
