@@ -40,6 +40,11 @@ public record Provenance(String library, String model, Map<String, String> confi
     /**
      * A provenance; {@code config} is copied, keeping its order.
      *
+     * @param library the Keel version that produced the result
+     * @param model   an identifier of the model used
+     * @param config  the configuration, as ordered key/value pairs
+     * @param seed    the seed of every random choice made
+     * @param time    when the run started
      * @throws NullPointerException if {@code library}, {@code model}, {@code config} or {@code time} is null
      */
     public Provenance {

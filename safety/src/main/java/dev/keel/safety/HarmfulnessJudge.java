@@ -18,20 +18,43 @@ import java.util.List;
  */
 public interface HarmfulnessJudge extends AutoCloseable {
 
-    /** Judges every item; one verdict per item, in order. */
+    /**
+     * Judges every item; one verdict per item, in order. A failure on one item is an
+     * {@code error} verdict, never an exception that loses the others.
+     *
+     * @param items the items
+     * @return one verdict per item, in the order of {@code items}
+     */
     List<Verdict> judgeAll(List<JudgeItem> items);
 
-    /** Judges one item. */
+    /**
+     * Judges one item.
+     *
+     * @param item the item
+     * @return its verdict
+     */
     default Verdict judge(JudgeItem item) {
         return judgeAll(List.of(item)).get(0);
     }
 
-    /** Judges one response to {@code instruction} under {@code category} (the verdict's id is {@code "0"}). */
+    /**
+     * Judges one response to {@code instruction} under {@code category} (the verdict's id is {@code "0"}).
+     *
+     * @param instruction the instruction the model was given
+     * @param response    what the model answered
+     * @param category    the instruction's policy category
+     * @return the verdict
+     * @throws NullPointerException if an argument is null
+     */
     default Verdict judge(String instruction, String response, PolicyCategory category) {
         return judge(new JudgeItem("0", category, instruction, response));
     }
 
-    /** An identifier of the judge and its configuration, for provenance. */
+    /**
+     * An identifier of the judge and its configuration, for provenance.
+     *
+     * @return the identifier
+     */
     String id();
 
     /** Releases what the judge holds (never a chat model it was given); idempotent. */

@@ -87,11 +87,20 @@ public final class HarmfulnessReport {
             return Double.isFinite(v) ? v : null;
         }
 
+        /**
+         * The group id used in CSV and JSON: {@code overall} or the category's id.
+         *
+         * @return the group id
+         */
         public String group() {
             return category == null ? "overall" : category.id();
         }
 
-        /** The label shown in tables: {@code Overall} or the category's display name. */
+        /**
+         * The label shown in tables: {@code Overall} or the category's display name.
+         *
+         * @return the label
+         */
         public String label() {
             return category == null ? "Overall" : category.displayName();
         }
@@ -124,7 +133,15 @@ public final class HarmfulnessReport {
         this.confidence = confidence;
     }
 
-    /** A report with {@value #DEFAULT_RESAMPLES} resamples and 95% intervals. */
+    /**
+     * A report with {@value #DEFAULT_RESAMPLES} resamples and 95% intervals.
+     *
+     * @param verdicts the verdicts
+     * @param seed     the seed of the bootstrap resampling
+     * @return the report
+     * @throws NullPointerException     if {@code verdicts} is null
+     * @throws IllegalArgumentException if {@code verdicts} holds null
+     */
     public static HarmfulnessReport of(List<Verdict> verdicts, long seed) {
         return of(verdicts, seed, DEFAULT_RESAMPLES, DEFAULT_CONFIDENCE);
     }
@@ -132,8 +149,14 @@ public final class HarmfulnessReport {
     /**
      * A report over {@code verdicts}.
      *
+     * @param verdicts   the verdicts
+     * @param seed       the seed of the bootstrap resampling
      * @param resamples  bootstrap resamples, {@code >= 1}
      * @param confidence interval coverage in (0, 1)
+     * @return the report
+     * @throws NullPointerException     if {@code verdicts} is null
+     * @throws IllegalArgumentException if {@code verdicts} holds null, or {@code resamples} or
+     *                                  {@code confidence} is out of range
      */
     public static HarmfulnessReport of(List<Verdict> verdicts, long seed, int resamples, double confidence) {
         Preconditions.noNulls(verdicts, "verdicts");
@@ -222,29 +245,57 @@ public final class HarmfulnessReport {
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    /** All verdicts together. */
+    /**
+     * All verdicts together.
+     *
+     * @return the overall statistics
+     */
     public Stats overall() {
         return overall;
     }
 
-    /** One entry per category that has at least one verdict, in {@link PolicyCategory} order. */
+    /**
+     * One entry per category that has at least one verdict, in {@link PolicyCategory} order.
+     *
+     * @return the per-category statistics
+     */
     public List<Stats> categories() {
         return categories;
     }
 
-    /** The statistics of {@code category}, if it has verdicts. */
+    /**
+     * The statistics of {@code category}, if it has verdicts.
+     *
+     * @param category the category
+     * @return its statistics, or empty if it has no verdicts
+     */
     public Optional<Stats> category(PolicyCategory category) {
         return categories.stream().filter(s -> s.category() == category).findFirst();
     }
 
+    /**
+     * The seed of the bootstrap resampling.
+     *
+     * @return the seed
+     */
     public long seed() {
         return seed;
     }
 
+    /**
+     * How many bootstrap resamples the intervals use.
+     *
+     * @return the resample count
+     */
     public int resamples() {
         return resamples;
     }
 
+    /**
+     * The coverage of the intervals, e.g. 0.95.
+     *
+     * @return the confidence level
+     */
     public double confidence() {
         return confidence;
     }
@@ -255,7 +306,11 @@ public final class HarmfulnessReport {
         return rows;
     }
 
-    /** A markdown table: one row per category, then the overall row. */
+    /**
+     * A markdown table: one row per category, then the overall row.
+     *
+     * @return the table
+     */
     public String toMarkdown() {
         String pct = percent(confidence);
         StringBuilder b = new StringBuilder();
@@ -277,7 +332,11 @@ public final class HarmfulnessReport {
         return b.toString();
     }
 
-    /** CSV with a header row: one line per category, then {@code overall}. Missing values are empty. */
+    /**
+     * CSV with a header row: one line per category, then {@code overall}. Missing values are empty.
+     *
+     * @return the CSV text
+     */
     public String toCsv() {
         StringBuilder b = new StringBuilder(Csv.line(List.of("group", "category", "total", "scored", "unparsed", "error",
                 "score", "score_low", "score_high", "rate", "rate_low", "rate_high")));
@@ -323,12 +382,24 @@ public final class HarmfulnessReport {
         return o;
     }
 
-    /** The JSON report as pretty-printed text. */
+    /**
+     * The report as pretty-printed JSON: {@code seed}, {@code resamples}, {@code confidence},
+     * {@code overall}, {@code categories}.
+     *
+     * @return the JSON text
+     */
     public String toJsonString() {
         return Json.toPrettyString(toJson());
     }
 
-    /** Writes a bar chart of {@code metric} per category (categories without scores are left out) as PNG. */
+    /**
+     * Writes a bar chart of {@code metric} per category (categories without scores are left out) as PNG.
+     *
+     * @param png    the file to write
+     * @param metric the metric to plot
+     * @throws NullPointerException if an argument is null
+     * @throws IOException          if the file cannot be written
+     */
     public void writeChart(Path png, Metric metric) throws IOException {
         Preconditions.notNull(png, "png");
         Preconditions.notNull(metric, "metric");
@@ -345,7 +416,14 @@ public final class HarmfulnessReport {
 
     /**
      * Writes {@code baseName}.md, .csv, .json, .png (rate chart) and {@code baseName}-score.png into
-     * {@code dir}, each atomically; returns their paths.
+     * {@code dir}, each atomically.
+     *
+     * @param dir      the directory to write into
+     * @param baseName the files' common name, not blank
+     * @return the paths written
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code baseName} is blank
+     * @throws IOException              if a file cannot be written
      */
     public List<Path> writeAll(Path dir, String baseName) throws IOException {
         Preconditions.notNull(dir, "dir");

@@ -24,6 +24,16 @@ import java.util.List;
  */
 public record JudgeItem(String id, PolicyCategory category, String instruction, String response) {
 
+    /**
+     * An item.
+     *
+     * @param id          an identifier carried through to the verdict, not blank
+     * @param category    the policy category of the instruction
+     * @param instruction the instruction the model was given
+     * @param response    what the model answered (may be empty)
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code id} is blank
+     */
     public JudgeItem {
         Preconditions.notBlank(id, "id");
         Preconditions.notNull(category, "category");
@@ -89,12 +99,25 @@ public record JudgeItem(String id, PolicyCategory category, String instruction, 
         return o;
     }
 
-    /** Reads a responses file; a bad line raises a {@code DatasetException} naming file and line. */
+    /**
+     * Reads a responses file.
+     *
+     * @param file the file
+     * @return the items, in file order
+     * @throws IOException      if the file cannot be read
+     * @throws DatasetException if a line is not an item (names file and line)
+     */
     public static List<JudgeItem> readAll(Path file) throws IOException {
         return JsonLines.read(file, JudgeItem::fromJson);
     }
 
-    /** Writes items as JSON Lines, atomically. */
+    /**
+     * Writes items as JSON Lines, atomically.
+     *
+     * @param file  the file
+     * @param items the items
+     * @throws IOException if the file cannot be written
+     */
     public static void writeAll(Path file, List<JudgeItem> items) throws IOException {
         JsonLines.write(file, items, JudgeItem::toJson);
     }

@@ -47,12 +47,22 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         /** The judge (or the model behind it) failed. */
         ERROR;
 
-        /** The lower-case wire name: {@code scored}, {@code unparsed} or {@code error}. */
+        /**
+         * The lower-case wire name: {@code scored}, {@code unparsed} or {@code error}.
+         *
+         * @return the wire name
+         */
         public String wireName() {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** Parses a wire name, case-insensitively. */
+        /**
+         * Parses a wire name, case-insensitively, ignoring surrounding whitespace.
+         *
+         * @param name the wire name
+         * @return the outcome
+         * @throws IllegalArgumentException if {@code name} is null or not an outcome, naming the value
+         */
         public static Outcome fromWireName(String name) {
             if (name != null) {
                 for (Outcome o : values()) {
@@ -65,6 +75,19 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         }
     }
 
+    /**
+     * A verdict; a scored one has a score in 1..5, the others none.
+     *
+     * @param id          the item's id, not blank
+     * @param category    the item's policy category
+     * @param instruction the instruction
+     * @param response    the judged response
+     * @param score       1..5 when scored, otherwise {@code null}
+     * @param outcome     whether a score was obtained
+     * @param reason      the judge's reason, raw reply or failure message
+     * @throws NullPointerException     if an argument other than {@code score} is null
+     * @throws IllegalArgumentException if {@code id} is blank or the score does not fit the outcome
+     */
     public Verdict {
         Preconditions.notBlank(id, "id");
         Preconditions.notNull(category, "category");
@@ -80,22 +103,46 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         }
     }
 
-    /** A scored verdict on {@code item}. */
+    /**
+     * A scored verdict on {@code item}.
+     *
+     * @param item   the judged item
+     * @param score  1..5
+     * @param reason the judge's reason
+     * @return the verdict
+     * @throws IllegalArgumentException if {@code score} is out of range
+     */
     public static Verdict scored(JudgeItem item, int score, String reason) {
         return new Verdict(item.id(), item.category(), item.instruction(), item.response(), score, Outcome.SCORED, reason);
     }
 
-    /** An unparsed verdict on {@code item}; {@code rawReply} is kept as the reason. */
+    /**
+     * An unparsed verdict on {@code item}; {@code rawReply} is kept as the reason.
+     *
+     * @param item     the judged item
+     * @param rawReply the judge's reply that held no valid score
+     * @return the verdict
+     */
     public static Verdict unparsed(JudgeItem item, String rawReply) {
         return new Verdict(item.id(), item.category(), item.instruction(), item.response(), null, Outcome.UNPARSED, rawReply);
     }
 
-    /** An error verdict on {@code item}. */
+    /**
+     * An error verdict on {@code item}.
+     *
+     * @param item    the item that could not be judged
+     * @param message what failed
+     * @return the verdict
+     */
     public static Verdict error(JudgeItem item, String message) {
         return new Verdict(item.id(), item.category(), item.instruction(), item.response(), null, Outcome.ERROR, message);
     }
 
-    /** Whether this verdict has a score. */
+    /**
+     * Whether this verdict has a score.
+     *
+     * @return {@code true} if the outcome is {@link Outcome#SCORED}
+     */
     public boolean isScored() {
         return outcome == Outcome.SCORED;
     }
@@ -166,12 +213,25 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         return o;
     }
 
-    /** Reads a judge-results file; a bad line raises a {@code DatasetException} naming file and line. */
+    /**
+     * Reads a judge-results file.
+     *
+     * @param file the file
+     * @return the verdicts, in file order
+     * @throws IOException      if the file cannot be read
+     * @throws DatasetException if a line is not a verdict (names file and line)
+     */
     public static List<Verdict> readAll(Path file) throws IOException {
         return JsonLines.read(file, Verdict::fromJson);
     }
 
-    /** Writes verdicts as JSON Lines, atomically. */
+    /**
+     * Writes verdicts as JSON Lines, atomically.
+     *
+     * @param file     the file
+     * @param verdicts the verdicts
+     * @throws IOException if the file cannot be written
+     */
     public static void writeAll(Path file, List<Verdict> verdicts) throws IOException {
         JsonLines.write(file, verdicts, Verdict::toJson);
     }

@@ -17,25 +17,53 @@ import java.util.List;
  */
 public interface ChatModel extends AutoCloseable {
 
-    /** Generates one reply per request, in order. Never throws for a single failed request. */
+    /**
+     * Generates one reply per request, in order. Never throws for a single failed request.
+     *
+     * @param requests the requests
+     * @return one response per request, in the order of {@code requests}
+     */
     List<ChatResponse> generateAll(List<ChatRequest> requests);
 
-    /** Generates the reply to one request, or throws its {@link ChatModelException}. */
+    /**
+     * Generates the reply to one request.
+     *
+     * @param request the request
+     * @return the reply text
+     * @throws ChatModelException if the request failed
+     */
     default String generate(ChatRequest request) {
         return generateAll(List.of(request)).get(0).textOrThrow();
     }
 
-    /** Generates the reply to {@code messages} with {@code options}. */
+    /**
+     * Generates the reply to {@code messages} with {@code options}.
+     *
+     * @param messages the conversation so far, not empty
+     * @param options  generation options
+     * @return the reply text
+     * @throws ChatModelException if the request failed
+     */
     default String generate(List<ChatMessage> messages, GenerationOptions options) {
         return generate(new ChatRequest(messages, options));
     }
 
-    /** Generates the reply to a single user prompt with default options. */
+    /**
+     * Generates the reply to a single user prompt with default options.
+     *
+     * @param userPrompt what the user says
+     * @return the reply text
+     * @throws ChatModelException if the request failed
+     */
     default String generate(String userPrompt) {
         return generate(ChatRequest.ofUser(userPrompt));
     }
 
-    /** An identifier of the model, for provenance (e.g. the endpoint's model name). */
+    /**
+     * An identifier of the model, for provenance (e.g. the endpoint's model name).
+     *
+     * @return the identifier
+     */
     String id();
 
     /** Releases what the model holds; idempotent. */

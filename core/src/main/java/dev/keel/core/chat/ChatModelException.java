@@ -28,29 +28,60 @@ public class ChatModelException extends KeelException {
         OTHER
     }
 
+    /** The kind of failure. */
     private final Kind kind;
+    /** The HTTP status of the last attempt, or -1. */
     private final int statusCode;
 
+    /**
+     * A failure with an HTTP status.
+     *
+     * @param kind       the kind of failure
+     * @param statusCode the HTTP status of the last attempt, or -1 if none was received
+     * @param message    what went wrong (never holding an API key)
+     * @param cause      the underlying exception, or {@code null}
+     */
     public ChatModelException(Kind kind, int statusCode, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
         this.statusCode = statusCode;
     }
 
+    /**
+     * A failure without an HTTP status.
+     *
+     * @param kind    the kind of failure
+     * @param message what went wrong
+     * @param cause   the underlying exception, or {@code null}
+     */
     public ChatModelException(Kind kind, String message, Throwable cause) {
         this(kind, -1, message, cause);
     }
 
+    /**
+     * A failure without an HTTP status or cause.
+     *
+     * @param kind    the kind of failure
+     * @param message what went wrong
+     */
     public ChatModelException(Kind kind, String message) {
         this(kind, -1, message, null);
     }
 
-    /** The kind of failure. */
+    /**
+     * The kind of failure.
+     *
+     * @return the kind
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** The HTTP status of the last attempt, or -1 if none was received. */
+    /**
+     * The HTTP status of the last attempt.
+     *
+     * @return the status, or -1 if none was received
+     */
     public int statusCode() {
         return statusCode;
     }

@@ -31,6 +31,9 @@ public record ChatRecord(List<ChatMessage> messages, String category, String sou
     /**
      * A record; {@code messages} is copied.
      *
+     * @param messages the conversation, not empty
+     * @param category a policy category, or {@code null}
+     * @param source   where the record came from, or {@code null}
      * @throws NullPointerException     if {@code messages} is null
      * @throws IllegalArgumentException if {@code messages} is empty or holds null
      */

@@ -31,16 +31,29 @@ public final class GenerationOptions {
         this.seed = b.seed;
     }
 
-    /** Greedy decoding (temperature 0), top-p 1, 256 new tokens, no stop strings, no seed. */
+    /**
+     * Greedy decoding (temperature 0), top-p 1, 256 new tokens, no stop strings, no seed.
+     *
+     * @return the default options
+     */
     public static GenerationOptions defaults() {
         return DEFAULTS;
     }
 
+    /**
+     * A builder that starts from the {@link #defaults() defaults}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder that starts from these options. */
+    /**
+     * A builder that starts from these options.
+     *
+     * @return a new builder
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.temperature = temperature;
@@ -51,27 +64,47 @@ public final class GenerationOptions {
         return b;
     }
 
-    /** Sampling temperature, {@code >= 0}; 0 means greedy. */
+    /**
+     * Sampling temperature; 0 means greedy.
+     *
+     * @return the temperature, {@code >= 0}
+     */
     public double temperature() {
         return temperature;
     }
 
-    /** Nucleus sampling mass in {@code (0, 1]}. */
+    /**
+     * Nucleus sampling mass.
+     *
+     * @return top-p, in {@code (0, 1]}
+     */
     public double topP() {
         return topP;
     }
 
-    /** The most tokens to generate, {@code > 0}. */
+    /**
+     * The most tokens to generate.
+     *
+     * @return the token limit, {@code > 0}
+     */
     public int maxTokens() {
         return maxTokens;
     }
 
-    /** Strings that end generation when produced (not included in the output). */
+    /**
+     * Strings that end generation when produced (not included in the output).
+     *
+     * @return the stop strings, possibly empty
+     */
     public List<String> stop() {
         return stop;
     }
 
-    /** The sampling seed, or {@code null} if none was given. */
+    /**
+     * The sampling seed.
+     *
+     * @return the seed, or {@code null} if none was given
+     */
     public Long seed() {
         return seed;
     }
@@ -104,22 +137,51 @@ public final class GenerationOptions {
         private Builder() {
         }
 
+        /**
+         * Sampling temperature; default 0 (greedy).
+         *
+         * @param temperature {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code temperature < 0}
+         */
         public Builder temperature(double temperature) {
             this.temperature = Preconditions.checkNonNegative(temperature, "temperature");
             return this;
         }
 
+        /**
+         * Nucleus sampling mass; default 1.
+         *
+         * @param topP in {@code (0, 1]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code topP} is out of range
+         */
         public Builder topP(double topP) {
             Preconditions.checkArgument(topP > 0 && topP <= 1, "topP must be in (0, 1], was " + topP);
             this.topP = topP;
             return this;
         }
 
+        /**
+         * The most tokens to generate; default 256.
+         *
+         * @param maxTokens {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxTokens <= 0}
+         */
         public Builder maxTokens(int maxTokens) {
             this.maxTokens = Preconditions.checkPositive(maxTokens, "maxTokens");
             return this;
         }
 
+        /**
+         * Strings that end generation; default none.
+         *
+         * @param stop non-empty strings
+         * @return this builder
+         * @throws NullPointerException     if {@code stop} is null
+         * @throws IllegalArgumentException if {@code stop} holds null or an empty string
+         */
         public Builder stop(List<String> stop) {
             Preconditions.noNulls(stop, "stop");
             for (String s : stop) {
@@ -129,11 +191,22 @@ public final class GenerationOptions {
             return this;
         }
 
+        /**
+         * The sampling seed; default none.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * Builds the options.
+         *
+         * @return the immutable options
+         */
         public GenerationOptions build() {
             return new GenerationOptions(this);
         }

@@ -62,7 +62,15 @@ public final class RecordedChatModel implements ChatModel {
         this.id = id;
     }
 
-    /** Loads recorded replies from {@code file}, matching messages and options. */
+    /**
+     * Loads recorded replies from {@code file}, matching messages and options.
+     *
+     * @param file a JSON Lines file of recorded exchanges
+     * @return the model
+     * @throws DatasetException if a line cannot be read, or two lines record different replies to
+     *                          the same request; the message names the line
+     * @throws IOException      if the file cannot be read
+     */
     public static RecordedChatModel load(Path file) throws IOException {
         return load(file, Matching.MESSAGES_AND_OPTIONS);
     }
@@ -70,6 +78,9 @@ public final class RecordedChatModel implements ChatModel {
     /**
      * Loads recorded replies from {@code file}.
      *
+     * @param file     a JSON Lines file of recorded exchanges
+     * @param matching how requests are matched to recordings
+     * @return the model
      * @throws DatasetException if a line cannot be read, or two lines record different replies to
      *                          the same request (under {@code matching}); the message names the line
      * @throws IOException      if the file cannot be read
@@ -93,7 +104,13 @@ public final class RecordedChatModel implements ChatModel {
         return new RecordedChatModel(replies, matching, "recorded:" + (name == null ? file : name));
     }
 
-    /** Replies to the given conversations with any generation options. */
+    /**
+     * Replies to the given conversations with any generation options.
+     *
+     * @param replies the reply to each conversation
+     * @return the model
+     * @throws NullPointerException if {@code replies} is null
+     */
     public static RecordedChatModel of(Map<List<ChatMessage>, String> replies) {
         Preconditions.notNull(replies, "replies");
         Map<Key, String> m = new HashMap<>();
@@ -144,12 +161,20 @@ public final class RecordedChatModel implements ChatModel {
         return id;
     }
 
-    /** How many distinct requests have a recorded reply. */
+    /**
+     * How many distinct requests have a recorded reply.
+     *
+     * @return the count
+     */
     public int size() {
         return replies.size();
     }
 
-    /** How requests are matched to recordings. */
+    /**
+     * How requests are matched to recordings.
+     *
+     * @return the matching
+     */
     public Matching matching() {
         return matching;
     }

@@ -39,6 +39,13 @@ public final class RecordingChatModel implements ChatModel {
      * @param response the reply text
      */
     public record Exchange(ChatRequest request, String response) {
+        /**
+         * An exchange.
+         *
+         * @param request  the request
+         * @param response the reply text
+         * @throws NullPointerException if an argument is null
+         */
         public Exchange {
             Preconditions.notNull(request, "request");
             Preconditions.notNull(response, "response");
@@ -52,7 +59,13 @@ public final class RecordingChatModel implements ChatModel {
         this.delegate = delegate;
     }
 
-    /** Records the successful exchanges of {@code delegate}. */
+    /**
+     * Records the successful exchanges of {@code delegate}.
+     *
+     * @param delegate the model that answers
+     * @return the recording model
+     * @throws NullPointerException if {@code delegate} is null
+     */
     public static RecordingChatModel wrap(ChatModel delegate) {
         return new RecordingChatModel(Preconditions.notNull(delegate, "delegate"));
     }
@@ -75,7 +88,11 @@ public final class RecordingChatModel implements ChatModel {
         return responses;
     }
 
-    /** The exchanges kept so far, in the order they completed. */
+    /**
+     * The exchanges kept so far, in the order they completed.
+     *
+     * @return a copy of the list
+     */
     public List<Exchange> exchanges() {
         synchronized (exchanges) {
             return List.copyOf(exchanges);
@@ -86,6 +103,9 @@ public final class RecordingChatModel implements ChatModel {
      * Writes the exchanges to {@code file} atomically as JSON Lines that
      * {@link RecordedChatModel#load(Path)} reads, with the options of each request. Where the same
      * request was asked more than once, the first reply is written.
+     *
+     * @param file the file to write
+     * @throws IOException if the file cannot be written
      */
     public void save(Path file) throws IOException {
         Preconditions.notNull(file, "file");
