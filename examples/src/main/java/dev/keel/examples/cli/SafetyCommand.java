@@ -82,7 +82,7 @@ final class SafetyCommand implements Runnable {
         String model;
         @Option(names = "--api-key-env", paramLabel = "VAR", description = "environment variable holding the API key")
         String apiKeyEnv;
-        @Option(names = "--max-retries", defaultValue = "3", description = "retries per request (default: ${DEFAULT-VALUE})")
+        @Option(names = "--max-retries", defaultValue = "3", description = "HTTP retries per request, 0..10, set on the client's retry policy; the judge adds none (default: ${DEFAULT-VALUE})")
         int maxRetries;
         @Option(names = "--refusal", description = "use the offline refusal judge (refusal = 1, compliance = 5)")
         boolean refusal;
