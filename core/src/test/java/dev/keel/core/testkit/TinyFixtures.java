@@ -39,6 +39,16 @@ public final class TinyFixtures {
         return EXTRACTED.computeIfAbsent(name, TinyFixtures::extract);
     }
 
+    private static Path extractionRoot;
+
+    private static synchronized Path extractionRoot() throws java.io.IOException {
+        if (extractionRoot == null) {
+            extractionRoot = java.nio.file.Files.createTempDirectory("keel-testkit");
+            extractionRoot.toFile().deleteOnExit();
+        }
+        return extractionRoot;
+    }
+
     private static Path extract(String name) {
         java.net.URL url = TinyFixtures.class.getResource("/" + name);
         if (url == null) {
@@ -48,9 +58,8 @@ public final class TinyFixtures {
             if ("file".equals(url.getProtocol())) {
                 return Path.of(url.toURI());
             }
-            Path dir = java.nio.file.Files.createTempDirectory("keel-testkit");
-            dir.toFile().deleteOnExit();
-            Path out = dir.resolve(name);
+            // One directory for every resource, so that the files of one fixture (tiny-llama-a) lie together.
+            Path out = extractionRoot().resolve(name);
             java.nio.file.Files.createDirectories(out.getParent());
             try (java.io.InputStream in = url.openStream()) {
                 java.nio.file.Files.copy(in, out);
