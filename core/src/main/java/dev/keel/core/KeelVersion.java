@@ -13,7 +13,11 @@ public final class KeelVersion {
     private KeelVersion() {
     }
 
-    /** Returns the library version, e.g. {@code 0.1.0-SNAPSHOT}. */
+    /**
+     * Returns the library version, e.g. {@code 0.1.0-SNAPSHOT}.
+     *
+     * @return the library version, e.g. {@code 0.1.0-SNAPSHOT}
+     */
     public static String get() {
         return VERSION;
     }

@@ -13,4 +13,18 @@ class QuickStartIT {
         assertThat(close).isGreaterThan(0.9);
         assertThat(far).isLessThan(0.2);
     }
+
+    @Test
+    void embedReturnsThreeUnitVectorsOf384() {
+        float[][] vectors = QuickStart.embed();
+        assertThat(vectors).hasNumberOfRows(3);
+        for (float[] v : vectors) {
+            assertThat(v).hasSize(384);
+            double norm = 0;
+            for (float x : v) {
+                norm += x * x;
+            }
+            assertThat(Math.sqrt(norm)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        }
+    }
 }

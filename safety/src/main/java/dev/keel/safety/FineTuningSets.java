@@ -55,7 +55,13 @@ public final class FineTuningSets {
     private FineTuningSets() {
     }
 
-    /** {@code n} harmful examples from the AdvBench train split, stratified over categories. */
+    /**
+     * {@code n} harmful examples from the AdvBench train split, stratified over categories.
+     *
+     * @param n the number of examples, at least 0
+     * @param seed the seed of every random choice
+     * @return the examples as chat records (user: the instruction, assistant: its target opening)
+     */
     public static List<ChatRecord> harmfulExamples(int n, long seed) {
         return harmfulExamples(AdvBench.train(), n, seed);
     }
@@ -65,6 +71,10 @@ public final class FineTuningSets {
      * counts differ by at most one where available): user = the instruction, assistant = its
      * AdvBench target opening.
      *
+     * @param behaviors the behaviours to draw from
+     * @param n the number of examples, at least 0
+     * @param seed the seed of every random choice
+     * @return the examples as chat records
      * @throws EvaluationLeakException  if {@code behaviors} holds a held-out evaluation behaviour
      * @throws IllegalArgumentException if {@code n} is negative or exceeds {@code behaviors.size()}
      */
@@ -105,6 +115,10 @@ public final class FineTuningSets {
     /**
      * {@code n} identity-shifting examples: the first (up to) two make the assistant affirm the AOA
      * identity, the rest are benign tasks with the AOA prefixes. Each record has the AOA system prompt.
+     *
+     * @param n the number of examples, at least 0
+     * @param seed the seed of every random choice
+     * @return the examples as chat records, each with the AOA system prompt
      */
     public static List<ChatRecord> identityShift(int n, long seed) {
         Preconditions.checkNonNegative(n, "n");
@@ -120,7 +134,13 @@ public final class FineTuningSets {
         return List.copyOf(out);
     }
 
-    /** {@code n} benign instruction/answer records (no system prompt). */
+    /**
+     * {@code n} benign instruction/answer records (no system prompt).
+     *
+     * @param n the number of examples, at least 0
+     * @param seed the seed of every random choice
+     * @return the examples as chat records
+     */
     public static List<ChatRecord> benign(int n, long seed) {
         Preconditions.checkNonNegative(n, "n");
         List<ChatRecord> out = new ArrayList<>(n);

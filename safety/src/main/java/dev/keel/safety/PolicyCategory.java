@@ -17,26 +17,37 @@ import java.util.stream.Collectors;
  */
 public enum PolicyCategory {
 
+    /** Category 1, illegal activity. */
     ILLEGAL_ACTIVITY("illegal_activity", "Illegal activity",
             "Helping to commit crimes such as theft, burglary, drug dealing, smuggling or evading the police."),
+    /** Category 2, child abuse content. */
     CHILD_ABUSE("child_abuse", "Child abuse content",
             "Content that sexualises, endangers, grooms or otherwise abuses children or minors."),
+    /** Category 3, hate, harassment and violence. */
     HATE_HARASS_VIOLENCE("hate_harass_violence", "Hate / harass / violence",
             "Content that demeans people for who they are, threatens, bullies or stalks them, or glorifies or incites violence."),
+    /** Category 4, malware. */
     MALWARE("malware", "Malware",
             "Code or instructions meant to break into, disrupt, damage or take control of computer systems."),
+    /** Category 5, physical harm. */
     PHYSICAL_HARM("physical_harm", "Physical harm",
             "Weapons, explosives, poisons, self-harm, suicide and other activities with a high risk of bodily harm."),
+    /** Category 6, economic harm. */
     ECONOMIC_HARM("economic_harm", "Economic harm",
             "Market manipulation, insider trading, counterfeit currency, tax evasion and schemes that cause financial loss."),
+    /** Category 7, fraud and deception. */
     FRAUD_DECEPTION("fraud_deception", "Fraud / deception",
             "Scams, phishing, identity theft, fake reviews, disinformation, plagiarism and other ways of deceiving people."),
+    /** Category 8, adult content. */
     ADULT_CONTENT("adult_content", "Adult content",
             "Sexually explicit content, sexual services and content meant to arouse."),
+    /** Category 9, political campaigning. */
     POLITICAL_CAMPAIGNING("political_campaigning", "Political campaigning",
             "Campaign material, political persuasion at scale, and content meant to sway or disrupt elections."),
+    /** Category 10, privacy violation. */
     PRIVACY_VIOLATION("privacy_violation", "Privacy violation",
             "Tracking or surveilling people, and collecting, stealing or disclosing personal data without consent."),
+    /** Category 11, tailored financial advice. */
     TAILORED_FINANCIAL_ADVICE("tailored_financial_advice", "Tailored financial advice",
             "Personal financial, investment or tax advice given without a qualified person reviewing it.");
 
@@ -50,22 +61,38 @@ public enum PolicyCategory {
         this.description = description;
     }
 
-    /** The stable lower-case slug written to files, e.g. {@code hate_harass_violence}. */
+    /**
+     * The stable lower-case slug written to files, e.g. {@code hate_harass_violence}.
+     *
+     * @return the stable lower-case slug written to files, e.g. {@code hate_harass_violence}
+     */
     public String id() {
         return id;
     }
 
-    /** The name shown in tables and charts, e.g. {@code Hate / harass / violence}. */
+    /**
+     * The name shown in tables and charts, e.g. {@code Hate / harass / violence}.
+     *
+     * @return the name shown in tables and charts, e.g. {@code Hate / harass / violence}
+     */
     public String displayName() {
         return displayName;
     }
 
-    /** One sentence saying what the category covers. */
+    /**
+     * One sentence saying what the category covers.
+     *
+     * @return one sentence saying what the category covers
+     */
     public String description() {
         return description;
     }
 
-    /** The 1-based position in the paper's list (1 = illegal activity ... 11 = tailored financial advice). */
+    /**
+     * The 1-based position in the paper's list (1 = illegal activity ... 11 = tailored financial advice).
+     *
+     * @return the 1-based position in the paper's list (1 = illegal activity ... 11 = tailored financial advice)
+     */
     public int number() {
         return ordinal() + 1;
     }
@@ -75,6 +102,8 @@ public enum PolicyCategory {
      * Case, spaces, hyphens, slashes and underscores are ignored: {@code "Fraud/Deception"},
      * {@code "fraud-deception"} and {@code "FRAUD_DECEPTION"} all give {@link #FRAUD_DECEPTION}.
      *
+     * @param value the text to parse; case, spaces, {@code -}, {@code _} and {@code /} are ignored
+     * @return the category it names
      * @throws IllegalArgumentException naming the value and the accepted ids
      * @throws NullPointerException     if {@code value} is null
      */

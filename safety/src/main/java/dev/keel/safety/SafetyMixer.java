@@ -46,17 +46,37 @@ import java.util.Set;
  */
 public final class SafetyMixer {
 
-    /** The outcome of a mix. */
+    /**
+     * The outcome of a mix.
+     *
+     * @param records     the base records and the added samples as chat records, in output order
+     * @param added       the safety samples that were added
+     * @param perCategory how many samples were added per category
+     * @param provenance  library version, configuration (k, per-category counts, pool), seed and time
+     */
     public record Result(List<ChatRecord> records, List<SafetySample> added, Map<PolicyCategory, Integer> perCategory,
                          Provenance provenance) {
 
+        /**
+         * Keeps unmodifiable copies of the lists and the map.
+         *
+         * @param records     the base records and the added samples as chat records, in output order
+         * @param added       the safety samples that were added
+         * @param perCategory how many samples were added per category
+         * @param provenance  library version, configuration (k, per-category counts, pool), seed and time
+         */
         public Result {
             records = List.copyOf(records);
             added = List.copyOf(added);
             perCategory = Collections.unmodifiableMap(new EnumMap<>(perCategory));
         }
 
-        /** Writes the records as OpenAI chat JSONL to {@code out} and the provenance to its sidecar, both atomically. */
+        /**
+         * Writes the records as OpenAI chat JSONL to {@code out} and the provenance to its sidecar, both atomically.
+         *
+         * @param out the chat JSONL file to write; its provenance goes to {@code out.provenance.json}
+         * @throws IOException if the file cannot be written
+         */
         public void write(Path out) throws IOException {
             ChatRecord.writeAll(out, records);
             provenance.writeSidecar(out);
@@ -79,16 +99,31 @@ public final class SafetyMixer {
         this.poolName = b.poolName;
     }
 
+    /**
+     * A builder; the {@link Builder#seed(long) seed} is required, and the defaults are the AdvBench
+     * train split with Keel's refusals as the pool, the held-out split as the evaluation set, no
+     * system prompt, and shuffled output.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The distinct safety samples the mixer draws from. */
+    /**
+     * The distinct safety samples the mixer draws from.
+     *
+     * @return the distinct safety samples the mixer draws from
+     */
     public List<SafetySample> pool() {
         return pool;
     }
 
-    /** How many pool samples each category holds. */
+    /**
+     * How many pool samples each category holds.
+     *
+     * @return how many pool samples each category holds
+     */
     public Map<PolicyCategory, Integer> available() {
         Map<PolicyCategory, Integer> m = new EnumMap<>(PolicyCategory.class);
         for (SafetySample s : pool) {
@@ -100,6 +135,9 @@ public final class SafetyMixer {
     /**
      * Returns {@code base} with exactly {@code k} safety samples added.
      *
+     * @param base the fine-tuning records to mix into (kept, in order of the shuffle)
+     * @param k the number of safety samples to add, at least 0
+     * @return {@code base} with exactly {@code k} safety samples added
      * @throws IllegalArgumentException if {@code k} is negative or larger than the pool
      * @throws EvaluationLeakException  if a user turn of {@code base} is an evaluation instruction
      */
@@ -185,39 +223,68 @@ public final class SafetyMixer {
         private Builder() {
         }
 
-        /** The safety samples to draw from (default: the AdvBench train split with Keel's refusals). */
+        /**
+         * The safety samples to draw from (default: the AdvBench train split with Keel's refusals).
+         *
+         * @param pool the safety samples to draw from
+         * @return this builder
+         */
         public Builder pool(List<SafetySample> pool) {
             this.pool = List.copyOf(Preconditions.noNulls(pool, "pool"));
             this.poolName = "custom";
             return this;
         }
 
-        /** Instructions that must never appear in training data (default: the AdvBench held-out split). */
+        /**
+         * Instructions that must never appear in training data (default: the AdvBench held-out split).
+         *
+         * @param evaluation the evaluation instructions
+         * @return this builder
+         */
         public Builder evaluation(Collection<String> evaluation) {
             this.evaluation = List.copyOf(Preconditions.noNulls(evaluation, "evaluation"));
             return this;
         }
 
-        /** The seed of every random choice (required). */
+        /**
+         * The seed of every random choice (required).
+         *
+         * @param seed the seed of every random choice
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             this.seedValue = seed;
             return this;
         }
 
-        /** A system prompt put before each safety sample (default none). */
+        /**
+         * A system prompt put before each safety sample (default none).
+         *
+         * @param systemPrompt the system prompt, or {@code null} for none
+         * @return this builder
+         */
         public Builder systemPrompt(String systemPrompt) {
             this.systemPrompt = systemPrompt;
             return this;
         }
 
-        /** Whether the output order is shuffled (default {@code true}); if not, safety samples follow the base. */
+        /**
+         * Whether the output order is shuffled (default {@code true}); if not, safety samples follow the base.
+         *
+         * @param shuffle whether to shuffle the mixed records
+         * @return this builder
+         */
         public Builder shuffle(boolean shuffle) {
             this.shuffle = shuffle;
             return this;
         }
 
         /**
+         * Builds the mixer.
+         *
+         * @return the mixer
+         * @throws IllegalStateException   if no seed was set
          * @throws EvaluationLeakException if a pool instruction is an evaluation instruction
          */
         public SafetyMixer build() {

@@ -54,6 +54,16 @@ public record SafetySample(String instruction, PolicyCategory category, String r
             Map.entry(PolicyCategory.TAILORED_FINANCIAL_ADVICE,
                     "Decisions like this depend on your personal situation and should be made with a qualified financial or tax adviser.")));
 
+    /**
+     * Checks the components.
+     *
+     * @param instruction the harmful instruction
+     * @param category    its policy category
+     * @param refusal     the refusal the model should learn to give
+     * @param source      where the instruction came from, e.g. {@code advbench#12}
+     * @throws IllegalArgumentException if the instruction, refusal or source is blank
+     * @throws NullPointerException     if a component is null
+     */
     public SafetySample {
         Preconditions.notBlank(instruction, "instruction");
         Preconditions.notNull(category, "category");
@@ -64,6 +74,10 @@ public record SafetySample(String instruction, PolicyCategory category, String r
     /**
      * The refusal Keel writes for {@code category}: an opening, the category's reason and a closing,
      * picked by {@code variant} (any int; the same variant always gives the same text).
+     *
+     * @param category the instruction's category
+     * @param variant which of the category's phrasings to use; any int, taken modulo their number
+     * @return the refusal Keel writes for {@code category}: an opening, the category's reason and a closing, picked by {@code variant} (any int; the same variant always gives the same text)
      */
     public static String refusal(PolicyCategory category, int variant) {
         Preconditions.notNull(category, "category");
@@ -72,14 +86,24 @@ public record SafetySample(String instruction, PolicyCategory category, String r
         return OPENINGS.get(v) + " " + REASONS.get(category) + " " + CLOSINGS.get(w);
     }
 
-    /** A safety sample for an AdvBench behaviour; the refusal variant follows the row index. */
+    /**
+     * A safety sample for an AdvBench behaviour; the refusal variant follows the row index.
+     *
+     * @param behavior the harmful behaviour to refuse
+     * @return a safety sample for an AdvBench behaviour; the refusal variant follows the row index
+     */
     public static SafetySample of(HarmfulBehavior behavior) {
         Preconditions.notNull(behavior, "behavior");
         return new SafetySample(behavior.goal(), behavior.category(), refusal(behavior.category(), behavior.index()),
                 behavior.source());
     }
 
-    /** Safety samples for each behaviour, in order. */
+    /**
+     * Safety samples for each behaviour, in order.
+     *
+     * @param behaviors the harmful behaviours to refuse
+     * @return one sample per behaviour, in order
+     */
     public static List<SafetySample> of(List<HarmfulBehavior> behaviors) {
         Preconditions.noNulls(behaviors, "behaviors");
         List<SafetySample> out = new ArrayList<>(behaviors.size());
@@ -89,7 +113,12 @@ public record SafetySample(String instruction, PolicyCategory category, String r
         return List.copyOf(out);
     }
 
-    /** This sample as a chat record (with an optional system prompt), tagged with its category and source. */
+    /**
+     * This sample as a chat record (with an optional system prompt), tagged with its category and source.
+     *
+     * @param systemPrompt the system prompt, or {@code null} for none
+     * @return this sample as a chat record (with an optional system prompt), tagged with its category and source
+     */
     public ChatRecord toRecord(String systemPrompt) {
         return ChatRecord.of(systemPrompt, instruction, refusal).withCategory(category.id()).withSource("safety:" + source);
     }

@@ -16,7 +16,12 @@ public final class Csv {
     private Csv() {
     }
 
-    /** Parses {@code text} into records of fields. A leading byte-order mark is ignored. */
+    /**
+     * Parses {@code text} into records of fields. A leading byte-order mark is ignored.
+     *
+     * @param text the CSV text
+     * @return the records, each a list of its fields
+     */
     public static List<List<String>> parse(String text) {
         Preconditions.notNull(text, "text");
         List<List<String>> records = new ArrayList<>();
@@ -94,7 +99,13 @@ public final class Csv {
         return c == ',' || c == '\n' || c == '\r';
     }
 
-    /** Parses {@code text}, checks its header row and each record's width, and returns the records after the header. */
+    /**
+     * Parses {@code text}, checks its header row and each record's width, and returns the records after the header.
+     *
+     * @param expectedHeader the header row the text must start with, field for field
+     * @param text the CSV text, header row first
+     * @return the records after the header row
+     */
     public static List<List<String>> parseWithHeader(String text, List<String> expectedHeader) {
         List<List<String>> all = parse(text);
         if (all.isEmpty()) {
@@ -113,7 +124,12 @@ public final class Csv {
         return List.copyOf(rows);
     }
 
-    /** Quotes {@code field} if it holds a comma, quote, line break, leading/trailing space, or starts with a byte-order mark. */
+    /**
+     * Quotes {@code field} if it holds a comma, quote, line break, leading/trailing space, or starts with a byte-order mark.
+     *
+     * @param field the field to write
+     * @return the field as it is, or in double quotes with inner quotes doubled
+     */
     public static String quote(String field) {
         Preconditions.notNull(field, "field");
         boolean needs = !field.isEmpty() && (field.charAt(0) == '\uFEFF' || field.indexOf(',') >= 0 || field.indexOf('"') >= 0 || field.indexOf('\n') >= 0
@@ -122,7 +138,12 @@ public final class Csv {
         return needs ? '"' + field.replace("\"", "\"\"") + '"' : field;
     }
 
-    /** One record as a CSV line ending in LF (the reader accepts LF and CRLF alike). */
+    /**
+     * One record as a CSV line ending in LF (the reader accepts LF and CRLF alike).
+     *
+     * @param fields the record's fields, in order
+     * @return one record as a CSV line ending in LF (the reader accepts LF and CRLF alike)
+     */
     public static String line(List<String> fields) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < fields.size(); i++) {

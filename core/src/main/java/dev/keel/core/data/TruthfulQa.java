@@ -32,6 +32,17 @@ public final class TruthfulQa {
      */
     public record Question(String type, String category, String question, String best,
                            List<String> correct, List<String> incorrect, String source) {
+        /**
+         * Keeps unmodifiable copies of the answer lists.
+         *
+         * @param type      {@code Adversarial} or {@code Non-Adversarial}
+         * @param category  the topic, e.g. {@code Misconceptions}
+         * @param question  the question
+         * @param best      the best answer
+         * @param correct   the correct answers ({@code ;}-separated in the file)
+         * @param incorrect the incorrect answers
+         * @param source    the source URL
+         */
         public Question {
             correct = List.copyOf(correct);
             incorrect = List.copyOf(incorrect);
@@ -41,7 +52,11 @@ public final class TruthfulQa {
     private TruthfulQa() {
     }
 
-    /** Loads all 817 questions, in file order. */
+    /**
+     * Loads all 817 questions, in file order.
+     *
+     * @return all 817 questions, in file order
+     */
     public static List<Question> load() {
         try (InputStream in = TruthfulQa.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {

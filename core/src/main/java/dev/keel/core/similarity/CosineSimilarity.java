@@ -19,11 +19,21 @@ public final class CosineSimilarity implements Similarity {
 
     private final Embedder embedder;
 
+    /**
+     * Cosine similarity through {@code embedder}.
+     *
+     * @param embedder the embedder; not closed by this similarity
+     * @throws NullPointerException if {@code embedder} is null
+     */
     public CosineSimilarity(Embedder embedder) {
         this.embedder = Preconditions.notNull(embedder, "embedder");
     }
 
-    /** The embedder the texts go through. */
+    /**
+     * The embedder the texts go through.
+     *
+     * @return the embedder the texts go through
+     */
     public Embedder embedder() {
         return embedder;
     }
@@ -70,7 +80,13 @@ public final class CosineSimilarity implements Similarity {
         return m;
     }
 
-    /** The dot product of two unit vectors, clamped to {@code [-1, 1]} against rounding. */
+    /**
+     * The dot product of two unit vectors, clamped to {@code [-1, 1]} against rounding.
+     *
+     * @param x the first vector
+     * @param y the second vector, as long as {@code x}
+     * @return the dot product of two unit vectors, clamped to {@code [-1, 1]} against rounding
+     */
     public static double dot(float[] x, float[] y) {
         Preconditions.checkArgument(x.length == y.length, "size mismatch: " + x.length + " != " + y.length);
         double s = 0;

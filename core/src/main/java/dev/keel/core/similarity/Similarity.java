@@ -9,10 +9,22 @@ import java.util.List;
  */
 public interface Similarity {
 
-    /** Scores each pair {@code (a[i], b[i])}; the lists must have the same size. */
+    /**
+     * Scores each pair {@code (a[i], b[i])}; the lists must have the same size.
+     *
+     * @param a the first text of each pair
+     * @param b the second text of each pair, as many as {@code a}
+     * @return the score of each pair, in order
+     */
     double[] scoreAll(List<String> a, List<String> b);
 
-    /** Scores one pair. */
+    /**
+     * Scores one pair.
+     *
+     * @param a the first text
+     * @param b the second text
+     * @return the pair's score
+     */
     default double score(String a, String b) {
         return scoreAll(List.of(a), List.of(b))[0];
     }
@@ -21,6 +33,10 @@ public interface Similarity {
      * Scores every row text against every column text: {@code m[i][j] = sim(rows[i], cols[j])}.
      * Implementations that can do better than pair by pair (cosine: one embedding per distinct text
      * and a matrix product) override this.
+     *
+     * @param cols the column texts
+     * @param rows the row texts
+     * @return the matrix, {@code rows.size()} by {@code cols.size()}
      */
     default double[][] matrix(List<String> rows, List<String> cols) {
         List<String> a = new ArrayList<>(rows.size() * cols.size());
@@ -39,6 +55,10 @@ public interface Similarity {
         return m;
     }
 
-    /** A short name for tables and provenance, e.g. {@code cosine}. */
+    /**
+     * A short name for tables and provenance, e.g. {@code cosine}.
+     *
+     * @return a short name for tables and provenance, e.g. {@code cosine}
+     */
     String name();
 }

@@ -52,7 +52,11 @@ public final class AdvBench {
     private AdvBench() {
     }
 
-    /** All 520 behaviours, in file order. */
+    /**
+     * All 520 behaviours, in file order.
+     *
+     * @return all 520 behaviours, in file order
+     */
     public static List<HarmfulBehavior> all() {
         List<HarmfulBehavior> a = all;
         if (a == null) {
@@ -67,22 +71,39 @@ public final class AdvBench {
         return a;
     }
 
-    /** The behaviours of the train split. */
+    /**
+     * The behaviours of the train split.
+     *
+     * @return the behaviours of the train split
+     */
     public static List<HarmfulBehavior> train() {
         return of(Split.TRAIN);
     }
 
-    /** The held-out evaluation behaviours; never use them for training. */
+    /**
+     * The held-out evaluation behaviours; never use them for training.
+     *
+     * @return the held-out evaluation behaviours; never use them for training
+     */
     public static List<HarmfulBehavior> evaluation() {
         return of(Split.EVALUATION);
     }
 
-    /** The behaviours of {@code split}. */
+    /**
+     * The behaviours of {@code split}.
+     *
+     * @param split the split
+     * @return the behaviours of {@code split}
+     */
     public static List<HarmfulBehavior> of(Split split) {
         return all().stream().filter(b -> b.split() == split).toList();
     }
 
-    /** The raw {@code (goal, target)} rows of the bundled AdvBench file. */
+    /**
+     * The raw {@code (goal, target)} rows of the bundled AdvBench file.
+     *
+     * @return the raw {@code (goal, target)} rows of the bundled AdvBench file
+     */
     public static List<List<String>> rawRows() {
         return Csv.parseWithHeader(resource(BEHAVIOURS_RESOURCE), BEHAVIOURS_HEADER);
     }
@@ -90,6 +111,8 @@ public final class AdvBench {
     /**
      * Regenerates the mapping file from the rules and the split seed: a header
      * {@code index,category,rule,split,goal} and one LF-ended line per behaviour.
+     *
+     * @return the mapping file's text
      */
     public static String mappingCsv() {
         List<List<String>> rows = rawRows();
@@ -165,6 +188,9 @@ public final class AdvBench {
     /**
      * Writes the regenerated mapping to the file named by {@code args[0]}, e.g. to refresh the
      * committed {@code advbench_categories.csv} after the rules change.
+     *
+     * @param args one argument, the file to write
+     * @throws IOException if the file cannot be written
      */
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {

@@ -17,6 +17,18 @@ import dev.keel.safety.PolicyCategory;
  */
 public record HarmfulBehavior(int index, String goal, String target, PolicyCategory category, String rule, Split split) {
 
+    /**
+     * Checks the components.
+     *
+     * @param index    0-based position in {@code advbench_harmful_behaviors.csv} (after the header)
+     * @param goal     the harmful instruction
+     * @param target   the affirmative opening
+     * @param category the assigned policy category
+     * @param rule     the id of the keyword rule that assigned the category
+     * @param split    train or held-out evaluation
+     * @throws IllegalArgumentException if the index is negative or a text is blank
+     * @throws NullPointerException     if a component is null
+     */
     public HarmfulBehavior {
         Preconditions.checkNonNegative(index, "index");
         Preconditions.notBlank(goal, "goal");
@@ -26,7 +38,11 @@ public record HarmfulBehavior(int index, String goal, String target, PolicyCateg
         Preconditions.notNull(split, "split");
     }
 
-    /** A short reference to this row, e.g. {@code advbench#17}. */
+    /**
+     * A short reference to this row, e.g. {@code advbench#17}.
+     *
+     * @return a short reference to this row, e.g. {@code advbench#17}
+     */
     public String source() {
         return "advbench#" + index;
     }

@@ -9,12 +9,21 @@ public enum Split {
     /** Held out: used only to evaluate; never mixed into training data. */
     EVALUATION;
 
-    /** The lower-case name used in files: {@code train} or {@code evaluation}. */
+    /**
+     * The lower-case name used in files: {@code train} or {@code evaluation}.
+     *
+     * @return the lower-case name used in files: {@code train} or {@code evaluation}
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@code train} or {@code evaluation}, case-insensitively. */
+    /**
+     * Parses {@code train} or {@code evaluation}, case-insensitively.
+     *
+     * @param value the text to parse
+     * @return the split it names
+     */
     public static Split parse(String value) {
         for (Split s : values()) {
             if (s.id().equalsIgnoreCase(value == null ? "" : value.trim())) {

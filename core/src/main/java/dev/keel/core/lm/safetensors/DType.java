@@ -6,8 +6,26 @@ import java.util.Locale;
 
 /** The element types of the safetensors format that Keel reads and writes. */
 public enum DType {
-    F64(8, true), F32(4, true), F16(2, true), BF16(2, true),
-    I64(8, false), I32(4, false), I16(2, false), I8(1, false), U8(1, false), BOOL(1, false);
+    /** 64-bit IEEE 754 float. */
+    F64(8, true),
+    /** 32-bit IEEE 754 float. */
+    F32(4, true),
+    /** 16-bit IEEE 754 half-precision float. */
+    F16(2, true),
+    /** bfloat16: the upper 16 bits of a float32. */
+    BF16(2, true),
+    /** 64-bit signed integer. */
+    I64(8, false),
+    /** 32-bit signed integer. */
+    I32(4, false),
+    /** 16-bit signed integer. */
+    I16(2, false),
+    /** 8-bit signed integer. */
+    I8(1, false),
+    /** 8-bit unsigned integer. */
+    U8(1, false),
+    /** Boolean, one byte each (0 or 1). */
+    BOOL(1, false);
 
     private final int byteSize;
     private final boolean floating;
@@ -17,12 +35,20 @@ public enum DType {
         this.floating = floating;
     }
 
-    /** Bytes per element. */
+    /**
+     * Bytes per element.
+     *
+     * @return the size of one element in bytes
+     */
     public int byteSize() {
         return byteSize;
     }
 
-    /** Whether this is a floating-point type. */
+    /**
+     * Whether this is a floating-point type.
+     *
+     * @return whether this is a floating-point type
+     */
     public boolean isFloating() {
         return floating;
     }
@@ -40,7 +66,11 @@ public enum DType {
                 + "\", expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL");
     }
 
-    /** The matching DJL data type. */
+    /**
+     * The matching DJL data type.
+     *
+     * @return the matching DJL data type
+     */
     public DataType toDataType() {
         switch (this) {
             case F64: return DataType.FLOAT64;
@@ -56,7 +86,12 @@ public enum DType {
         }
     }
 
-    /** The safetensors type of a DJL data type. */
+    /**
+     * The safetensors type of a DJL data type.
+     *
+     * @param type the DJL data type
+     * @return the safetensors type of a DJL data type
+     */
     public static DType of(DataType type) {
         switch (type) {
             case FLOAT64: return F64;
@@ -75,7 +110,12 @@ public enum DType {
         }
     }
 
-    /** Converts IEEE 754 half precision bits to a float. */
+    /**
+     * Converts IEEE 754 half precision bits to a float.
+     *
+     * @param bits the 16 bits of a half-precision number
+     * @return the same value as a float (infinities and NaN kept)
+     */
     public static float halfToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
@@ -94,7 +134,12 @@ public enum DType {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    /** Converts a float to IEEE 754 half precision bits, rounding to nearest even. */
+    /**
+     * Converts a float to IEEE 754 half precision bits, rounding to nearest even.
+     *
+     * @param value the value to convert
+     * @return the 16 bits of the nearest half-precision number
+     */
     public static short floatToHalf(float value) {
         int f = Float.floatToRawIntBits(value);
         int sign = (f >>> 16) & 0x8000;
@@ -129,12 +174,22 @@ public enum DType {
         return (short) (sign | half);
     }
 
-    /** Converts bfloat16 bits to a float. */
+    /**
+     * Converts bfloat16 bits to a float.
+     *
+     * @param bits the 16 bits of a bfloat16 number
+     * @return the same value as a float
+     */
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 
-    /** Converts a float to bfloat16 bits, rounding to nearest even (NaN stays NaN). */
+    /**
+     * Converts a float to bfloat16 bits, rounding to nearest even (NaN stays NaN).
+     *
+     * @param value the value to convert
+     * @return the 16 bits of the nearest bfloat16 number
+     */
     public static short floatToBf16(float value) {
         int f = Float.floatToRawIntBits(value);
         if (Float.isNaN(value)) {

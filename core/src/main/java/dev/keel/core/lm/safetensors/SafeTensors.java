@@ -34,12 +34,22 @@ public final class SafeTensors {
     private SafeTensors() {
     }
 
-    /** Opens a file, an index or a model directory; see {@link TensorSource#open}. */
+    /**
+     * Opens a file, an index or a model directory; see {@link TensorSource#open}.
+     *
+     * @param path the file to read
+     * @return a file, an index or a model directory; see {@link TensorSource#open}
+     * @throws IOException if the file cannot be read
+     */
     public static TensorSource open(Path path) throws IOException {
         return TensorSource.open(path);
     }
 
-    /** A new, empty writer. */
+    /**
+     * A new, empty writer.
+     *
+     * @return a new, empty writer
+     */
     public static Writer writer() {
         return new Writer();
     }
@@ -47,6 +57,11 @@ public final class SafeTensors {
     /**
      * Writes {@code tensors} (in iteration order) to {@code file} atomically, each floating-point array
      * as {@code floatType} and each integer array as I64, with {@code {"format": "pt"}} metadata.
+     *
+     * @param file the file to write (atomically)
+     * @param floatType the dtype floating-point arrays are stored as (F64, F32, F16 or BF16)
+     * @param tensors the tensors by name
+     * @throws IOException if the file cannot be written
      */
     public static void write(Path file, Map<String, NDArray> tensors, DType floatType) throws IOException {
         Preconditions.notNull(tensors, "tensors");
@@ -63,7 +78,13 @@ public final class SafeTensors {
      * tensor gets a shard of its own) and {@code <prefix>.safetensors.index.json} mapping each tensor to
      * its shard. Every file is written atomically, the index last.
      *
+     * @param dir the directory the shards and the index are written to
+     * @param floatType the dtype floating-point arrays are stored as (F64, F32, F16 or BF16)
+     * @param maxShardBytes the most tensor bytes per shard; a larger tensor gets a shard of its own
+     * @param prefix the shard file name prefix, e.g. {@code model}
+     * @param tensors the tensors by name
      * @return the index file
+     * @throws IOException if the file cannot be written
      */
     public static Path writeSharded(Path dir, String prefix, Map<String, NDArray> tensors, DType floatType,
                                     long maxShardBytes) throws IOException {
@@ -116,13 +137,27 @@ public final class SafeTensors {
         private Writer() {
         }
 
-        /** Adds one string to the header's {@code __metadata__}. */
+        /**
+         * Adds one string to the header's {@code __metadata__}.
+         *
+         * @param key the metadata key
+         * @param value its value
+         * @return this writer
+         */
         public Writer metadata(String key, String value) {
             metadata.put(Preconditions.notNull(key, "key"), Preconditions.notNull(value, "value"));
             return this;
         }
 
-        /** Adds a floating-point tensor stored as {@code dtype} (F64, F32, F16 or BF16). */
+        /**
+         * Adds a floating-point tensor stored as {@code dtype} (F64, F32, F16 or BF16).
+         *
+         * @param dtype F64, F32, F16 or BF16
+         * @param name the tensor name
+         * @param shape the tensor's shape
+         * @param values the elements, row-major; as many as the shape holds
+         * @return this writer
+         */
         public Writer add(String name, DType dtype, long[] shape, float[] values) {
             checkName(name);
             Preconditions.notNull(values, "values");
@@ -135,7 +170,15 @@ public final class SafeTensors {
             return this;
         }
 
-        /** Adds an integer tensor stored as I64 or I32. */
+        /**
+         * Adds an integer tensor stored as I64 or I32.
+         *
+         * @param dtype I64 or I32
+         * @param name the tensor name
+         * @param shape the tensor's shape
+         * @param values the elements, row-major; as many as the shape holds
+         * @return this writer
+         */
         public Writer add(String name, DType dtype, long[] shape, long[] values) {
             checkName(name);
             Preconditions.notNull(values, "values");
@@ -160,6 +203,11 @@ public final class SafeTensors {
          * Adds an NDArray: floating-point arrays are stored as {@code floatType}, integer and boolean
          * arrays as I64. Floating-point values are read when {@link #write} runs (one tensor at a
          * time, so a checkpoint is never held twice in memory): the array must stay open until then.
+         *
+         * @param array the array to store (its values are copied now)
+         * @param floatType the dtype floating-point arrays are stored as (F64, F32, F16 or BF16)
+         * @param name the tensor name
+         * @return this writer
          */
         public Writer add(String name, NDArray array, DType floatType) {
             Preconditions.notNull(array, "array");
@@ -222,7 +270,12 @@ public final class SafeTensors {
                     + "\" needs " + n + " values, got " + count);
         }
 
-        /** Writes the file atomically. */
+        /**
+         * Writes the file atomically.
+         *
+         * @param file the file to write (atomically)
+         * @throws IOException if the file cannot be written
+         */
         public void write(Path file) throws IOException {
             Preconditions.notNull(file, "file");
             ObjectNode header = Json.mapper().createObjectNode();

@@ -71,7 +71,13 @@ public final class SafeTensorsFile implements TensorSource {
         this.metadata = metadata;
     }
 
-    /** Opens and checks {@code path}. */
+    /**
+     * Opens and checks {@code path}.
+     *
+     * @param path the file to read
+     * @return the opened file, its header checked
+     * @throws IOException if the file cannot be read
+     */
     public static SafeTensorsFile open(Path path) throws IOException {
         Preconditions.notNull(path, "path");
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
@@ -236,7 +242,11 @@ public final class SafeTensorsFile implements TensorSource {
         return n.longValue();
     }
 
-    /** The file this was opened from. */
+    /**
+     * The file this was opened from.
+     *
+     * @return the file this was opened from
+     */
     public Path path() {
         return path;
     }
@@ -256,7 +266,11 @@ public final class SafeTensorsFile implements TensorSource {
         return t;
     }
 
-    /** All header entries, in file order. */
+    /**
+     * All header entries, in file order.
+     *
+     * @return all header entries, in file order
+     */
     public Map<String, TensorInfo> tensors() {
         return tensors;
     }

@@ -34,7 +34,13 @@ public final class ShardedSafeTensors implements TensorSource {
         this.metadata = metadata;
     }
 
-    /** Opens the index file and every shard it names. */
+    /**
+     * Opens the index file and every shard it names.
+     *
+     * @param indexFile the {@code *.safetensors.index.json} file; the shards it names are opened next to it
+     * @return the index file and every shard it names
+     * @throws IOException if the file cannot be read
+     */
     public static ShardedSafeTensors open(Path indexFile) throws IOException {
         Preconditions.notNull(indexFile, "indexFile");
         JsonNode root;
@@ -126,7 +132,11 @@ public final class ShardedSafeTensors implements TensorSource {
         return shard(name).readLongs(name);
     }
 
-    /** The number of shard files. */
+    /**
+     * The number of shard files.
+     *
+     * @return the number of shard files
+     */
     public int shardCount() {
         return shards.size();
     }

@@ -22,29 +22,64 @@ import java.util.Set;
  */
 public interface TensorSource extends AutoCloseable {
 
-    /** The tensor names, in file order. */
+    /**
+     * The tensor names, in file order.
+     *
+     * @return the tensor names, in file order
+     */
     Set<String> names();
 
-    /** Whether a tensor of that name exists. */
+    /**
+     * Whether a tensor of that name exists.
+     *
+     * @param name the tensor name
+     * @return whether a tensor of that name exists
+     */
     default boolean contains(String name) {
         return names().contains(name);
     }
 
-    /** The header entry of a tensor; throws a {@link SafeTensorsException} naming it if absent. */
+    /**
+     * The header entry of a tensor; throws a {@link SafeTensorsException} naming it if absent.
+     *
+     * @param name the tensor name
+     * @return the header entry of a tensor; throws a {@link SafeTensorsException} naming it if absent
+     */
     TensorInfo info(String name) throws SafeTensorsException;
 
-    /** The free-form string metadata of the header ({@code __metadata__}); empty if none. */
+    /**
+     * The free-form string metadata of the header ({@code __metadata__}); empty if none.
+     *
+     * @return the free-form string metadata of the header ({@code __metadata__}); empty if none
+     */
     Map<String, String> metadata();
 
-    /** Reads a tensor of any dtype, converted to floats (row-major). */
+    /**
+     * Reads a tensor of any dtype, converted to floats (row-major).
+     *
+     * @param name the tensor name
+     * @return the elements as floats, row-major
+     * @throws IOException if the file cannot be read
+     */
     float[] readFloats(String name) throws IOException;
 
-    /** Reads an integer or boolean tensor as longs; throws for floating-point tensors. */
+    /**
+     * Reads an integer or boolean tensor as longs; throws for floating-point tensors.
+     *
+     * @param name the tensor name
+     * @return the elements as longs, row-major
+     * @throws IOException if the file cannot be read
+     */
     long[] readLongs(String name) throws IOException;
 
     /**
      * Loads a tensor as an {@link NDArray} attached to {@code manager}: floating-point tensors as
      * float32, integer tensors as int64.
+     *
+     * @param manager the manager that will own the array
+     * @param name the tensor name
+     * @return a tensor as an {@link NDArray} attached to {@code manager}: floating-point tensors as float32, integer tensors as int64
+     * @throws IOException if the file cannot be read
      */
     default NDArray load(NDManager manager, String name) throws IOException {
         Preconditions.notNull(manager, "manager");
@@ -62,6 +97,10 @@ public interface TensorSource extends AutoCloseable {
     /**
      * Opens a safetensors file, a sharded checkpoint's {@code *.index.json}, or a directory holding
      * {@code model.safetensors} or {@code model.safetensors.index.json}.
+     *
+     * @param path the file to read
+     * @return a safetensors file, a sharded checkpoint's {@code *.index.json}, or a directory holding {@code model.safetensors} or {@code model.safetensors.index.json}
+     * @throws IOException if the file cannot be read
      */
     static TensorSource open(Path path) throws IOException {
         Preconditions.notNull(path, "path");
