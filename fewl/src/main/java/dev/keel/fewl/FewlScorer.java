@@ -282,15 +282,6 @@ public final class FewlScorer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------
 
-    /** One question of the neighbour corpus: its text and the answers by model. */
-    private record CorpusEntry(String id, String question, Map<String, String> answers) {
-    }
-
-    /** A similarity lookup; the two-pass generic path records pairs first. */
-    private interface Sims {
-        double sim(String a, String b);
-    }
-
     /** Everything one scoreAll call computes. */
     private final class Run {
         private final List<FewlItem> items;
@@ -324,7 +315,7 @@ public final class FewlScorer implements AutoCloseable {
                     throw new IllegalStateException("the laziness penalty needs an embedder for the neighbour search: "
                             + "give Builder.embedder(...) or turn the penalty off");
                 }
-                corpusEntries = buildCorpus(corpus != null ? corpus : items);
+                corpusEntries = CorpusEntry.of(corpus != null ? corpus : items);
             }
             if (cosine || usePenalty) {
                 embedAll(usePenalty);
@@ -332,24 +323,13 @@ public final class FewlScorer implements AutoCloseable {
             if (usePenalty) {
                 findNeighbours();
             }
-            Sims sims;
+            PairSimilarity sims;
             if (cosine) {
                 sims = (a, b) -> Math.max(-1.0, Math.min(1.0, NeighbourSearch.dot(vectors[text.get(a)], vectors[text.get(b)])));
             } else {
                 sims = pairTable();
             }
             return compute(sims, true);
-        }
-
-        private List<CorpusEntry> buildCorpus(List<FewlItem> source) {
-            LinkedHashMap<String, CorpusEntry> byQuestion = new LinkedHashMap<>();
-            for (FewlItem it : source) {
-                CorpusEntry e = byQuestion.computeIfAbsent(it.question(), q -> new CorpusEntry(it.id(), q, new LinkedHashMap<>()));
-                for (Reference r : it.references()) {
-                    e.answers().putIfAbsent(r.model(), r.answer());
-                }
-            }
-            return new ArrayList<>(byQuestion.values());
         }
 
         private void add(String s) {
@@ -442,11 +422,11 @@ public final class FewlScorer implements AutoCloseable {
         }
 
         /** The generic path: record every pair, score them in one call, then look them up. */
-        private Sims pairTable() {
+        private PairSimilarity pairTable() {
             Map<String, Map<String, Integer>> pairs = new HashMap<>();
             List<String> as = new ArrayList<>();
             List<String> bs = new ArrayList<>();
-            Sims recorder = (a, b) -> {
+            PairSimilarity recorder = (a, b) -> {
                 pairs.computeIfAbsent(a, k -> new HashMap<>()).computeIfAbsent(b, k -> {
                     as.add(a);
                     bs.add(b);
@@ -465,15 +445,7 @@ public final class FewlScorer implements AutoCloseable {
             return (a, b) -> values[pairs.get(a).get(b)];
         }
 
-        private double checked(Sims sims, FewlItem it, String a, String b, String what) {
-            double v = sims.sim(a, b);
-            if (Double.isNaN(v) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("item " + it.id() + ": similarity of " + what + " is " + v);
-            }
-            return v;
-        }
-
-        private List<FewlScore> compute(Sims sims, boolean report) {
+        private List<FewlScore> compute(PairSimilarity sims, boolean report) {
             int n = items.size();
             List<int[]> usedRefs = new ArrayList<>(n);
             double[][] e = new double[n][];
@@ -491,13 +463,13 @@ public final class FewlScorer implements AutoCloseable {
                 List<Object> key = List.of(it.references(), it.wrongAnswers(), it.correctedAnswers(), usedRefs.get(i).length);
                 double[] cached = expertiseCache.get(key);
                 if (cached == null) {
-                    cached = expertise(sims, it, usedRefs.get(i));
+                    cached = ExpertiseWeights.expertise(sims, it, usedRefs.get(i));
                     expertiseCache.put(key, cached);
                     pooled.add(cached);
                 }
                 e[i] = cached;
             }
-            double tau = temperature.resolve(pooledWithinStd(pooled));
+            double tau = temperature.resolve(ExpertiseWeights.pooledWithinStd(pooled));
             List<FewlScore> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 out.add(scoreItem(sims, items.get(i), usedRefs.get(i), e[i], tau));
@@ -508,51 +480,21 @@ public final class FewlScorer implements AutoCloseable {
             return out;
         }
 
-        private double[] expertise(Sims sims, FewlItem it, int[] used) {
-            double[] e = new double[used.length];
-            for (int j = 0; j < used.length; j++) {
-                Reference r = it.references().get(used[j]);
-                double co = 0;
-                for (String c : it.correctedAnswers()) {
-                    co += checked(sims, it, r.answer(), c, "reference " + r.model() + " and a corrected answer");
-                }
-                double iw = 0;
-                for (String w : it.wrongAnswers()) {
-                    iw += checked(sims, it, r.answer(), w, "reference " + r.model() + " and a wrong answer");
-                }
-                co = it.correctedAnswers().isEmpty() ? 0 : co / it.correctedAnswers().size();
-                iw = it.wrongAnswers().isEmpty() ? 0 : iw / it.wrongAnswers().size();
-                e[j] = co - iw;
-            }
-            return e;
-        }
-
-        private FewlScore scoreItem(Sims sims, FewlItem it, int[] used, double[] e, double tau) {
+        private FewlScore scoreItem(PairSimilarity sims, FewlItem it, int[] used, double[] e, double tau) {
             List<String> itemNotes = new ArrayList<>(notes.getOrDefault(it.id(), List.of()));
             int m = used.length;
-            double[] lambda = new double[m];
+            double[] lambda;
             double usedTau = Double.NaN;
             if (m == 1) {
-                lambda[0] = 1;
+                lambda = new double[] {1};
             } else if (e == null) {
-                java.util.Arrays.fill(lambda, 1.0 / m);
+                lambda = ExpertiseWeights.uniform(m);
                 if (!uniformWeights) {
                     itemNotes.add("no intentionally wrong or corrected answers: uniform weights");
                 }
             } else {
                 usedTau = tau;
-                double max = Double.NEGATIVE_INFINITY;
-                for (double x : e) {
-                    max = Math.max(max, x);
-                }
-                double z = 0;
-                for (int j = 0; j < m; j++) {
-                    lambda[j] = Math.exp((e[j] - max) / tau);
-                    z += lambda[j];
-                }
-                for (int j = 0; j < m; j++) {
-                    lambda[j] /= z;
-                }
+                lambda = ExpertiseWeights.softmax(e, tau);
             }
             if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
                 itemNotes.add(it.wrongAnswers().isEmpty() ? "no intentionally wrong answers: expertise from corrected answers only"
@@ -564,7 +506,7 @@ public final class FewlScorer implements AutoCloseable {
             for (int j = 0; j < m; j++) {
                 Reference r = it.references().get(used[j]);
                 models.add(r.model());
-                double s = checked(sims, it, it.answer(), r.answer(), "the answer and reference " + r.model());
+                double s = sims.checked(it, it.answer(), r.answer(), "the answer and reference " + r.model());
                 simList.add(s);
                 truth += lambda[j] * (divergence == null ? s : divergence.activation(s));
             }
@@ -578,35 +520,10 @@ public final class FewlScorer implements AutoCloseable {
                     CorpusEntry c = corpusEntries.get(idx[k]);
                     ns.add(new FewlScore.Neighbour(c.id(), c.question(), qs[k]));
                 }
-                int contributing = 0;
-                for (int j = 0; j < m; j++) {
-                    String model = models.get(j);
-                    List<Double> ps = new ArrayList<>(idx.length);
-                    double sum = 0;
-                    for (int k : idx) {
-                        String ans = corpusEntries.get(k).answers().get(model);
-                        if (ans == null) {
-                            continue;
-                        }
-                        double s = checked(sims, it, it.answer(), ans, "the answer and reference " + model + "'s answer to a neighbour question");
-                        ps.add(s);
-                        sum += divergence == null ? s : divergence.conjugateOfActivation(s);
-                    }
-                    penSims.add(ps);
-                    if (!ps.isEmpty()) {
-                        pen += sum / ps.size();
-                        contributing++;
-                    }
-                    if (ps.size() < idx.length) {
-                        itemNotes.add((idx.length - ps.size()) + " of " + idx.length + " neighbour questions have no answer from " + model);
-                    }
-                }
-                pen = contributing == 0 ? 0 : pen / contributing;
-                if (idx.length == 0) {
-                    itemNotes.add("no neighbour questions in the corpus: penalty 0");
-                } else if (idx.length < neighbours) {
-                    itemNotes.add("only " + idx.length + " of " + neighbours + " neighbour questions available");
-                }
+                LazinessPenalty.Outcome p = LazinessPenalty.of(sims, it, models, idx, corpusEntries, divergence, neighbours);
+                pen = p.value();
+                penSims.addAll(p.similarities());
+                itemNotes.addAll(p.notes());
             } else {
                 for (int j = 0; j < m; j++) {
                     penSims.add(List.of());
@@ -620,29 +537,6 @@ public final class FewlScorer implements AutoCloseable {
             }
             return new FewlScore(it.id(), truth - pen, truth, pen, models, lambdaList, eList, simList, penSims, ns, usedTau, itemNotes);
         }
-    }
-
-    /** {@code sqrt(mean over groups of the population variance of e within the group)}. */
-    static double pooledWithinStd(List<double[]> groups) {
-        double sum = 0;
-        int count = 0;
-        for (double[] e : groups) {
-            if (e.length < 2) {
-                continue;
-            }
-            double mean = 0;
-            for (double x : e) {
-                mean += x;
-            }
-            mean /= e.length;
-            double v = 0;
-            for (double x : e) {
-                v += (x - mean) * (x - mean);
-            }
-            sum += v / e.length;
-            count++;
-        }
-        return count == 0 ? 0 : Math.sqrt(sum / count);
     }
 
     private static int[] range(int n) {
