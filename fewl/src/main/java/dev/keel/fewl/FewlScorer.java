@@ -697,6 +697,46 @@ public final class FewlScorer implements AutoCloseable {
             return this;
         }
 
+        /** @return the answer similarity given, or {@code null} */
+        Similarity similarity() {
+            return similarity;
+        }
+
+        /** @return the embedder given, or {@code null} */
+        Embedder embedder() {
+            return embedder;
+        }
+
+        /** @return where the default embedder comes from */
+        Supplier<Embedder> defaultEmbedder() {
+            return defaultEmbedder;
+        }
+
+        /** @return K */
+        int neighbours() {
+            return neighbours;
+        }
+
+        /** @return how τ is chosen */
+        Temperature temperature() {
+            return temperature;
+        }
+
+        /** @return the index of the only reference used, or {@code -1} for all */
+        int singleReference() {
+            return singleReference;
+        }
+
+        /** @return whether the penalty is on */
+        boolean penalty() {
+            return penalty;
+        }
+
+        /** @return whether λ is uniform */
+        boolean uniformWeights() {
+            return uniformWeights;
+        }
+
         /** An independent copy of this builder's settings. */
         public Builder copy() {
             Builder b = new Builder();

@@ -99,7 +99,7 @@ public final class FewlCommands {
             throw new IllegalArgumentException(in + ": no usable question (" + suite.skippedIds().size()
                     + " skipped for fewer than two correct or two incorrect answers)");
         }
-        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().embedder(embedder).seed(seed).build().run(suite);
+        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(embedder)).seed(seed).build().run(suite);
         console.print(r.table());
         if (outJson != null) {
             AtomicFiles.writeString(outJson, Json.toLine(r.toJson()) + "\n");
