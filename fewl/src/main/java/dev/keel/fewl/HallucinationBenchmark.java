@@ -160,8 +160,20 @@ public final class HallucinationBenchmark {
             return String.format(Locale.ROOT, f, i.value(), i.low(), i.high());
         }
 
-        /** The result as JSON. */
-        public ObjectNode toJson() {
+        /**
+         * The result as one line of JSON: the counts, {@code temperature}, {@code rows} (name,
+         * paperRow, winRate/Low/High, auroc/Low/High), {@code fewlMinus} (versus, the same six
+         * numbers) and {@code provenance}; a number that is not finite (no bootstrap) is
+         * {@code null}.
+         *
+         * @return compact JSON
+         */
+        public String toJsonLine() {
+            return Json.toLine(toJson());
+        }
+
+        /** The result as a JSON object. */
+        ObjectNode toJson() {
             ObjectNode o = Json.mapper().createObjectNode();
             o.put("questions", questions).put("skipped", skipped).put("truthful", truthful)
                     .put("hallucinated", hallucinated).put("pairs", pairs).put("bootstrap", bootstrap);

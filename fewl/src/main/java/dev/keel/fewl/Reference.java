@@ -36,4 +36,30 @@ public record Reference(String model, String answer) {
         }
         return List.copyOf(out);
     }
+
+    /**
+     * Checks the references of one item or benchmark line: at least one, none null, model names
+     * distinct.
+     *
+     * @param id         the item's id, for the message
+     * @param references the references
+     * @return an unmodifiable copy
+     * @throws IllegalArgumentException naming the item if a check fails
+     */
+    static List<Reference> checkDistinct(String id, List<Reference> references) {
+        if (references == null || references.isEmpty()) {
+            throw new IllegalArgumentException("item " + id + ": needs at least one reference answer, has none");
+        }
+        java.util.Set<String> models = new java.util.HashSet<>();
+        for (int i = 0; i < references.size(); i++) {
+            Reference r = references.get(i);
+            if (r == null) {
+                throw new IllegalArgumentException("item " + id + ": reference " + i + " is null");
+            }
+            if (!models.add(r.model())) {
+                throw new IllegalArgumentException("item " + id + ": reference model \"" + r.model() + "\" appears twice");
+            }
+        }
+        return List.copyOf(references);
+    }
 }

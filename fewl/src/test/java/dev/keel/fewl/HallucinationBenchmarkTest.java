@@ -81,6 +81,7 @@ class HallucinationBenchmarkTest {
         assertThat(table).contains("FEWL", "multi + no penalty", "win rate [95% CI]", "-- FEWL minus --");
         assertThat(a.toJson().get("rows").size()).isEqualTo(a.rows().size());
         assertThat(a.toJson().get("provenance").get("seed").asLong()).isEqualTo(9);
+        assertThat(a.toJsonLine()).startsWith("{\"questions\":40,\"skipped\":3,").contains("\"fewlMinus\":[").doesNotContain("\n");
         // Expertise weights beat uniform ones when references differ in accuracy.
         assertThat(a.row(HallucinationBenchmark.FEWL).winRate().value())
                 .isGreaterThan(a.row("FEWL, uniform weights").winRate().value());
