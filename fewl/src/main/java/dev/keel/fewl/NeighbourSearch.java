@@ -11,6 +11,7 @@ import dev.keel.core.internal.Preconditions;
 import dev.keel.core.device.Devices;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 
 /**
@@ -64,10 +65,24 @@ public final class NeighbourSearch {
      */
     public static Result topK(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold) {
         check(queries, corpus, k, selfIndex);
-        if (k > 0 && (long) queries.length * corpus.length >= TENSOR_THRESHOLD && Devices.pyTorchNativePresent()) {
+        if (usesTensors(queries.length, corpus.length, k, Devices::pyTorchNativePresent)) {
             return topKTensor(queries, corpus, k, selfIndex, duplicateThreshold, Devices.defaultDevice());
         }
         return topKBlocked(queries, corpus, k, selfIndex, duplicateThreshold);
+    }
+
+    /**
+     * Whether a search of {@code queries × corpus} rows runs on tensors: only a large one, and only
+     * where PyTorch's native library is there (asked last, so small searches never look).
+     *
+     * @param queries       query rows
+     * @param corpus        corpus rows
+     * @param k             neighbours asked for
+     * @param nativePresent whether PyTorch's native library is on the class path
+     * @return true for the tensor path, false for plain Java
+     */
+    static boolean usesTensors(int queries, int corpus, int k, BooleanSupplier nativePresent) {
+        return k > 0 && (long) queries * corpus >= TENSOR_THRESHOLD && nativePresent.getAsBoolean();
     }
 
     /**
