@@ -27,6 +27,17 @@ import java.util.List;
  */
 public record BenchRecord(String id, String question, List<Reference> references, List<String> correct, List<String> incorrect) {
 
+    /**
+     * Checks and copies the components.
+     *
+     * @param id         unique in the file, not blank
+     * @param question   the question, not blank
+     * @param references the reference answers, at least one, model names distinct
+     * @param correct    correct answers, none blank
+     * @param incorrect  incorrect answers, none blank
+     * @throws IllegalArgumentException naming the item if a check fails
+     * @throws NullPointerException     if {@code id}, {@code correct} or {@code incorrect} is null
+     */
     public BenchRecord {
         Preconditions.notBlank(id, "id");
         if (question == null || question.isBlank()) {

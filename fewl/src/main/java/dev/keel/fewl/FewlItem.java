@@ -32,6 +32,19 @@ import java.util.List;
 public record FewlItem(String id, String question, String answer, List<Reference> references,
                        List<String> wrongAnswers, List<String> correctedAnswers, Label label) {
 
+    /**
+     * Checks and copies the components; {@code null} IW/CO lists become empty.
+     *
+     * @param id               unique within a run, not blank
+     * @param question         the question, not blank
+     * @param answer           the candidate answer, not blank
+     * @param references       at least one reference answer, model names distinct
+     * @param wrongAnswers     intentionally wrong answers, none blank, or {@code null}
+     * @param correctedAnswers corrected answers, none blank, or {@code null}
+     * @param label            the known label, or {@code null}
+     * @throws IllegalArgumentException naming the item if a check fails
+     * @throws NullPointerException     if {@code id} is null
+     */
     public FewlItem {
         Preconditions.notBlank(id, "id");
         if (question == null || question.isBlank()) {
@@ -58,22 +71,47 @@ public record FewlItem(String id, String question, String answer, List<Reference
         return List.copyOf(texts);
     }
 
-    /** An item without IW/CO answers and without a label. */
+    /**
+     * An item without IW/CO answers and without a label.
+     *
+     * @param id         unique within a run, not blank
+     * @param question   the question, not blank
+     * @param answer     the candidate answer, not blank
+     * @param references at least one reference answer, model names distinct
+     * @return the item
+     * @throws IllegalArgumentException naming the item if a check fails
+     */
     public static FewlItem of(String id, String question, String answer, List<Reference> references) {
         return new FewlItem(id, question, answer, references, List.of(), List.of(), null);
     }
 
-    /** This item with the given IW and CO answers. */
+    /**
+     * This item with the given IW and CO answers.
+     *
+     * @param wrong     intentionally wrong answers, none blank
+     * @param corrected corrected answers, none blank
+     * @return the new item
+     * @throws IllegalArgumentException naming the item if an answer is blank
+     */
     public FewlItem withExpertiseAnswers(List<String> wrong, List<String> corrected) {
         return new FewlItem(id, question, answer, references, wrong, corrected, label);
     }
 
-    /** This item with the given label. */
+    /**
+     * This item with the given label.
+     *
+     * @param newLabel the label, or {@code null} for none
+     * @return the new item
+     */
     public FewlItem withLabel(Label newLabel) {
         return new FewlItem(id, question, answer, references, wrongAnswers, correctedAnswers, newLabel);
     }
 
-    /** Whether IW or CO answers are present. */
+    /**
+     * Whether IW or CO answers are present.
+     *
+     * @return true if either list is not empty
+     */
     public boolean hasExpertiseAnswers() {
         return !wrongAnswers.isEmpty() || !correctedAnswers.isEmpty();
     }
@@ -147,8 +185,12 @@ public record FewlItem(String id, String question, String answer, List<Reference
     }
 
     /**
-     * Reads items from a JSON Lines file. A bad line, including a duplicate id, is a
-     * {@link dev.keel.core.data.DatasetException} naming the file and line.
+     * Reads items from a JSON Lines file, one {@link #parse} a line.
+     *
+     * @param file the file
+     * @return the items, in file order
+     * @throws IOException      if the file cannot be read
+     * @throws dev.keel.core.data.DatasetException for a bad line, including a duplicate id, naming the file and line
      */
     public static List<FewlItem> readAll(Path file) throws IOException {
         Preconditions.notNull(file, "file");

@@ -49,6 +49,22 @@ public record FewlScore(String id, double total, double truthfulness, double pen
     public record Neighbour(String id, String question, double similarity) {
     }
 
+    /**
+     * Copies the lists.
+     *
+     * @param id                  the item's id
+     * @param total               the score
+     * @param truthfulness        the weighted agreement
+     * @param penalty             the laziness penalty
+     * @param models              the references used
+     * @param weights             λ per used reference
+     * @param expertise           e per used reference
+     * @param similarities        {@code Sim(y, h_i)} per used reference
+     * @param penaltySimilarities per used reference, the similarities to its neighbour answers
+     * @param neighbours          the neighbour questions
+     * @param temperature         τ, or {@code NaN}
+     * @param notes               what was missing or replaced
+     */
     public FewlScore {
         models = List.copyOf(models);
         weights = List.copyOf(weights);

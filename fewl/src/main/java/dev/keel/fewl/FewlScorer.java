@@ -95,11 +95,23 @@ public final class FewlScorer implements AutoCloseable {
         this.progress = b.progress;
     }
 
+    /**
+     * A builder with the paper's defaults; the same as {@link Fewl#builder()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Scores one item (alone: its neighbours come from the corpus, if one was given). */
+    /**
+     * Scores one item (alone: its neighbours come from the corpus, if one was given).
+     *
+     * @param item the item
+     * @return its score
+     * @throws IllegalArgumentException naming the item for bad input (see {@link #scoreAll})
+     * @throws IllegalStateException    if the scorer is closed
+     */
     public FewlScore score(FewlItem item) {
         return scoreAll(List.of(item)).get(0);
     }
@@ -107,8 +119,12 @@ public final class FewlScorer implements AutoCloseable {
     /**
      * Scores every item; the result is in the same order. Item ids must be distinct.
      *
+     * @param items the items, none null
+     * @return one score per item, in order
+     * @throws NullPointerException     if {@code items} is null
      * @throws IllegalArgumentException naming the item for bad input: duplicate ids, a single
      *                                  reference index the item does not have, a NaN similarity
+     * @throws IllegalStateException    if the scorer is closed, or the penalty is on and no embedder is there for the neighbour search
      */
     public List<FewlScore> scoreAll(List<FewlItem> items) {
         checkOpen();
@@ -170,7 +186,12 @@ public final class FewlScorer implements AutoCloseable {
         return out;
     }
 
-    /** The similarity in use (creating the default embedder on first use). */
+    /**
+     * The similarity in use (creating the default embedder on first use).
+     *
+     * @return the answer similarity
+     * @throws IllegalStateException if the scorer is closed
+     */
     public Similarity similarity() {
         checkOpen();
         if (givenSimilarity != null) {
@@ -205,7 +226,11 @@ public final class FewlScorer implements AutoCloseable {
         }
     }
 
-    /** What produced the scores: the similarity model, the configuration and the seed. */
+    /**
+     * What produced the scores: the similarity model, the configuration and the seed.
+     *
+     * @return the provenance
+     */
     public Provenance provenance() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("similarity", givenSimilarity != null ? givenSimilarity.name() : "cosine");
@@ -234,36 +259,63 @@ public final class FewlScorer implements AutoCloseable {
         return Provenance.of(model, config, seed);
     }
 
-    /** K, the number of neighbour questions. */
+    /**
+     * K, the number of neighbour questions.
+     *
+     * @return K
+     */
     public int neighbours() {
         return neighbours;
     }
 
-    /** How τ is chosen. */
+    /**
+     * How τ is chosen.
+     *
+     * @return the temperature rule
+     */
     public Temperature temperature() {
         return temperature;
     }
 
-    /** The f-divergence of the variational form, or {@code null} for the linear (paper) formula. */
+    /**
+     * The f-divergence of the variational form.
+     *
+     * @return the divergence, or {@code null} for the linear (paper) formula
+     */
     public FDivergence fDivergence() {
         return divergence;
     }
 
-    /** The index of the only reference used, or {@code -1} when all are used. */
+    /**
+     * The index of the only reference used.
+     *
+     * @return the index, or {@code -1} when all are used
+     */
     public int singleReference() {
         return singleReference;
     }
 
-    /** Whether the laziness penalty is on. */
+    /**
+     * Whether the laziness penalty is on.
+     *
+     * @return true when it is on
+     */
     public boolean penalty() {
         return penalty;
     }
 
-    /** Whether λ is uniform regardless of IW/CO answers. */
+    /**
+     * Whether λ is uniform regardless of IW/CO answers.
+     *
+     * @return true for uniform weights
+     */
     public boolean uniformWeights() {
         return uniformWeights;
     }
 
+    /**
+     * Closes the default embedder if the scorer created one; idempotent.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
@@ -585,6 +637,10 @@ public final class FewlScorer implements AutoCloseable {
          * The answer similarity (not owned). A {@link CosineSimilarity} also provides the embedder
          * for the neighbour search; with any other similarity give {@link #embedder} too, or turn the
          * penalty off.
+         *
+         * @param similarity the similarity
+         * @return this builder
+         * @throws NullPointerException if {@code similarity} is null
          */
         public Builder similarity(Similarity similarity) {
             this.similarity = Preconditions.notNull(similarity, "similarity");
@@ -594,78 +650,149 @@ public final class FewlScorer implements AutoCloseable {
         /**
          * The embedder (not owned) for the neighbour search, and, unless {@link #similarity} is
          * given, for cosine answer similarity.
+         *
+         * @param embedder the embedder
+         * @return this builder
+         * @throws NullPointerException if {@code embedder} is null
          */
         public Builder embedder(Embedder embedder) {
             this.embedder = Preconditions.notNull(embedder, "embedder");
             return this;
         }
 
-        /** Where the default embedder comes from when neither similarity nor embedder is given (owned). */
+        /**
+         * Where the default embedder comes from when neither similarity nor embedder is given (owned).
+         *
+         * @param factory creates the embedder
+         * @return this builder
+         */
         Builder defaultEmbedder(Supplier<Embedder> factory) {
             this.defaultEmbedder = Preconditions.notNull(factory, "defaultEmbedder");
             return this;
         }
 
-        /** K, the number of neighbour questions for the penalty, {@code >= 0}; default 25. */
+        /**
+         * K, the number of neighbour questions for the penalty; default 25.
+         *
+         * @param k K, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code k < 0}
+         */
         public Builder neighbours(int k) {
             this.neighbours = Preconditions.checkNonNegative(k, "neighbours");
             return this;
         }
 
-        /** How τ is chosen; default {@link Temperature#defaults()}. */
+        /**
+         * How τ is chosen; default {@link Temperature#defaults()}.
+         *
+         * @param t the temperature rule
+         * @return this builder
+         * @throws NullPointerException if {@code t} is null
+         */
         public Builder temperature(Temperature t) {
             this.temperature = Preconditions.notNull(t, "temperature");
             return this;
         }
 
-        /** A fixed τ {@code > 0}. */
+        /**
+         * A fixed τ.
+         *
+         * @param tau the temperature, {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tau} is not a positive finite number
+         */
         public Builder temperature(double tau) {
             return temperature(Temperature.fixed(tau));
         }
 
-        /** R, the number of IW and of CO answers generated per question, {@code > 0}; default 25. */
+        /**
+         * R, the number of IW and of CO answers generated per question; default 25.
+         *
+         * @param r R, {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code r <= 0}
+         */
         public Builder answersPerKind(int r) {
             this.answersPerKind = Preconditions.checkPositive(r, "answersPerKind");
             return this;
         }
 
-        /** The neighbour corpus (question and reference answers per item); default: the scored items. */
+        /**
+         * The neighbour corpus (question and reference answers per item); default: the scored items.
+         *
+         * @param items the corpus, copied
+         * @return this builder
+         * @throws NullPointerException     if {@code items} is null
+         * @throws IllegalArgumentException if an element is null
+         */
         public Builder corpus(List<FewlItem> items) {
             this.corpus = List.copyOf(Preconditions.noNulls(items, "corpus"));
             return this;
         }
 
-        /** Scores with the variational form of {@code d}; {@code null} (the default) is the linear formula. */
+        /**
+         * Scores with the variational form of {@code d}.
+         *
+         * @param d the divergence, or {@code null} (the default) for the linear formula
+         * @return this builder
+         */
         public Builder fDivergence(FDivergence d) {
             this.divergence = d;
             return this;
         }
 
-        /** Uses only the reference at {@code index} (ablation "single"). */
+        /**
+         * Uses only the reference at {@code index} (ablation "single").
+         *
+         * @param index the reference, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code index < 0}
+         */
         public Builder singleReference(int index) {
             this.singleReference = Preconditions.checkNonNegative(index, "singleReference");
             return this;
         }
 
-        /** Uses all references (the default). */
+        /**
+         * Uses all references (the default).
+         *
+         * @return this builder
+         */
         public Builder allReferences() {
             this.singleReference = -1;
             return this;
         }
 
-        /** Turns the laziness penalty on (default) or off. */
+        /**
+         * Turns the laziness penalty on (default) or off.
+         *
+         * @param on whether the penalty is on
+         * @return this builder
+         */
         public Builder penalty(boolean on) {
             this.penalty = on;
             return this;
         }
 
-        /** Uses uniform λ regardless of IW/CO answers (ablation); default off. */
+        /**
+         * Uses uniform λ regardless of IW/CO answers (ablation); default off.
+         *
+         * @param on whether λ is uniform
+         * @return this builder
+         */
         public Builder uniformWeights(boolean on) {
             this.uniformWeights = on;
             return this;
         }
 
-        /** Neighbours more similar than this (cosine of questions) are near-duplicates, in {@code (-1, 1]}; default 0.95. */
+        /**
+         * Neighbours more similar than this (cosine of questions) are near-duplicates; default 0.95.
+         *
+         * @param t the threshold, in {@code (-1, 1]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code t} is outside {@code (-1, 1]}
+         */
         public Builder duplicateThreshold(double t) {
             Preconditions.checkInRange(t, -1.0, 1.0, "duplicateThreshold");
             Preconditions.checkArgument(t > -1.0, "duplicateThreshold must be > -1, was " + t);
@@ -673,25 +800,48 @@ public final class FewlScorer implements AutoCloseable {
             return this;
         }
 
-        /** Generates IW/CO answers with {@code model} (not owned) for items that have none. */
+        /**
+         * Generates IW/CO answers with {@code model} (not owned) for items that have none.
+         *
+         * @param model the chat model
+         * @return this builder
+         * @throws NullPointerException if {@code model} is null
+         */
         public Builder generator(ChatModel model) {
             this.generator = Preconditions.notNull(model, "generator");
             return this;
         }
 
-        /** Options for the generator's requests; default greedy. */
+        /**
+         * Options for the generator's requests; default greedy.
+         *
+         * @param options the options
+         * @return this builder
+         * @throws NullPointerException if {@code options} is null
+         */
         public Builder generationOptions(GenerationOptions options) {
             this.generationOptions = Preconditions.notNull(options, "generationOptions");
             return this;
         }
 
-        /** The seed recorded in the provenance (scoring itself has no random choice). */
+        /**
+         * The seed recorded in the provenance (scoring itself has no random choice).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Receives progress. */
+        /**
+         * Receives progress.
+         *
+         * @param listener the listener
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
         public Builder progress(ProgressListener listener) {
             this.progress = Preconditions.notNull(listener, "progress");
             return this;
@@ -737,7 +887,11 @@ public final class FewlScorer implements AutoCloseable {
             return uniformWeights;
         }
 
-        /** An independent copy of this builder's settings. */
+        /**
+         * An independent copy of this builder's settings (the embedder and similarity are shared, not copied).
+         *
+         * @return the copy
+         */
         public Builder copy() {
             Builder b = new Builder();
             b.similarity = similarity;
@@ -762,6 +916,7 @@ public final class FewlScorer implements AutoCloseable {
         /**
          * Builds the scorer.
          *
+         * @return the scorer
          * @throws IllegalStateException if the penalty is on with a similarity that is not
          *                               embedding-based and no embedder is given
          */

@@ -49,9 +49,21 @@ import java.util.Map;
  */
 public final class HallucinationBenchmark {
 
+    /**
+     * Name of the row scored with one reference and no penalty.
+     */
     public static final String SINGLE_NO_PENALTY = "single + no penalty";
+    /**
+     * Name of the row scored with one reference and the penalty.
+     */
     public static final String SINGLE_PENALTY = "single + penalty";
+    /**
+     * Name of the row scored with all references, λ-weighted, and no penalty.
+     */
     public static final String MULTI_NO_PENALTY = "multi + no penalty";
+    /**
+     * Name of the FEWL row: all references, λ-weighted, with the penalty.
+     */
     public static final String FEWL = "FEWL";
 
     private final FewlScorer.Builder scorer;
@@ -70,6 +82,11 @@ public final class HallucinationBenchmark {
         this.progress = b.progress;
     }
 
+    /**
+     * A builder with the default scorer settings ({@link Fewl#builder()}), 1000 resamples and τ = 1 compared.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -122,18 +139,42 @@ public final class HallucinationBenchmark {
     public record Result(List<Row> rows, List<Difference> differences, int questions, int skipped, int truthful,
                          int hallucinated, long pairs, double temperature, int bootstrap, Provenance provenance) {
 
+        /**
+         * Copies the lists.
+         *
+         * @param rows         the rows
+         * @param differences  FEWL minus each other row
+         * @param questions    questions used
+         * @param skipped      questions skipped
+         * @param truthful     truthful candidates
+         * @param hallucinated hallucinated candidates
+         * @param pairs        pairs within questions
+         * @param temperature  the FEWL row's τ
+         * @param bootstrap    bootstrap resamples
+         * @param provenance   library, model, configuration, seed, time
+         */
         public Result {
             rows = List.copyOf(rows);
             differences = List.copyOf(differences);
         }
 
-        /** The row called {@code name}. */
+        /**
+         * The row called {@code name}.
+         *
+         * @param name the row's name
+         * @return the row
+         * @throws IllegalArgumentException if there is no such row
+         */
         public Row row(String name) {
             return rows.stream().filter(r -> r.name().equals(name)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no row \"" + name + "\""));
         }
 
-        /** The table as text: rows with win rate and AUROC and their 95% intervals, then FEWL's differences. */
+        /**
+         * The table as text: rows with win rate and AUROC and their 95% intervals, then FEWL's differences.
+         *
+         * @return the table, one line a row
+         */
         public String table() {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "%d questions (%d skipped), %d truthful and %d hallucinated candidates, %d pairs; "
@@ -210,13 +251,27 @@ public final class HallucinationBenchmark {
         }
     }
 
-    /** Runs the benchmark on a split benchmark file. */
+    /**
+     * Runs the benchmark on a split benchmark file.
+     *
+     * @param suite the questions and the skipped ids
+     * @return the result
+     * @throws NullPointerException if {@code suite} is null
+     * @throws IllegalArgumentException if the suite has no question, or a question fewer references than the single row needs
+     */
     public Result run(BenchQuestion.Suite suite) {
         Preconditions.notNull(suite, "suite");
         return run(suite.questions(), suite.skippedIds().size());
     }
 
-    /** Runs the benchmark on {@code questions} ({@code skipped} is only reported). */
+    /**
+     * Runs the benchmark on {@code questions}.
+     *
+     * @param questions the questions, at least one
+     * @param skipped   how many were skipped (only reported)
+     * @return the result
+     * @throws IllegalArgumentException if {@code questions} is empty, or a question has fewer references than the single row needs
+     */
     public Result run(List<BenchQuestion> questions, int skipped) {
         Preconditions.notEmpty(questions, "questions");
         int minRefs = Integer.MAX_VALUE;

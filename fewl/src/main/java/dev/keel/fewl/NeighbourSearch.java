@@ -62,6 +62,9 @@ public final class NeighbourSearch {
      * @param selfIndex          for each query the corpus row that is the query itself ({@code -1}
      *                           if none), or {@code null} when queries are not in the corpus
      * @param duplicateThreshold rows with a similarity above this are near-duplicates and skipped
+     * @return the neighbours of each query, best first
+     * @throws NullPointerException     if {@code queries} or {@code corpus} is null
+     * @throws IllegalArgumentException if lengths differ, {@code k < 0} or {@code selfIndex} has the wrong length
      */
     public static Result topK(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold) {
         check(queries, corpus, k, selfIndex);
