@@ -71,6 +71,7 @@ public final class FewlScorer implements AutoCloseable {
     private final GenerationOptions generationOptions;
     private final long seed;
     private final ProgressListener progress;
+    private final Builder settings;
 
     private final Object lock = new Object();
     private Embedder ownedEmbedder;
@@ -93,6 +94,18 @@ public final class FewlScorer implements AutoCloseable {
         this.generationOptions = b.generationOptions;
         this.seed = b.seed;
         this.progress = b.progress;
+        this.settings = b.copy();
+    }
+
+    /**
+     * A builder holding this scorer's settings, to derive a scorer that differs in one thing
+     * (e.g. {@code scorer.toBuilder().penalty(false).build()}). The embedder and similarity are
+     * shared, not owned by the new scorer; a default embedder is created anew by it.
+     *
+     * @return a new builder with this scorer's settings
+     */
+    public Builder toBuilder() {
+        return settings.copy();
     }
 
     /**
