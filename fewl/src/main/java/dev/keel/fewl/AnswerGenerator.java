@@ -41,6 +41,14 @@ public final class AnswerGenerator {
      * @param notes     shortfalls and failures
      */
     public record Generated(String question, List<String> wrong, List<String> corrected, List<String> notes) {
+        /**
+         * Copies the lists.
+         *
+         * @param question  the question
+         * @param wrong     the wrong answers
+         * @param corrected the corrected answers
+         * @param notes     shortfalls and failures
+         */
         public Generated {
             wrong = List.copyOf(wrong);
             corrected = List.copyOf(corrected);
@@ -48,19 +56,37 @@ public final class AnswerGenerator {
         }
     }
 
-    /** Generates {@code count} (R) answers of each kind per question with {@code options}. */
+    /**
+     * Generates {@code count} (R) answers of each kind per question with {@code options}.
+     *
+     * @param model   the chat model (not owned)
+     * @param count   R, {@code > 0}
+     * @param options the options of every request
+     * @throws NullPointerException     if {@code model} or {@code options} is null
+     * @throws IllegalArgumentException if {@code count <= 0}
+     */
     public AnswerGenerator(ChatModel model, int count, GenerationOptions options) {
         this.model = Preconditions.notNull(model, "model");
         this.count = Preconditions.checkPositive(count, "answers per kind (R)");
         this.options = Preconditions.notNull(options, "options");
     }
 
-    /** R, the number of answers of each kind asked for. */
+    /**
+     * R, the number of answers of each kind asked for.
+     *
+     * @return R
+     */
     public int count() {
         return count;
     }
 
-    /** The prompt asking for {@code r} intentionally wrong answers. */
+    /**
+     * The prompt asking for {@code r} intentionally wrong answers.
+     *
+     * @param question the question
+     * @param r        how many answers
+     * @return the prompt
+     */
     public static String wrongPrompt(String question, int r) {
         return "Question: " + question.strip() + "\n\n"
                 + "Write " + r + " different answers to this question that sound plausible but are factually wrong. "
@@ -68,7 +94,13 @@ public final class AnswerGenerator {
                 + "Reply with a numbered list (1., 2., ...) and nothing else.";
     }
 
-    /** The prompt asking for a correction of each wrong answer. */
+    /**
+     * The prompt asking for a correction of each wrong answer.
+     *
+     * @param question the question
+     * @param wrong    the wrong answers, in order
+     * @return the prompt
+     */
     public static String correctPrompt(String question, List<String> wrong) {
         StringBuilder sb = new StringBuilder();
         sb.append("Question: ").append(question.strip()).append("\n\n")
@@ -82,7 +114,15 @@ public final class AnswerGenerator {
         return sb.toString();
     }
 
-    /** Generates IW and CO answers for each question, in order; never throws for one failed request. */
+    /**
+     * Generates IW and CO answers for each question, in order; never throws for one failed request
+     * (the failure becomes a note and the answers stay empty).
+     *
+     * @param questions the questions
+     * @return one result per question, in order
+     * @throws NullPointerException     if {@code questions} is null
+     * @throws IllegalArgumentException if an element is null
+     */
     public List<Generated> generateAll(List<String> questions) {
         Preconditions.noNulls(questions, "questions");
         List<ChatRequest> first = new ArrayList<>(questions.size());

@@ -28,6 +28,18 @@ import java.util.Map;
 public record BenchQuestion(String id, String question, List<Reference> references, List<String> corrected,
                             List<String> wrong, List<String> truthful, List<String> hallucinated) {
 
+    /**
+     * Checks and copies the components.
+     *
+     * @param id           the question's id, not blank
+     * @param question     the question
+     * @param references   the reference answers, at least one
+     * @param corrected    CO answers
+     * @param wrong        IW answers
+     * @param truthful     truthful candidates, at least one
+     * @param hallucinated hallucinated candidates, at least one
+     * @throws IllegalArgumentException if {@code id} is blank or a list that needs elements is empty
+     */
     public BenchQuestion {
         Preconditions.notBlank(id, "id");
         references = List.copyOf(Preconditions.notEmpty(references, "references"));
@@ -45,13 +57,26 @@ public record BenchQuestion(String id, String question, List<Reference> referenc
      * @param skippedIds the skipped ones
      */
     public record Suite(List<BenchQuestion> questions, List<String> skippedIds) {
+        /**
+         * Copies the lists.
+         *
+         * @param questions  the usable questions
+         * @param skippedIds the skipped ones
+         */
         public Suite {
             questions = List.copyOf(questions);
             skippedIds = List.copyOf(skippedIds);
         }
     }
 
-    /** Splits {@code r}, or returns {@code null} when it has fewer than two correct or two incorrect answers. */
+    /**
+     * Splits {@code r}: the first half of the correct answers are the CO answers, the first half of the
+     * incorrect ones the IW answers, the rest the candidates.
+     *
+     * @param r the record
+     * @return the question, or {@code null} when it has fewer than two correct or two incorrect answers
+     * @throws NullPointerException if {@code r} is null
+     */
     public static BenchQuestion split(BenchRecord r) {
         Preconditions.notNull(r, "record");
         int nc = r.correct().size();
@@ -64,7 +89,14 @@ public record BenchQuestion(String id, String question, List<Reference> referenc
                 r.correct().subList(nc / 2, nc), r.incorrect().subList(ni / 2, ni));
     }
 
-    /** Splits every record; ids must be distinct. */
+    /**
+     * Splits every record (see {@link #split}); ids must be distinct.
+     *
+     * @param records the records
+     * @return the usable questions and the skipped ids
+     * @throws NullPointerException     if {@code records} is null
+     * @throws IllegalArgumentException if an element is null or two records share an id
+     */
     public static Suite splitAll(List<BenchRecord> records) {
         Preconditions.noNulls(records, "records");
         List<BenchQuestion> qs = new ArrayList<>(records.size());
@@ -88,6 +120,11 @@ public record BenchQuestion(String id, String question, List<Reference> referenc
      * Reads a benchmark JSON Lines file and splits it. A bad line (malformed JSON, no
      * {@code question}, no references, an empty answer, a duplicate id) is a
      * {@link DatasetException} naming the file and line.
+     *
+     * @param file the file (see {@link BenchRecord})
+     * @return the usable questions and the skipped ids
+     * @throws IOException      if the file cannot be read
+     * @throws DatasetException for a bad line
      */
     public static Suite read(Path file) throws IOException {
         List<BenchRecord> records = new ArrayList<>();
@@ -102,7 +139,11 @@ public record BenchQuestion(String id, String question, List<Reference> referenc
         return splitAll(records);
     }
 
-    /** One {@link FewlItem} per candidate, labelled, with this question's CO/IW answers; ids {@code id#t0}, {@code id#h0}, ... */
+    /**
+     * One {@link FewlItem} per candidate, labelled, with this question's CO/IW answers; ids {@code id#t0}, {@code id#h0}, ...
+     *
+     * @return the truthful candidates' items, then the hallucinated ones'
+     */
     public List<FewlItem> items() {
         List<FewlItem> out = new ArrayList<>(truthful.size() + hallucinated.size());
         for (int i = 0; i < truthful.size(); i++) {

@@ -30,6 +30,9 @@ package dev.keel.fewl;
  */
 public enum FDivergence {
 
+    /**
+     * Total variation, {@code f(u) = ½|u − 1|}.
+     */
     TOTAL_VARIATION("tv") {
         @Override
         public double f(double u) {
@@ -57,6 +60,9 @@ public enum FDivergence {
         }
     },
 
+    /**
+     * Kullback–Leibler, {@code f(u) = u log u}.
+     */
     KULLBACK_LEIBLER("kl") {
         @Override
         public double f(double u) {
@@ -69,21 +75,14 @@ public enum FDivergence {
         }
 
         @Override
-        public boolean inConjugateDomain(double t) {
-            return !Double.isNaN(t) && !Double.isInfinite(t);
-        }
-
-        @Override
-        public double activation(double v) {
-            return v;
-        }
-
-        @Override
         public double conjugateOfActivation(double v) {
             return Math.exp(v - 1);
         }
     },
 
+    /**
+     * Jensen–Shannon (GAN form), {@code f(u) = u log u − (u + 1) log((u + 1)/2)}.
+     */
     JENSEN_SHANNON("js") {
         @Override
         public double f(double u) {
@@ -111,6 +110,9 @@ public enum FDivergence {
         }
     },
 
+    /**
+     * Pearson χ², {@code f(u) = (u − 1)²}.
+     */
     PEARSON_CHI2("chi2") {
         @Override
         public double f(double u) {
@@ -123,21 +125,14 @@ public enum FDivergence {
         }
 
         @Override
-        public boolean inConjugateDomain(double t) {
-            return !Double.isNaN(t) && !Double.isInfinite(t);
-        }
-
-        @Override
-        public double activation(double v) {
-            return v;
-        }
-
-        @Override
         public double conjugateOfActivation(double v) {
             return v * v / 4 + v;
         }
     },
 
+    /**
+     * Squared Hellinger, {@code f(u) = (√u − 1)²}.
+     */
     SQUARED_HELLINGER("hellinger") {
         @Override
         public double f(double u) {
@@ -174,27 +169,68 @@ public enum FDivergence {
         this.shortName = shortName;
     }
 
-    /** The generator {@code f(u)} for {@code u >= 0}: convex with {@code f(1) = 0}. */
+    /**
+     * The generator {@code f(u)} for {@code u >= 0}: convex with {@code f(1) = 0}.
+     *
+     * @param u the density ratio, {@code >= 0}
+     * @return {@code f(u)}
+     */
     public abstract double f(double u);
 
-    /** The convex conjugate {@code f*(t)}; {@code +∞} outside its domain. */
+    /**
+     * The convex conjugate {@code f*(t)}; {@code +∞} outside its domain.
+     *
+     * @param t the argument
+     * @return {@code f*(t)}
+     */
     public abstract double conjugate(double t);
 
-    /** Whether {@code t} lies in the domain of {@link #conjugate}. */
-    public abstract boolean inConjugateDomain(double t);
+    /**
+     * Whether {@code t} lies in the domain of {@link #conjugate}.
+     *
+     * @param t the argument
+     * @return true inside the domain; by default every finite {@code t}, for the divergences whose
+     *         conjugate is defined on all reals (KL, χ²)
+     */
+    public boolean inConjugateDomain(double t) {
+        return !Double.isNaN(t) && !Double.isInfinite(t);
+    }
 
-    /** The output activation {@code g(v)}: any real into the conjugate's domain. */
-    public abstract double activation(double v);
+    /**
+     * The output activation {@code g(v)}: any real into the conjugate's domain.
+     *
+     * @param v the critic's raw value
+     * @return {@code g(v)}; by default {@code v} itself, for the divergences whose conjugate is
+     *         defined on all reals (KL, χ²)
+     */
+    public double activation(double v) {
+        return v;
+    }
 
-    /** {@code f*(g(v))}, computed in a numerically stable closed form. */
+    /**
+     * {@code f*(g(v))}, computed in a numerically stable closed form.
+     *
+     * @param v the critic's raw value
+     * @return {@code f*(g(v))}
+     */
     public abstract double conjugateOfActivation(double v);
 
-    /** A short name for tables and command lines: {@code tv, kl, js, chi2, hellinger}. */
+    /**
+     * A short name for tables and command lines: {@code tv, kl, js, chi2, hellinger}.
+     *
+     * @return the short name
+     */
     public String shortName() {
         return shortName;
     }
 
-    /** Parses a {@link #shortName()} or constant name (case-insensitive). */
+    /**
+     * Parses a {@link #shortName()} or constant name (case-insensitive).
+     *
+     * @param name the name
+     * @return the divergence
+     * @throws IllegalArgumentException if no divergence has that name
+     */
     public static FDivergence fromName(String name) {
         for (FDivergence d : values()) {
             if (d.shortName.equalsIgnoreCase(name) || d.name().equalsIgnoreCase(name)) {

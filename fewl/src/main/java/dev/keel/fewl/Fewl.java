@@ -30,6 +30,11 @@ public final class Fewl {
      * with no neighbour corpus there is <b>no laziness penalty</b>: the result is the mean
      * similarity of the answer to the references. Use {@link #builder()} for the full method.
      *
+     * @param question the question, not blank
+     * @param answer   the candidate answer, not blank
+     * @param refs     the reference answers, at least one
+     * @return the score
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException for a blank question or answer, or no references
      */
     public static FewlScore score(String question, String answer, List<Reference> refs) {
@@ -42,7 +47,11 @@ public final class Fewl {
         }
     }
 
-    /** A builder of a {@link FewlScorer} with the paper's defaults (K = 25, R = 25, penalty on, all references). */
+    /**
+     * A builder of a {@link FewlScorer} with the paper's defaults (K = 25, R = 25, penalty on, all references).
+     *
+     * @return a new builder
+     */
     public static FewlScorer.Builder builder() {
         return FewlScorer.builder();
     }

@@ -10,9 +10,7 @@ import dev.keel.core.internal.JsonLines;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A question, a candidate answer to score, and the reference LLMs' answers to the same question.
@@ -34,6 +32,19 @@ import java.util.Set;
 public record FewlItem(String id, String question, String answer, List<Reference> references,
                        List<String> wrongAnswers, List<String> correctedAnswers, Label label) {
 
+    /**
+     * Checks and copies the components; {@code null} IW/CO lists become empty.
+     *
+     * @param id               unique within a run, not blank
+     * @param question         the question, not blank
+     * @param answer           the candidate answer, not blank
+     * @param references       at least one reference answer, model names distinct
+     * @param wrongAnswers     intentionally wrong answers, none blank, or {@code null}
+     * @param correctedAnswers corrected answers, none blank, or {@code null}
+     * @param label            the known label, or {@code null}
+     * @throws IllegalArgumentException naming the item if a check fails
+     * @throws NullPointerException     if {@code id} is null
+     */
     public FewlItem {
         Preconditions.notBlank(id, "id");
         if (question == null || question.isBlank()) {
@@ -42,20 +53,7 @@ public record FewlItem(String id, String question, String answer, List<Reference
         if (answer == null || answer.isBlank()) {
             throw new IllegalArgumentException("item " + id + ": answer must not be empty");
         }
-        if (references == null || references.isEmpty()) {
-            throw new IllegalArgumentException("item " + id + ": needs at least one reference answer, has none");
-        }
-        Set<String> models = new HashSet<>();
-        for (int i = 0; i < references.size(); i++) {
-            Reference r = references.get(i);
-            if (r == null) {
-                throw new IllegalArgumentException("item " + id + ": reference " + i + " is null");
-            }
-            if (!models.add(r.model())) {
-                throw new IllegalArgumentException("item " + id + ": reference model \"" + r.model() + "\" appears twice");
-            }
-        }
-        references = List.copyOf(references);
+        references = Reference.checkDistinct(id, references);
         wrongAnswers = checkTexts(id, "wrongAnswers", wrongAnswers);
         correctedAnswers = checkTexts(id, "correctedAnswers", correctedAnswers);
     }
@@ -73,68 +71,83 @@ public record FewlItem(String id, String question, String answer, List<Reference
         return List.copyOf(texts);
     }
 
-    /** An item without IW/CO answers and without a label. */
+    /**
+     * An item without IW/CO answers and without a label.
+     *
+     * @param id         unique within a run, not blank
+     * @param question   the question, not blank
+     * @param answer     the candidate answer, not blank
+     * @param references at least one reference answer, model names distinct
+     * @return the item
+     * @throws IllegalArgumentException naming the item if a check fails
+     */
     public static FewlItem of(String id, String question, String answer, List<Reference> references) {
         return new FewlItem(id, question, answer, references, List.of(), List.of(), null);
     }
 
-    /** This item with the given IW and CO answers. */
+    /**
+     * This item with the given IW and CO answers.
+     *
+     * @param wrong     intentionally wrong answers, none blank
+     * @param corrected corrected answers, none blank
+     * @return the new item
+     * @throws IllegalArgumentException naming the item if an answer is blank
+     */
     public FewlItem withExpertiseAnswers(List<String> wrong, List<String> corrected) {
         return new FewlItem(id, question, answer, references, wrong, corrected, label);
     }
 
-    /** This item with the given label. */
+    /**
+     * This item with the given label.
+     *
+     * @param newLabel the label, or {@code null} for none
+     * @return the new item
+     */
     public FewlItem withLabel(Label newLabel) {
         return new FewlItem(id, question, answer, references, wrongAnswers, correctedAnswers, newLabel);
     }
 
-    /** Whether IW or CO answers are present. */
+    /**
+     * Whether IW or CO answers are present.
+     *
+     * @return true if either list is not empty
+     */
     public boolean hasExpertiseAnswers() {
         return !wrongAnswers.isEmpty() || !correctedAnswers.isEmpty();
     }
 
+    /**
+     * Parses one line of an items file (see the class comment); unknown fields are ignored.
+     *
+     * @param line one JSON object
+     * @return the item
+     * @throws NullPointerException     if {@code line} is null
+     * @throws IllegalArgumentException if the line is not a JSON object or not a valid item, naming
+     *                                  the item id where it is known
+     */
+    public static FewlItem parse(String line) {
+        return fromJson(JsonForms.object(line));
+    }
+
     /** Parses one JSON object; unknown fields are ignored; errors name the item id where known. */
-    public static FewlItem fromJson(JsonNode node) {
+    static FewlItem fromJson(JsonNode node) {
         String id = JsonLines.requireText(node, "id");
-        try {
+        return JsonForms.namingItem(id, () -> {
             String question = JsonLines.requireText(node, "question");
             String answer = JsonLines.requireText(node, "answer");
-            List<Reference> refs = referencesFromJson(node);
+            List<Reference> refs = JsonForms.references(node);
             List<String> wrong = JsonLines.textList(node, "wrongAnswers", false);
             List<String> corrected = JsonLines.textList(node, "correctedAnswers", false);
             String label = JsonLines.optionalText(node, "label");
             return new FewlItem(id, question, answer, refs, wrong, corrected, label == null ? null : Label.fromWireName(label));
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            throw new IllegalArgumentException(m != null && m.startsWith("item ") ? m : "item " + id + ": " + m, e);
-        }
-    }
-
-    static List<Reference> referencesFromJson(JsonNode node) {
-        JsonNode arr = JsonLines.requireArray(node, "references");
-        List<Reference> refs = new ArrayList<>(arr.size());
-        for (int i = 0; i < arr.size(); i++) {
-            JsonNode r = arr.get(i);
-            if (!r.isObject()) {
-                throw new IllegalArgumentException("references[" + i + "] must be an object");
-            }
-            try {
-                refs.add(new Reference(JsonLines.requireText(r, "model"), JsonLines.requireText(r, "answer")));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("references[" + i + "]: " + e.getMessage(), e);
-            }
-        }
-        return refs;
+        });
     }
 
     /** This item as a JSON object (empty lists and a missing label are left out). */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("id", id).put("question", question).put("answer", answer);
-        ArrayNode refs = o.putArray("references");
-        for (Reference r : references) {
-            refs.addObject().put("model", r.model()).put("answer", r.answer());
-        }
+        JsonForms.putReferences(o, references);
         if (!wrongAnswers.isEmpty()) {
             ArrayNode a = o.putArray("wrongAnswers");
             wrongAnswers.forEach(a::add);
@@ -150,10 +163,37 @@ public record FewlItem(String id, String question, String answer, List<Reference
     }
 
     /**
-     * Reads items from a JSON Lines file. A bad line, including a duplicate id, is a
-     * {@link dev.keel.core.data.DatasetException} naming the file and line.
+     * This item as one line of an items file, without the line break; {@link #parse} reads it back.
+     * Empty lists and a missing label are left out.
+     *
+     * @return compact JSON
+     */
+    public String toJsonLine() {
+        return Json.toLine(toJson());
+    }
+
+    /**
+     * Writes {@code items} to {@code file} atomically, one {@link #toJsonLine()} a line.
+     *
+     * @param file  where to write
+     * @param items the items
+     * @throws IOException          if the file cannot be written (nothing replaces it then)
+     * @throws NullPointerException if {@code file} or {@code items} is null
+     */
+    public static void writeAll(Path file, List<FewlItem> items) throws IOException {
+        JsonLines.write(file, Preconditions.noNulls(items, "items"), FewlItem::toJson);
+    }
+
+    /**
+     * Reads items from a JSON Lines file, one {@link #parse} a line.
+     *
+     * @param file the file
+     * @return the items, in file order
+     * @throws IOException      if the file cannot be read
+     * @throws dev.keel.core.data.DatasetException for a bad line, including a duplicate id, naming the file and line
      */
     public static List<FewlItem> readAll(Path file) throws IOException {
+        Preconditions.notNull(file, "file");
         List<FewlItem> out = new ArrayList<>();
         java.util.Map<String, Long> seen = new java.util.HashMap<>();
         JsonLines.forEach(file, FewlItem::fromJson, (item, line) -> {

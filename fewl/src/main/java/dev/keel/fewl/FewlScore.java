@@ -3,6 +3,11 @@ package dev.keel.fewl;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonLines;
+import dev.keel.core.internal.Preconditions;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 import java.util.List;
 
@@ -44,6 +49,22 @@ public record FewlScore(String id, double total, double truthfulness, double pen
     public record Neighbour(String id, String question, double similarity) {
     }
 
+    /**
+     * Copies the lists.
+     *
+     * @param id                  the item's id
+     * @param total               the score
+     * @param truthfulness        the weighted agreement
+     * @param penalty             the laziness penalty
+     * @param models              the references used
+     * @param weights             λ per used reference
+     * @param expertise           e per used reference
+     * @param similarities        {@code Sim(y, h_i)} per used reference
+     * @param penaltySimilarities per used reference, the similarities to its neighbour answers
+     * @param neighbours          the neighbour questions
+     * @param temperature         τ, or {@code NaN}
+     * @param notes               what was missing or replaced
+     */
     public FewlScore {
         models = List.copyOf(models);
         weights = List.copyOf(weights);
@@ -55,7 +76,7 @@ public record FewlScore(String id, double total, double truthfulness, double pen
     }
 
     /** This score as a JSON object, for score files. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("id", id);
         o.put("fewl", total);
@@ -83,5 +104,29 @@ public record FewlScore(String id, double total, double truthfulness, double pen
             notes.forEach(a::add);
         }
         return o;
+    }
+
+    /**
+     * This score as one line of a score file, without the line break: {@code id}, {@code fewl}
+     * (the total), {@code truthfulness}, {@code penalty}, {@code temperature} (left out when
+     * {@code NaN}), {@code references} (model, weight, expertise where known, similarity),
+     * {@code neighbours} and {@code notes} (left out when empty).
+     *
+     * @return compact JSON
+     */
+    public String toJsonLine() {
+        return Json.toLine(toJson());
+    }
+
+    /**
+     * Writes {@code scores} to {@code file} atomically, one {@link #toJsonLine()} a line.
+     *
+     * @param file   where to write
+     * @param scores the scores
+     * @throws IOException          if the file cannot be written (nothing replaces it then)
+     * @throws NullPointerException if {@code file} or {@code scores} is null
+     */
+    public static void writeAll(Path file, List<FewlScore> scores) throws IOException {
+        JsonLines.write(file, Preconditions.noNulls(scores, "scores"), FewlScore::toJson);
     }
 }

@@ -71,6 +71,7 @@ public final class FewlScorer implements AutoCloseable {
     private final GenerationOptions generationOptions;
     private final long seed;
     private final ProgressListener progress;
+    private final Builder settings;
 
     private final Object lock = new Object();
     private Embedder ownedEmbedder;
@@ -93,13 +94,37 @@ public final class FewlScorer implements AutoCloseable {
         this.generationOptions = b.generationOptions;
         this.seed = b.seed;
         this.progress = b.progress;
+        this.settings = b.copy();
     }
 
+    /**
+     * A builder holding this scorer's settings, to derive a scorer that differs in one thing
+     * (e.g. {@code scorer.toBuilder().penalty(false).build()}). The embedder and similarity are
+     * shared, not owned by the new scorer; a default embedder is created anew by it.
+     *
+     * @return a new builder with this scorer's settings
+     */
+    public Builder toBuilder() {
+        return settings.copy();
+    }
+
+    /**
+     * A builder with the paper's defaults; the same as {@link Fewl#builder()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Scores one item (alone: its neighbours come from the corpus, if one was given). */
+    /**
+     * Scores one item (alone: its neighbours come from the corpus, if one was given).
+     *
+     * @param item the item
+     * @return its score
+     * @throws IllegalArgumentException naming the item for bad input (see {@link #scoreAll})
+     * @throws IllegalStateException    if the scorer is closed
+     */
     public FewlScore score(FewlItem item) {
         return scoreAll(List.of(item)).get(0);
     }
@@ -107,8 +132,12 @@ public final class FewlScorer implements AutoCloseable {
     /**
      * Scores every item; the result is in the same order. Item ids must be distinct.
      *
+     * @param items the items, none null
+     * @return one score per item, in order
+     * @throws NullPointerException     if {@code items} is null
      * @throws IllegalArgumentException naming the item for bad input: duplicate ids, a single
      *                                  reference index the item does not have, a NaN similarity
+     * @throws IllegalStateException    if the scorer is closed, or the penalty is on and no embedder is there for the neighbour search
      */
     public List<FewlScore> scoreAll(List<FewlItem> items) {
         checkOpen();
@@ -170,7 +199,12 @@ public final class FewlScorer implements AutoCloseable {
         return out;
     }
 
-    /** The similarity in use (creating the default embedder on first use). */
+    /**
+     * The similarity in use (creating the default embedder on first use).
+     *
+     * @return the answer similarity
+     * @throws IllegalStateException if the scorer is closed
+     */
     public Similarity similarity() {
         checkOpen();
         if (givenSimilarity != null) {
@@ -205,7 +239,11 @@ public final class FewlScorer implements AutoCloseable {
         }
     }
 
-    /** What produced the scores: the similarity model, the configuration and the seed. */
+    /**
+     * What produced the scores: the similarity model, the configuration and the seed.
+     *
+     * @return the provenance
+     */
     public Provenance provenance() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("similarity", givenSimilarity != null ? givenSimilarity.name() : "cosine");
@@ -234,36 +272,63 @@ public final class FewlScorer implements AutoCloseable {
         return Provenance.of(model, config, seed);
     }
 
-    /** K, the number of neighbour questions. */
+    /**
+     * K, the number of neighbour questions.
+     *
+     * @return K
+     */
     public int neighbours() {
         return neighbours;
     }
 
-    /** How τ is chosen. */
+    /**
+     * How τ is chosen.
+     *
+     * @return the temperature rule
+     */
     public Temperature temperature() {
         return temperature;
     }
 
-    /** The f-divergence of the variational form, or {@code null} for the linear (paper) formula. */
+    /**
+     * The f-divergence of the variational form.
+     *
+     * @return the divergence, or {@code null} for the linear (paper) formula
+     */
     public FDivergence fDivergence() {
         return divergence;
     }
 
-    /** The index of the only reference used, or {@code -1} when all are used. */
+    /**
+     * The index of the only reference used.
+     *
+     * @return the index, or {@code -1} when all are used
+     */
     public int singleReference() {
         return singleReference;
     }
 
-    /** Whether the laziness penalty is on. */
+    /**
+     * Whether the laziness penalty is on.
+     *
+     * @return true when it is on
+     */
     public boolean penalty() {
         return penalty;
     }
 
-    /** Whether λ is uniform regardless of IW/CO answers. */
+    /**
+     * Whether λ is uniform regardless of IW/CO answers.
+     *
+     * @return true for uniform weights
+     */
     public boolean uniformWeights() {
         return uniformWeights;
     }
 
+    /**
+     * Closes the default embedder if the scorer created one; idempotent.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
@@ -281,15 +346,6 @@ public final class FewlScorer implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
-
-    /** One question of the neighbour corpus: its text and the answers by model. */
-    private record CorpusEntry(String id, String question, Map<String, String> answers) {
-    }
-
-    /** A similarity lookup; the two-pass generic path records pairs first. */
-    private interface Sims {
-        double sim(String a, String b);
-    }
 
     /** Everything one scoreAll call computes. */
     private final class Run {
@@ -324,7 +380,7 @@ public final class FewlScorer implements AutoCloseable {
                     throw new IllegalStateException("the laziness penalty needs an embedder for the neighbour search: "
                             + "give Builder.embedder(...) or turn the penalty off");
                 }
-                corpusEntries = buildCorpus(corpus != null ? corpus : items);
+                corpusEntries = CorpusEntry.of(corpus != null ? corpus : items);
             }
             if (cosine || usePenalty) {
                 embedAll(usePenalty);
@@ -332,24 +388,13 @@ public final class FewlScorer implements AutoCloseable {
             if (usePenalty) {
                 findNeighbours();
             }
-            Sims sims;
+            PairSimilarity sims;
             if (cosine) {
                 sims = (a, b) -> Math.max(-1.0, Math.min(1.0, NeighbourSearch.dot(vectors[text.get(a)], vectors[text.get(b)])));
             } else {
                 sims = pairTable();
             }
             return compute(sims, true);
-        }
-
-        private List<CorpusEntry> buildCorpus(List<FewlItem> source) {
-            LinkedHashMap<String, CorpusEntry> byQuestion = new LinkedHashMap<>();
-            for (FewlItem it : source) {
-                CorpusEntry e = byQuestion.computeIfAbsent(it.question(), q -> new CorpusEntry(it.id(), q, new LinkedHashMap<>()));
-                for (Reference r : it.references()) {
-                    e.answers().putIfAbsent(r.model(), r.answer());
-                }
-            }
-            return new ArrayList<>(byQuestion.values());
         }
 
         private void add(String s) {
@@ -442,11 +487,11 @@ public final class FewlScorer implements AutoCloseable {
         }
 
         /** The generic path: record every pair, score them in one call, then look them up. */
-        private Sims pairTable() {
+        private PairSimilarity pairTable() {
             Map<String, Map<String, Integer>> pairs = new HashMap<>();
             List<String> as = new ArrayList<>();
             List<String> bs = new ArrayList<>();
-            Sims recorder = (a, b) -> {
+            PairSimilarity recorder = (a, b) -> {
                 pairs.computeIfAbsent(a, k -> new HashMap<>()).computeIfAbsent(b, k -> {
                     as.add(a);
                     bs.add(b);
@@ -465,15 +510,7 @@ public final class FewlScorer implements AutoCloseable {
             return (a, b) -> values[pairs.get(a).get(b)];
         }
 
-        private double checked(Sims sims, FewlItem it, String a, String b, String what) {
-            double v = sims.sim(a, b);
-            if (Double.isNaN(v) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("item " + it.id() + ": similarity of " + what + " is " + v);
-            }
-            return v;
-        }
-
-        private List<FewlScore> compute(Sims sims, boolean report) {
+        private List<FewlScore> compute(PairSimilarity sims, boolean report) {
             int n = items.size();
             List<int[]> usedRefs = new ArrayList<>(n);
             double[][] e = new double[n][];
@@ -491,13 +528,13 @@ public final class FewlScorer implements AutoCloseable {
                 List<Object> key = List.of(it.references(), it.wrongAnswers(), it.correctedAnswers(), usedRefs.get(i).length);
                 double[] cached = expertiseCache.get(key);
                 if (cached == null) {
-                    cached = expertise(sims, it, usedRefs.get(i));
+                    cached = ExpertiseWeights.expertise(sims, it, usedRefs.get(i));
                     expertiseCache.put(key, cached);
                     pooled.add(cached);
                 }
                 e[i] = cached;
             }
-            double tau = temperature.resolve(pooledWithinStd(pooled));
+            double tau = temperature.resolve(ExpertiseWeights.pooledWithinStd(pooled));
             List<FewlScore> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 out.add(scoreItem(sims, items.get(i), usedRefs.get(i), e[i], tau));
@@ -508,51 +545,21 @@ public final class FewlScorer implements AutoCloseable {
             return out;
         }
 
-        private double[] expertise(Sims sims, FewlItem it, int[] used) {
-            double[] e = new double[used.length];
-            for (int j = 0; j < used.length; j++) {
-                Reference r = it.references().get(used[j]);
-                double co = 0;
-                for (String c : it.correctedAnswers()) {
-                    co += checked(sims, it, r.answer(), c, "reference " + r.model() + " and a corrected answer");
-                }
-                double iw = 0;
-                for (String w : it.wrongAnswers()) {
-                    iw += checked(sims, it, r.answer(), w, "reference " + r.model() + " and a wrong answer");
-                }
-                co = it.correctedAnswers().isEmpty() ? 0 : co / it.correctedAnswers().size();
-                iw = it.wrongAnswers().isEmpty() ? 0 : iw / it.wrongAnswers().size();
-                e[j] = co - iw;
-            }
-            return e;
-        }
-
-        private FewlScore scoreItem(Sims sims, FewlItem it, int[] used, double[] e, double tau) {
+        private FewlScore scoreItem(PairSimilarity sims, FewlItem it, int[] used, double[] e, double tau) {
             List<String> itemNotes = new ArrayList<>(notes.getOrDefault(it.id(), List.of()));
             int m = used.length;
-            double[] lambda = new double[m];
+            double[] lambda;
             double usedTau = Double.NaN;
             if (m == 1) {
-                lambda[0] = 1;
+                lambda = new double[] {1};
             } else if (e == null) {
-                java.util.Arrays.fill(lambda, 1.0 / m);
+                lambda = ExpertiseWeights.uniform(m);
                 if (!uniformWeights) {
                     itemNotes.add("no intentionally wrong or corrected answers: uniform weights");
                 }
             } else {
                 usedTau = tau;
-                double max = Double.NEGATIVE_INFINITY;
-                for (double x : e) {
-                    max = Math.max(max, x);
-                }
-                double z = 0;
-                for (int j = 0; j < m; j++) {
-                    lambda[j] = Math.exp((e[j] - max) / tau);
-                    z += lambda[j];
-                }
-                for (int j = 0; j < m; j++) {
-                    lambda[j] /= z;
-                }
+                lambda = ExpertiseWeights.softmax(e, tau);
             }
             if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
                 itemNotes.add(it.wrongAnswers().isEmpty() ? "no intentionally wrong answers: expertise from corrected answers only"
@@ -564,7 +571,7 @@ public final class FewlScorer implements AutoCloseable {
             for (int j = 0; j < m; j++) {
                 Reference r = it.references().get(used[j]);
                 models.add(r.model());
-                double s = checked(sims, it, it.answer(), r.answer(), "the answer and reference " + r.model());
+                double s = sims.checked(it, it.answer(), r.answer(), "the answer and reference " + r.model());
                 simList.add(s);
                 truth += lambda[j] * (divergence == null ? s : divergence.activation(s));
             }
@@ -578,35 +585,10 @@ public final class FewlScorer implements AutoCloseable {
                     CorpusEntry c = corpusEntries.get(idx[k]);
                     ns.add(new FewlScore.Neighbour(c.id(), c.question(), qs[k]));
                 }
-                int contributing = 0;
-                for (int j = 0; j < m; j++) {
-                    String model = models.get(j);
-                    List<Double> ps = new ArrayList<>(idx.length);
-                    double sum = 0;
-                    for (int k : idx) {
-                        String ans = corpusEntries.get(k).answers().get(model);
-                        if (ans == null) {
-                            continue;
-                        }
-                        double s = checked(sims, it, it.answer(), ans, "the answer and reference " + model + "'s answer to a neighbour question");
-                        ps.add(s);
-                        sum += divergence == null ? s : divergence.conjugateOfActivation(s);
-                    }
-                    penSims.add(ps);
-                    if (!ps.isEmpty()) {
-                        pen += sum / ps.size();
-                        contributing++;
-                    }
-                    if (ps.size() < idx.length) {
-                        itemNotes.add((idx.length - ps.size()) + " of " + idx.length + " neighbour questions have no answer from " + model);
-                    }
-                }
-                pen = contributing == 0 ? 0 : pen / contributing;
-                if (idx.length == 0) {
-                    itemNotes.add("no neighbour questions in the corpus: penalty 0");
-                } else if (idx.length < neighbours) {
-                    itemNotes.add("only " + idx.length + " of " + neighbours + " neighbour questions available");
-                }
+                LazinessPenalty.Outcome p = LazinessPenalty.of(sims, it, models, idx, corpusEntries, divergence, neighbours);
+                pen = p.value();
+                penSims.addAll(p.similarities());
+                itemNotes.addAll(p.notes());
             } else {
                 for (int j = 0; j < m; j++) {
                     penSims.add(List.of());
@@ -620,29 +602,6 @@ public final class FewlScorer implements AutoCloseable {
             }
             return new FewlScore(it.id(), truth - pen, truth, pen, models, lambdaList, eList, simList, penSims, ns, usedTau, itemNotes);
         }
-    }
-
-    /** {@code sqrt(mean over groups of the population variance of e within the group)}. */
-    static double pooledWithinStd(List<double[]> groups) {
-        double sum = 0;
-        int count = 0;
-        for (double[] e : groups) {
-            if (e.length < 2) {
-                continue;
-            }
-            double mean = 0;
-            for (double x : e) {
-                mean += x;
-            }
-            mean /= e.length;
-            double v = 0;
-            for (double x : e) {
-                v += (x - mean) * (x - mean);
-            }
-            sum += v / e.length;
-            count++;
-        }
-        return count == 0 ? 0 : Math.sqrt(sum / count);
     }
 
     private static int[] range(int n) {
@@ -691,6 +650,10 @@ public final class FewlScorer implements AutoCloseable {
          * The answer similarity (not owned). A {@link CosineSimilarity} also provides the embedder
          * for the neighbour search; with any other similarity give {@link #embedder} too, or turn the
          * penalty off.
+         *
+         * @param similarity the similarity
+         * @return this builder
+         * @throws NullPointerException if {@code similarity} is null
          */
         public Builder similarity(Similarity similarity) {
             this.similarity = Preconditions.notNull(similarity, "similarity");
@@ -700,78 +663,149 @@ public final class FewlScorer implements AutoCloseable {
         /**
          * The embedder (not owned) for the neighbour search, and, unless {@link #similarity} is
          * given, for cosine answer similarity.
+         *
+         * @param embedder the embedder
+         * @return this builder
+         * @throws NullPointerException if {@code embedder} is null
          */
         public Builder embedder(Embedder embedder) {
             this.embedder = Preconditions.notNull(embedder, "embedder");
             return this;
         }
 
-        /** Where the default embedder comes from when neither similarity nor embedder is given (owned). */
+        /**
+         * Where the default embedder comes from when neither similarity nor embedder is given (owned).
+         *
+         * @param factory creates the embedder
+         * @return this builder
+         */
         Builder defaultEmbedder(Supplier<Embedder> factory) {
             this.defaultEmbedder = Preconditions.notNull(factory, "defaultEmbedder");
             return this;
         }
 
-        /** K, the number of neighbour questions for the penalty, {@code >= 0}; default 25. */
+        /**
+         * K, the number of neighbour questions for the penalty; default 25.
+         *
+         * @param k K, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code k < 0}
+         */
         public Builder neighbours(int k) {
             this.neighbours = Preconditions.checkNonNegative(k, "neighbours");
             return this;
         }
 
-        /** How τ is chosen; default {@link Temperature#defaults()}. */
+        /**
+         * How τ is chosen; default {@link Temperature#defaults()}.
+         *
+         * @param t the temperature rule
+         * @return this builder
+         * @throws NullPointerException if {@code t} is null
+         */
         public Builder temperature(Temperature t) {
             this.temperature = Preconditions.notNull(t, "temperature");
             return this;
         }
 
-        /** A fixed τ {@code > 0}. */
+        /**
+         * A fixed τ.
+         *
+         * @param tau the temperature, {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tau} is not a positive finite number
+         */
         public Builder temperature(double tau) {
             return temperature(Temperature.fixed(tau));
         }
 
-        /** R, the number of IW and of CO answers generated per question, {@code > 0}; default 25. */
+        /**
+         * R, the number of IW and of CO answers generated per question; default 25.
+         *
+         * @param r R, {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code r <= 0}
+         */
         public Builder answersPerKind(int r) {
             this.answersPerKind = Preconditions.checkPositive(r, "answersPerKind");
             return this;
         }
 
-        /** The neighbour corpus (question and reference answers per item); default: the scored items. */
+        /**
+         * The neighbour corpus (question and reference answers per item); default: the scored items.
+         *
+         * @param items the corpus, copied
+         * @return this builder
+         * @throws NullPointerException     if {@code items} is null
+         * @throws IllegalArgumentException if an element is null
+         */
         public Builder corpus(List<FewlItem> items) {
             this.corpus = List.copyOf(Preconditions.noNulls(items, "corpus"));
             return this;
         }
 
-        /** Scores with the variational form of {@code d}; {@code null} (the default) is the linear formula. */
+        /**
+         * Scores with the variational form of {@code d}.
+         *
+         * @param d the divergence, or {@code null} (the default) for the linear formula
+         * @return this builder
+         */
         public Builder fDivergence(FDivergence d) {
             this.divergence = d;
             return this;
         }
 
-        /** Uses only the reference at {@code index} (ablation "single"). */
+        /**
+         * Uses only the reference at {@code index} (ablation "single").
+         *
+         * @param index the reference, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code index < 0}
+         */
         public Builder singleReference(int index) {
             this.singleReference = Preconditions.checkNonNegative(index, "singleReference");
             return this;
         }
 
-        /** Uses all references (the default). */
+        /**
+         * Uses all references (the default).
+         *
+         * @return this builder
+         */
         public Builder allReferences() {
             this.singleReference = -1;
             return this;
         }
 
-        /** Turns the laziness penalty on (default) or off. */
+        /**
+         * Turns the laziness penalty on (default) or off.
+         *
+         * @param on whether the penalty is on
+         * @return this builder
+         */
         public Builder penalty(boolean on) {
             this.penalty = on;
             return this;
         }
 
-        /** Uses uniform λ regardless of IW/CO answers (ablation); default off. */
+        /**
+         * Uses uniform λ regardless of IW/CO answers (ablation); default off.
+         *
+         * @param on whether λ is uniform
+         * @return this builder
+         */
         public Builder uniformWeights(boolean on) {
             this.uniformWeights = on;
             return this;
         }
 
-        /** Neighbours more similar than this (cosine of questions) are near-duplicates, in {@code (-1, 1]}; default 0.95. */
+        /**
+         * Neighbours more similar than this (cosine of questions) are near-duplicates; default 0.95.
+         *
+         * @param t the threshold, in {@code (-1, 1]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code t} is outside {@code (-1, 1]}
+         */
         public Builder duplicateThreshold(double t) {
             Preconditions.checkInRange(t, -1.0, 1.0, "duplicateThreshold");
             Preconditions.checkArgument(t > -1.0, "duplicateThreshold must be > -1, was " + t);
@@ -779,31 +813,98 @@ public final class FewlScorer implements AutoCloseable {
             return this;
         }
 
-        /** Generates IW/CO answers with {@code model} (not owned) for items that have none. */
+        /**
+         * Generates IW/CO answers with {@code model} (not owned) for items that have none.
+         *
+         * @param model the chat model
+         * @return this builder
+         * @throws NullPointerException if {@code model} is null
+         */
         public Builder generator(ChatModel model) {
             this.generator = Preconditions.notNull(model, "generator");
             return this;
         }
 
-        /** Options for the generator's requests; default greedy. */
+        /**
+         * Options for the generator's requests; default greedy.
+         *
+         * @param options the options
+         * @return this builder
+         * @throws NullPointerException if {@code options} is null
+         */
         public Builder generationOptions(GenerationOptions options) {
             this.generationOptions = Preconditions.notNull(options, "generationOptions");
             return this;
         }
 
-        /** The seed recorded in the provenance (scoring itself has no random choice). */
+        /**
+         * The seed recorded in the provenance (scoring itself has no random choice).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Receives progress. */
+        /**
+         * Receives progress.
+         *
+         * @param listener the listener
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
         public Builder progress(ProgressListener listener) {
             this.progress = Preconditions.notNull(listener, "progress");
             return this;
         }
 
-        /** An independent copy of this builder's settings. */
+        /** @return the answer similarity given, or {@code null} */
+        Similarity similarity() {
+            return similarity;
+        }
+
+        /** @return the embedder given, or {@code null} */
+        Embedder embedder() {
+            return embedder;
+        }
+
+        /** @return where the default embedder comes from */
+        Supplier<Embedder> defaultEmbedder() {
+            return defaultEmbedder;
+        }
+
+        /** @return K */
+        int neighbours() {
+            return neighbours;
+        }
+
+        /** @return how τ is chosen */
+        Temperature temperature() {
+            return temperature;
+        }
+
+        /** @return the index of the only reference used, or {@code -1} for all */
+        int singleReference() {
+            return singleReference;
+        }
+
+        /** @return whether the penalty is on */
+        boolean penalty() {
+            return penalty;
+        }
+
+        /** @return whether λ is uniform */
+        boolean uniformWeights() {
+            return uniformWeights;
+        }
+
+        /**
+         * An independent copy of this builder's settings (the embedder and similarity are shared, not copied).
+         *
+         * @return the copy
+         */
         public Builder copy() {
             Builder b = new Builder();
             b.similarity = similarity;
@@ -828,6 +929,7 @@ public final class FewlScorer implements AutoCloseable {
         /**
          * Builds the scorer.
          *
+         * @return the scorer
          * @throws IllegalStateException if the penalty is on with a similarity that is not
          *                               embedding-based and no embedder is given
          */

@@ -43,22 +43,31 @@ import java.util.Map;
  * each reference on its own.
  *
  * <pre>{@code
- * HallucinationBenchmark.Result r = HallucinationBenchmark.builder().embedder(e).seed(7).build()
+ * HallucinationBenchmark.Result r = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e)).seed(7).build()
  *         .run(BenchQuestion.read(Path.of("bench.jsonl")));
  * System.out.println(r.table());
  * }</pre>
  */
 public final class HallucinationBenchmark {
 
+    /**
+     * Name of the row scored with one reference and no penalty.
+     */
     public static final String SINGLE_NO_PENALTY = "single + no penalty";
+    /**
+     * Name of the row scored with one reference and the penalty.
+     */
     public static final String SINGLE_PENALTY = "single + penalty";
+    /**
+     * Name of the row scored with all references, λ-weighted, and no penalty.
+     */
     public static final String MULTI_NO_PENALTY = "multi + no penalty";
+    /**
+     * Name of the FEWL row: all references, λ-weighted, with the penalty.
+     */
     public static final String FEWL = "FEWL";
 
-    private final Similarity similarity;
-    private final Embedder embedder;
-    private final int neighbours;
-    private final Temperature temperature;
+    private final FewlScorer.Builder scorer;
     private final Integer singleReference;
     private final int bootstrap;
     private final long seed;
@@ -66,10 +75,7 @@ public final class HallucinationBenchmark {
     private final ProgressListener progress;
 
     private HallucinationBenchmark(Builder b) {
-        this.similarity = b.similarity;
-        this.embedder = b.embedder;
-        this.neighbours = b.neighbours;
-        this.temperature = b.temperature;
+        this.scorer = b.scorer.copy();
         this.singleReference = b.singleReference;
         this.bootstrap = b.bootstrap;
         this.seed = b.seed;
@@ -77,6 +83,11 @@ public final class HallucinationBenchmark {
         this.progress = b.progress;
     }
 
+    /**
+     * A builder with the default scorer settings ({@link Fewl#builder()}), 1000 resamples and τ = 1 compared.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -129,18 +140,42 @@ public final class HallucinationBenchmark {
     public record Result(List<Row> rows, List<Difference> differences, int questions, int skipped, int truthful,
                          int hallucinated, long pairs, double temperature, int bootstrap, Provenance provenance) {
 
+        /**
+         * Copies the lists.
+         *
+         * @param rows         the rows
+         * @param differences  FEWL minus each other row
+         * @param questions    questions used
+         * @param skipped      questions skipped
+         * @param truthful     truthful candidates
+         * @param hallucinated hallucinated candidates
+         * @param pairs        pairs within questions
+         * @param temperature  the FEWL row's τ
+         * @param bootstrap    bootstrap resamples
+         * @param provenance   library, model, configuration, seed, time
+         */
         public Result {
             rows = List.copyOf(rows);
             differences = List.copyOf(differences);
         }
 
-        /** The row called {@code name}. */
+        /**
+         * The row called {@code name}.
+         *
+         * @param name the row's name
+         * @return the row
+         * @throws IllegalArgumentException if there is no such row
+         */
         public Row row(String name) {
             return rows.stream().filter(r -> r.name().equals(name)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no row \"" + name + "\""));
         }
 
-        /** The table as text: rows with win rate and AUROC and their 95% intervals, then FEWL's differences. */
+        /**
+         * The table as text: rows with win rate and AUROC and their 95% intervals, then FEWL's differences.
+         *
+         * @return the table, one line a row
+         */
         public String table() {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT, "%d questions (%d skipped), %d truthful and %d hallucinated candidates, %d pairs; "
@@ -167,8 +202,20 @@ public final class HallucinationBenchmark {
             return String.format(Locale.ROOT, f, i.value(), i.low(), i.high());
         }
 
-        /** The result as JSON. */
-        public ObjectNode toJson() {
+        /**
+         * The result as one line of JSON: the counts, {@code temperature}, {@code rows} (name,
+         * paperRow, winRate/Low/High, auroc/Low/High), {@code fewlMinus} (versus, the same six
+         * numbers) and {@code provenance}; a number that is not finite (no bootstrap) is
+         * {@code null}.
+         *
+         * @return compact JSON
+         */
+        public String toJsonLine() {
+            return Json.toLine(toJson());
+        }
+
+        /** The result as a JSON object. */
+        ObjectNode toJson() {
             ObjectNode o = Json.mapper().createObjectNode();
             o.put("questions", questions).put("skipped", skipped).put("truthful", truthful)
                     .put("hallucinated", hallucinated).put("pairs", pairs).put("bootstrap", bootstrap);
@@ -205,13 +252,27 @@ public final class HallucinationBenchmark {
         }
     }
 
-    /** Runs the benchmark on a split benchmark file. */
+    /**
+     * Runs the benchmark on a split benchmark file.
+     *
+     * @param suite the questions and the skipped ids
+     * @return the result
+     * @throws NullPointerException if {@code suite} is null
+     * @throws IllegalArgumentException if the suite has no question, or a question fewer references than the single row needs
+     */
     public Result run(BenchQuestion.Suite suite) {
         Preconditions.notNull(suite, "suite");
         return run(suite.questions(), suite.skippedIds().size());
     }
 
-    /** Runs the benchmark on {@code questions} ({@code skipped} is only reported). */
+    /**
+     * Runs the benchmark on {@code questions}.
+     *
+     * @param questions the questions, at least one
+     * @param skipped   how many were skipped (only reported)
+     * @return the result
+     * @throws IllegalArgumentException if {@code questions} is empty, or a question has fewer references than the single row needs
+     */
     public Result run(List<BenchQuestion> questions, int skipped) {
         Preconditions.notEmpty(questions, "questions");
         int minRefs = Integer.MAX_VALUE;
@@ -245,17 +306,19 @@ public final class HallucinationBenchmark {
             hallucinated += h;
             pairs += (long) t * h;
         }
+        Similarity similarity = scorer.similarity();
         Embedder owned = null;
-        Embedder base = embedder;
+        Embedder base = scorer.embedder();
         if (base == null && similarity == null) {
-            owned = DefaultEmbedder.create();
+            owned = Preconditions.notNull(scorer.defaultEmbedder().get(), "default embedder");
             base = owned;
         } else if (base == null && similarity instanceof CosineSimilarity c) {
             base = c.embedder();
         }
         try (CachingEmbedder cache = base == null ? null : new CachingEmbedder(base, false)) {
+            // Every row shares one cache of embeddings; the rows differ from the given settings in one thing each.
             Similarity sim = similarity == null || similarity instanceof CosineSimilarity ? new CosineSimilarity(cache) : similarity;
-            FewlScorer.Builder common = FewlScorer.builder().similarity(sim).neighbours(neighbours).temperature(temperature).seed(seed);
+            FewlScorer.Builder common = scorer.copy().similarity(sim).seed(seed);
             if (cache != null) {
                 common.embedder(cache);
             }
@@ -354,8 +417,8 @@ public final class HallucinationBenchmark {
             }
             Map<String, String> config = new LinkedHashMap<>();
             config.put("similarity", sim.name());
-            config.put("neighbours", Integer.toString(neighbours));
-            config.put("temperature", temperature.toString());
+            config.put("neighbours", Integer.toString(scorer.neighbours()));
+            config.put("temperature", scorer.temperature().toString());
             config.put("singleReference", singleReference == null ? "mean over references" : singleReference.toString());
             config.put("bootstrap", Integer.toString(bootstrap));
             String model = cache != null ? cache.id() : sim.name();
@@ -499,12 +562,20 @@ public final class HallucinationBenchmark {
         }
     }
 
-    /** Builds a {@link HallucinationBenchmark}. */
+    /**
+     * Builds a {@link HallucinationBenchmark}. The scorer's settings come from one
+     * {@link FewlScorer.Builder} ({@link #scorer}); each ablation row is a copy of it with one thing
+     * switched.
+     *
+     * <pre>{@code
+     * HallucinationBenchmark bench = HallucinationBenchmark.builder()
+     *         .scorer(Fewl.builder().embedder(e).neighbours(25))
+     *         .seed(7)
+     *         .build();
+     * }</pre>
+     */
     public static final class Builder {
-        private Similarity similarity;
-        private Embedder embedder;
-        private int neighbours = FewlScorer.DEFAULT_NEIGHBOURS;
-        private Temperature temperature = Temperature.defaults();
+        private FewlScorer.Builder scorer = FewlScorer.builder();
         private Integer singleReference;
         private int bootstrap = 1000;
         private long seed;
@@ -514,62 +585,101 @@ public final class HallucinationBenchmark {
         Builder() {
         }
 
-        /** The answer similarity (not owned); default cosine on the embedder. */
-        public Builder similarity(Similarity s) {
-            this.similarity = Preconditions.notNull(s, "similarity");
+        /**
+         * The FEWL row's settings (similarity, embedder, K, τ, f-divergence, ...), copied; every other
+         * row is derived from them. The embedder or similarity is not owned; with neither, the
+         * default all-MiniLM-L6-v2 is created and closed by {@link #run}. The settings must use all
+         * references with the penalty and expertise weights on: the benchmark switches those itself.
+         * Default: {@link Fewl#builder()}.
+         *
+         * @param settings the scorer settings
+         * @return this builder
+         * @throws NullPointerException     if {@code settings} is null
+         * @throws IllegalArgumentException if {@code settings} fixes a single reference, turns the
+         *                                  penalty off or uses uniform weights
+         */
+        public Builder scorer(FewlScorer.Builder settings) {
+            Preconditions.notNull(settings, "scorer");
+            Preconditions.checkArgument(settings.singleReference() < 0, "the scorer settings must use all references, "
+                    + "they use only reference " + settings.singleReference() + ": fix the single rows with singleReference(int)");
+            Preconditions.checkArgument(settings.penalty(), "the scorer settings must have the penalty on, was off: "
+                    + "the benchmark derives the rows without it");
+            Preconditions.checkArgument(!settings.uniformWeights(), "the scorer settings must use expertise weights, were uniform: "
+                    + "the benchmark derives the uniform row");
+            this.scorer = settings.copy();
             return this;
         }
 
-        /** The embedder (not owned); default all-MiniLM-L6-v2, created and closed by {@link #run}. */
-        public Builder embedder(Embedder e) {
-            this.embedder = Preconditions.notNull(e, "embedder");
-            return this;
-        }
-
-        /** K; default 25. */
-        public Builder neighbours(int k) {
-            this.neighbours = Preconditions.checkNonNegative(k, "neighbours");
-            return this;
-        }
-
-        /** τ of the FEWL row; default {@link Temperature#defaults()}. */
-        public Builder temperature(Temperature t) {
-            this.temperature = Preconditions.notNull(t, "temperature");
-            return this;
-        }
-
-        /** Fixes the reference of the single rows; default: the mean over all references. */
+        /**
+         * Fixes the reference of the single rows; default: the mean over all references.
+         *
+         * @param index the reference's index, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code index < 0}
+         */
         public Builder singleReference(int index) {
             this.singleReference = Preconditions.checkNonNegative(index, "singleReference");
             return this;
         }
 
-        /** Bootstrap resamples, {@code >= 0} (0: no intervals); default 1000. */
+        /**
+         * Bootstrap resamples (0: no intervals); default 1000.
+         *
+         * @param resamples how many, {@code >= 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code resamples < 0}
+         */
         public Builder bootstrap(int resamples) {
             this.bootstrap = Preconditions.checkNonNegative(resamples, "bootstrap");
             return this;
         }
 
-        /** The bootstrap seed (also recorded in the provenance). */
+        /**
+         * The bootstrap seed, also recorded in the provenance of the result and of every row's scorer.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Extra FEWL rows at these temperatures; default τ = 1. */
+        /**
+         * Extra FEWL rows at these temperatures; default τ = 1.
+         *
+         * @param ts the temperatures, none null
+         * @return this builder
+         * @throws NullPointerException     if {@code ts} is null
+         * @throws IllegalArgumentException if one of its elements is null
+         */
         public Builder compareTemperatures(List<Temperature> ts) {
             this.compareTemperatures = List.copyOf(Preconditions.noNulls(ts, "compareTemperatures"));
             return this;
         }
 
-        /** Receives progress (stage {@code benchmark}: configurations scored). */
+        /**
+         * Receives progress (stage {@code benchmark}: configurations scored).
+         *
+         * @param p the listener
+         * @return this builder
+         * @throws NullPointerException if {@code p} is null
+         */
         public Builder progress(ProgressListener p) {
             this.progress = Preconditions.notNull(p, "progress");
             return this;
         }
 
+        /**
+         * Builds the benchmark.
+         *
+         * @return the benchmark
+         * @throws IllegalStateException if the scorer settings have a similarity that is not
+         *                               embedding-based, K &gt; 0 and no embedder for the neighbour search
+         */
         public HallucinationBenchmark build() {
-            if (similarity != null && !(similarity instanceof CosineSimilarity) && embedder == null && neighbours > 0) {
+            Similarity similarity = scorer.similarity();
+            if (similarity != null && !(similarity instanceof CosineSimilarity) && scorer.embedder() == null && scorer.neighbours() > 0) {
                 throw new IllegalStateException("the penalty rows need an embedder for the neighbour search with similarity "
                         + similarity.name() + ": give embedder(...)");
             }

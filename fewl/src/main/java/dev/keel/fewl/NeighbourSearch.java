@@ -11,6 +11,7 @@ import dev.keel.core.internal.Preconditions;
 import dev.keel.core.device.Devices;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 
 /**
@@ -61,13 +62,30 @@ public final class NeighbourSearch {
      * @param selfIndex          for each query the corpus row that is the query itself ({@code -1}
      *                           if none), or {@code null} when queries are not in the corpus
      * @param duplicateThreshold rows with a similarity above this are near-duplicates and skipped
+     * @return the neighbours of each query, best first
+     * @throws NullPointerException     if {@code queries} or {@code corpus} is null
+     * @throws IllegalArgumentException if lengths differ, {@code k < 0} or {@code selfIndex} has the wrong length
      */
     public static Result topK(float[][] queries, float[][] corpus, int k, int[] selfIndex, double duplicateThreshold) {
         check(queries, corpus, k, selfIndex);
-        if (k > 0 && (long) queries.length * corpus.length >= TENSOR_THRESHOLD && Devices.pyTorchNativePresent()) {
+        if (usesTensors(queries.length, corpus.length, k, Devices::pyTorchNativePresent)) {
             return topKTensor(queries, corpus, k, selfIndex, duplicateThreshold, Devices.defaultDevice());
         }
         return topKBlocked(queries, corpus, k, selfIndex, duplicateThreshold);
+    }
+
+    /**
+     * Whether a search of {@code queries × corpus} rows runs on tensors: only a large one, and only
+     * where PyTorch's native library is there (asked last, so small searches never look).
+     *
+     * @param queries       query rows
+     * @param corpus        corpus rows
+     * @param k             neighbours asked for
+     * @param nativePresent whether PyTorch's native library is on the class path
+     * @return true for the tensor path, false for plain Java
+     */
+    static boolean usesTensors(int queries, int corpus, int k, BooleanSupplier nativePresent) {
+        return k > 0 && (long) queries * corpus >= TENSOR_THRESHOLD && nativePresent.getAsBoolean();
     }
 
     /**

@@ -28,32 +28,60 @@ public final class Temperature {
         this.multiplier = multiplier;
     }
 
-    /** A fixed τ, {@code > 0}. */
+    /**
+     * A fixed τ.
+     *
+     * @param tau the temperature, {@code > 0}
+     * @return the rule
+     * @throws IllegalArgumentException if {@code tau} is not positive
+     */
     public static Temperature fixed(double tau) {
         return new Temperature(Preconditions.checkPositive(tau, "temperature"), Double.NaN);
     }
 
-    /** τ = {@code multiplier} × the pooled within-question standard deviation of e over the run. */
+    /**
+     * τ = {@code multiplier} × the pooled within-question standard deviation of e over the run.
+     *
+     * @param multiplier the multiplier, {@code > 0}
+     * @return the rule
+     * @throws IllegalArgumentException if {@code multiplier} is not positive
+     */
     public static Temperature spread(double multiplier) {
         return new Temperature(Double.NaN, Preconditions.checkPositive(multiplier, "temperature multiplier"));
     }
 
-    /** The default: {@code spread(1)}. */
+    /**
+     * The default: {@code spread(1)}.
+     *
+     * @return the rule
+     */
     public static Temperature defaults() {
         return spread(1.0);
     }
 
-    /** Whether τ is fixed. */
+    /**
+     * Whether τ is fixed.
+     *
+     * @return true for a fixed τ
+     */
     public boolean isFixed() {
         return !Double.isNaN(fixed);
     }
 
-    /** The fixed τ, or {@code NaN}. */
+    /**
+     * The fixed τ.
+     *
+     * @return τ, or {@code NaN} for a spread rule
+     */
     public double fixedValue() {
         return fixed;
     }
 
-    /** The spread multiplier, or {@code NaN} for a fixed τ. */
+    /**
+     * The spread multiplier.
+     *
+     * @return the multiplier, or {@code NaN} for a fixed τ
+     */
     public double multiplier() {
         return multiplier;
     }

@@ -41,7 +41,16 @@ public final class VariationalFewl {
     private VariationalFewl() {
     }
 
-    /** {@code E_P[g(v)] − E_Q[f*(g(v))]} with uniform weights; an empty Q contributes 0. */
+    /**
+     * {@code E_P[g(v)] − E_Q[f*(g(v))]} with uniform weights; an empty Q contributes 0.
+     *
+     * @param f       the divergence
+     * @param pCritic critic values on P-samples, at least one
+     * @param qCritic critic values on Q-samples
+     * @return the estimate
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code pCritic} is empty
+     */
     public static double estimate(FDivergence f, double[] pCritic, double[] qCritic) {
         Preconditions.notNull(pCritic, "pCritic");
         double[] w = new double[pCritic.length];
@@ -52,6 +61,14 @@ public final class VariationalFewl {
     /**
      * {@code Σ w_i g(v_i) / Σ w_i − mean_k f*(g(u_k))}: P-samples with weights, Q-samples uniform.
      * An empty Q contributes 0.
+     *
+     * @param f        the divergence
+     * @param pCritic  critic values on P-samples, at least one
+     * @param pWeights their weights, finite and {@code >= 0}
+     * @param qCritic  critic values on Q-samples
+     * @return the estimate
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code pCritic} is empty, the lengths differ or a weight is negative or not finite
      */
     public static double estimate(FDivergence f, double[] pCritic, double[] pWeights, double[] qCritic) {
         Preconditions.notNull(f, "f");
@@ -79,6 +96,14 @@ public final class VariationalFewl {
     /**
      * {@code E_P[T] − E_Q[f*(T)]} for critic values {@code T} given directly (no activation); they must
      * lie in the conjugate's domain.
+     *
+     * @param f        the divergence
+     * @param pT       critic values on P-samples, at least one
+     * @param pWeights their weights
+     * @param qT       critic values on Q-samples
+     * @return the estimate
+     * @throws NullPointerException if {@code f} is null
+     * @throws IllegalArgumentException if the lengths differ, {@code pT} is empty or a value is outside the conjugate's domain
      */
     public static double estimateDirect(FDivergence f, double[] pT, double[] pWeights, double[] qT) {
         Preconditions.notNull(f, "f");
@@ -103,6 +128,11 @@ public final class VariationalFewl {
      * The item's bound under {@code f} with the similarities as critic values:
      * {@code Σ_i λ_i g(s_i) − mean_i mean_k f*(g(s_ik))} (references without neighbour answers are left
      * out of the second mean, as in the scorer).
+     *
+     * @param f the divergence
+     * @param s the item's score
+     * @return the bound
+     * @throws NullPointerException if {@code f} or {@code s} is null
      */
     public static double itemBound(FDivergence f, FewlScore s) {
         Preconditions.notNull(f, "f");
@@ -111,25 +141,17 @@ public final class VariationalFewl {
         for (int i = 0; i < s.weights().size(); i++) {
             p += s.weights().get(i) * f.activation(s.similarities().get(i));
         }
-        double q = 0;
-        int refs = 0;
-        for (List<Double> ps : s.penaltySimilarities()) {
-            if (ps.isEmpty()) {
-                continue;
-            }
-            double sum = 0;
-            for (double v : ps) {
-                sum += f.conjugateOfActivation(v);
-            }
-            q += sum / ps.size();
-            refs++;
-        }
-        return p - (refs == 0 ? 0 : q / refs);
+        return p - penaltyTerm(s, f::conjugateOfActivation);
     }
 
     /**
      * The TV bound with critic {@code T = ½·Sim}: {@code Σ_i λ_i T_i − mean_i mean_k T_ik}. For a
      * score computed with the linear formula this is exactly {@code ½·total}.
+     *
+     * @param s the item's score
+     * @return the bound
+     * @throws NullPointerException if {@code s} is null
+     * @throws IllegalArgumentException if a similarity is outside [-1, 1]
      */
     public static double totalVariation(FewlScore s) {
         Preconditions.notNull(s, "s");
@@ -139,6 +161,17 @@ public final class VariationalFewl {
             Preconditions.checkArgument(FDivergence.TOTAL_VARIATION.inConjugateDomain(t), "similarity " + s.similarities().get(i) + " is outside [-1, 1]");
             p += s.weights().get(i) * t;
         }
+        return p - penaltyTerm(s, v -> FDivergence.TOTAL_VARIATION.conjugate(0.5 * v));
+    }
+
+    /**
+     * {@code mean_i mean_k h(s_ik)} over the references that have neighbour answers (0 when none has).
+     *
+     * @param s the score
+     * @param h what each penalty similarity goes through
+     * @return the second term of the bound
+     */
+    private static double penaltyTerm(FewlScore s, java.util.function.DoubleUnaryOperator h) {
         double q = 0;
         int refs = 0;
         for (List<Double> ps : s.penaltySimilarities()) {
@@ -147,15 +180,23 @@ public final class VariationalFewl {
             }
             double sum = 0;
             for (double v : ps) {
-                sum += FDivergence.TOTAL_VARIATION.conjugate(0.5 * v);
+                sum += h.applyAsDouble(v);
             }
             q += sum / ps.size();
             refs++;
         }
-        return p - (refs == 0 ? 0 : q / refs);
+        return refs == 0 ? 0 : q / refs;
     }
 
-    /** The mean of {@link #itemBound} over {@code scores}, with its standard error. */
+    /**
+     * The mean of {@link #itemBound} over {@code scores}, with its standard error.
+     *
+     * @param f      the divergence
+     * @param scores the scores, at least one
+     * @return the estimate
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code scores} is empty or holds null
+     */
     public static Estimate dataset(FDivergence f, List<FewlScore> scores) {
         Preconditions.notEmpty(scores, "scores");
         double[] v = new double[scores.size()];
@@ -165,7 +206,14 @@ public final class VariationalFewl {
         return summarise(v);
     }
 
-    /** The mean of the scores' totals (the linear FEWL) with its standard error. */
+    /**
+     * The mean of the scores' totals (the linear FEWL) with its standard error.
+     *
+     * @param scores the scores, at least one
+     * @return the estimate
+     * @throws NullPointerException     if {@code scores} is null
+     * @throws IllegalArgumentException if {@code scores} is empty or holds null
+     */
     public static Estimate datasetLinear(List<FewlScore> scores) {
         Preconditions.notEmpty(scores, "scores");
         double[] v = new double[scores.size()];

@@ -75,6 +75,29 @@ class BenchQuestionTest {
     @Test
     void recordsRoundTripThroughJson() {
         BenchRecord r = new BenchRecord("a", "Q", Reference.list("x", "y"), List.of("c"), List.of("i"));
-        assertThat(BenchRecord.fromJson(r.toJson())).isEqualTo(r);
+        assertThat(BenchRecord.parse(r.toJsonLine())).isEqualTo(r);
+        assertThat(r.toJsonLine()).isEqualTo("{\"id\":\"a\",\"question\":\"Q\",\"references\":[{\"model\":\"ref1\",\"answer\":\"x\"},"
+                + "{\"model\":\"ref2\",\"answer\":\"y\"}],\"correct\":[\"c\"],\"incorrect\":[\"i\"]}");
+    }
+
+    @Test
+    void recordsWrittenWithWriteAllAreReadBack(@TempDir Path dir) throws Exception {
+        BenchRecord r = new BenchRecord("a", "Q", Reference.list("x", "y"), List.of("c", "d"), List.of("i", "j"));
+        Path f = dir.resolve("bench.jsonl");
+        BenchRecord.writeAll(f, List.of(r));
+        assertThat(BenchQuestion.read(f).questions()).hasSize(1);
+        assertThat(BenchRecord.parse(Files.readAllLines(f).get(0))).isEqualTo(r);
+    }
+
+    @Test
+    void parseRefusesWhatIsNotARecord() {
+        assertThatThrownBy(() -> BenchRecord.parse("[1]")).isInstanceOf(IllegalArgumentException.class).hasMessage("expected a JSON object, got array");
+        assertThatThrownBy(() -> BenchRecord.parse("{\"id\": ")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed JSON");
+        assertThatThrownBy(() -> BenchRecord.parse("{\"id\":\"k\",\"question\":\"Q\",\"references\":[{\"model\":\"m\",\"answer\":\"a\"},"
+                + "{\"model\":\"m\",\"answer\":\"b\"}],\"correct\":[],\"incorrect\":[]}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("item k: reference model \"m\" appears twice");
+        assertThatThrownBy(() -> BenchRecord.parse(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new BenchRecord("n", "Q", java.util.Arrays.asList(Reference.of("m", "a"), null), List.of(), List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("item n: reference 1 is null");
     }
 }

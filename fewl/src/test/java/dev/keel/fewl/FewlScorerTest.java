@@ -359,4 +359,22 @@ class FewlScorerTest {
         }
         return v;
     }
+
+    @Test
+    void toBuilderKeepsEverySettingAndScoresTheSame() {
+        TestEmbedders.Hashing e = new TestEmbedders.Hashing();
+        List<FewlItem> items = List.of(
+                new FewlItem("a", "what colour is the sky", "blue", Reference.list("blue sky", "grey"), List.of("green"), List.of("blue"), null),
+                new FewlItem("b", "what colour is grass", "green", Reference.list("green grass", "blue"), List.of("red"), List.of("green"), null));
+        try (FewlScorer s = Fewl.builder().embedder(e).neighbours(1).temperature(0.3).seed(11).build();
+             FewlScorer same = s.toBuilder().build();
+             FewlScorer noPenalty = s.toBuilder().penalty(false).build()) {
+            assertThat(same.scoreAll(items)).isEqualTo(s.scoreAll(items));
+            assertThat(same.provenance().config()).isEqualTo(s.provenance().config());
+            assertThat(same.provenance().seed()).isEqualTo(11);
+            assertThat(noPenalty.penalty()).isFalse();
+            assertThat(noPenalty.temperature()).isEqualTo(s.temperature());
+            assertThat(s.penalty()).isTrue();
+        }
+    }
 }

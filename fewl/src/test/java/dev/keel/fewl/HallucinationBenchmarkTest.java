@@ -58,9 +58,9 @@ class HallucinationBenchmarkTest {
     void runsThePaperRowsWithDeterministicBootstrap() {
         List<BenchQuestion> qs = questions(5, 40);
         TestEmbedders.Hashing e = new TestEmbedders.Hashing(128);
-        HallucinationBenchmark.Result a = HallucinationBenchmark.builder().embedder(e).neighbours(5).bootstrap(200).seed(9).build().run(qs, 3);
-        HallucinationBenchmark.Result b = HallucinationBenchmark.builder().embedder(e).neighbours(5).bootstrap(200).seed(9).build().run(qs, 3);
-        HallucinationBenchmark.Result c = HallucinationBenchmark.builder().embedder(e).neighbours(5).bootstrap(200).seed(10).build().run(qs, 3);
+        HallucinationBenchmark.Result a = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).neighbours(5)).bootstrap(200).seed(9).build().run(qs, 3);
+        HallucinationBenchmark.Result b = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).neighbours(5)).bootstrap(200).seed(9).build().run(qs, 3);
+        HallucinationBenchmark.Result c = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).neighbours(5)).bootstrap(200).seed(10).build().run(qs, 3);
         assertThat(a.rows()).extracting(HallucinationBenchmark.Row::name).startsWith(
                 HallucinationBenchmark.SINGLE_NO_PENALTY, HallucinationBenchmark.SINGLE_PENALTY,
                 HallucinationBenchmark.MULTI_NO_PENALTY, HallucinationBenchmark.FEWL);
@@ -81,6 +81,7 @@ class HallucinationBenchmarkTest {
         assertThat(table).contains("FEWL", "multi + no penalty", "win rate [95% CI]", "-- FEWL minus --");
         assertThat(a.toJson().get("rows").size()).isEqualTo(a.rows().size());
         assertThat(a.toJson().get("provenance").get("seed").asLong()).isEqualTo(9);
+        assertThat(a.toJsonLine()).startsWith("{\"questions\":40,\"skipped\":3,").contains("\"fewlMinus\":[").doesNotContain("\n");
         // Expertise weights beat uniform ones when references differ in accuracy.
         assertThat(a.row(HallucinationBenchmark.FEWL).winRate().value())
                 .isGreaterThan(a.row("FEWL, uniform weights").winRate().value());
@@ -90,7 +91,7 @@ class HallucinationBenchmarkTest {
     void everyDistinctTextIsEmbeddedOnceAcrossAllRows() {
         List<BenchQuestion> qs = questions(6, 15);
         TestEmbedders.Hashing e = new TestEmbedders.Hashing(64);
-        HallucinationBenchmark.builder().embedder(e).neighbours(3).bootstrap(10).build().run(qs, 0);
+        HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).neighbours(3)).bootstrap(10).build().run(qs, 0);
         Set<String> distinct = new LinkedHashSet<>();
         for (BenchQuestion q : qs) {
             for (FewlItem it : q.items()) {
@@ -109,12 +110,45 @@ class HallucinationBenchmarkTest {
     void fixedSingleReferenceAndBadIndex() {
         List<BenchQuestion> qs = questions(7, 10);
         TestEmbedders.Hashing e = new TestEmbedders.Hashing(64);
-        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().embedder(e).neighbours(2).bootstrap(0).singleReference(0).build().run(qs, 0);
+        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).neighbours(2)).bootstrap(0).singleReference(0).build().run(qs, 0);
         assertThat(r.rows().get(0).name()).isEqualTo("single + no penalty (ref m0)");
         assertThat(r.rows().get(0).winRate().low()).isNaN();
         assertThat(r.toJson().get("rows").get(0).get("winRateLow").isNull()).isTrue();
         assertThat(r.toJson().get("rows").get(0).get("winRate").isNumber()).isTrue();
-        assertThatThrownBy(() -> HallucinationBenchmark.builder().embedder(e).singleReference(4).build().run(qs, 0))
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e)).singleReference(4).build().run(qs, 0))
                 .hasMessageContaining("singleReference 4");
+    }
+
+    @Test
+    void theRowsComeFromTheGivenScorerSettingsCopiedWhenGiven() {
+        List<BenchQuestion> qs = questions(8, 12);
+        TestEmbedders.Hashing e = new TestEmbedders.Hashing(64);
+        FewlScorer.Builder settings = Fewl.builder().embedder(e).neighbours(2);
+        HallucinationBenchmark linear = HallucinationBenchmark.builder().scorer(settings).bootstrap(0).build();
+        settings.fDivergence(FDivergence.KULLBACK_LEIBLER);      // after scorer(...): not seen by `linear`
+        HallucinationBenchmark.Result a = linear.run(qs, 0);
+        HallucinationBenchmark.Result b = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).neighbours(2))
+                .bootstrap(0).build().run(qs, 0);
+        HallucinationBenchmark.Result kl = HallucinationBenchmark.builder().scorer(settings).bootstrap(0).build().run(qs, 0);
+        assertThat(a.rows()).isEqualTo(b.rows());
+        assertThat(kl.rows()).isNotEqualTo(a.rows());
+        assertThat(a.provenance().config()).containsEntry("neighbours", "2");
+    }
+
+    @Test
+    void scorerSettingsThatTheBenchmarkSwitchesItselfAreRefused() {
+        TestEmbedders.Hashing e = new TestEmbedders.Hashing(64);
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().scorer(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("scorer");
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).singleReference(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only reference 1");
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).penalty(false)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("penalty on, was off");
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(e).uniformWeights(true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("were uniform");
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().scorer(Fewl.builder().similarity(new TableSimilarity(0.5))).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("need an embedder");
+        assertThatThrownBy(() -> HallucinationBenchmark.builder().bootstrap(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bootstrap");
     }
 }

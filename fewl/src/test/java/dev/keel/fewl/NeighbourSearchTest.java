@@ -79,4 +79,20 @@ class NeighbourSearchTest {
         }
         return v;
     }
+
+    @Test
+    void onlyLargeSearchesWithPyTorchsNativeLibraryUseTensors() {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.BooleanSupplier absent = () -> {
+            asked.incrementAndGet();
+            return false;
+        };
+        assertThat(NeighbourSearch.usesTensors(2000, 2000, 25, () -> true)).isTrue();
+        assertThat(NeighbourSearch.usesTensors(2000, 2000, 25, absent)).isFalse();     // no native library: plain Java
+        assertThat(asked.get()).isEqualTo(1);
+        assertThat(NeighbourSearch.usesTensors(10, 10, 25, absent)).isFalse();         // small: the library is not even looked for
+        assertThat(NeighbourSearch.usesTensors(2000, 2000, 0, absent)).isFalse();
+        assertThat(asked.get()).isEqualTo(1);
+        assertThat(NeighbourSearch.usesTensors(1, (int) NeighbourSearch.TENSOR_THRESHOLD - 1, 1, () -> true)).isFalse();
+    }
 }

@@ -14,7 +14,6 @@ import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
 import dev.keel.core.internal.AtomicFiles;
 import dev.keel.core.internal.Json;
-import dev.keel.core.internal.JsonLines;
 import dev.keel.core.embed.Embedder;
 import dev.keel.core.embed.OnnxEmbedder;
 
@@ -64,7 +63,7 @@ public final class FewlCommands {
         }
         try (FewlScorer scorer = b.build()) {
             List<FewlScore> scores = scorer.scoreAll(items);
-            JsonLines.write(out, scores, FewlScore::toJson);
+            FewlScore.writeAll(out, scores);
             ObjectNode p = Json.mapper().createObjectNode();
             p.put("input", in.toString());
             p.set("provenance", ProvenanceJson.toJson(scorer.provenance()));
@@ -100,10 +99,10 @@ public final class FewlCommands {
             throw new IllegalArgumentException(in + ": no usable question (" + suite.skippedIds().size()
                     + " skipped for fewer than two correct or two incorrect answers)");
         }
-        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().embedder(embedder).seed(seed).build().run(suite);
+        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(embedder)).seed(seed).build().run(suite);
         console.print(r.table());
         if (outJson != null) {
-            AtomicFiles.writeString(outJson, Json.toLine(r.toJson()) + "\n");
+            AtomicFiles.writeString(outJson, r.toJsonLine() + "\n");
         }
         return r;
     }

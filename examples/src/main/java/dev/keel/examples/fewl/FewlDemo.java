@@ -1,5 +1,6 @@
 package dev.keel.examples.fewl;
 
+import dev.keel.fewl.Fewl;
 import dev.keel.fewl.Reference;
 import dev.keel.fewl.HallucinationBenchmark;
 import dev.keel.fewl.Temperature;
@@ -56,7 +57,7 @@ public final class FewlDemo {
         long start = System.nanoTime();
         BenchQuestion.Suite suite = BenchQuestion.splitAll(records(seed));
         HallucinationBenchmark.Result r = HallucinationBenchmark.builder()
-                .embedder(embedder).neighbours(NEIGHBOURS).seed(seed).compareTemperatures(COMPARED_TEMPERATURES).build().run(suite);
+                .scorer(Fewl.builder().embedder(embedder).neighbours(NEIGHBOURS)).seed(seed).compareTemperatures(COMPARED_TEMPERATURES).build().run(suite);
         out.printf(Locale.ROOT, "FEWL demo: TruthfulQA with simulated references (correct with probability %s), seed %d, %s%n",
                 ACCURACIES, seed, embedder.id());
         out.print(r.table());

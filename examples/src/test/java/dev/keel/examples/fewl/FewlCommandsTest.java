@@ -45,7 +45,7 @@ class FewlCommandsTest {
     private static List<String> goodLines() {
         List<String> lines = new ArrayList<>();
         for (FewlItem it : SimulatedData.items(new SplittableRandom(1), 6)) {
-            lines.add(Json.toLine(it.withLabel(Label.TRUTHFUL).toJson()));
+            lines.add(it.withLabel(Label.TRUTHFUL).toJsonLine());
         }
         return lines;
     }
@@ -123,7 +123,7 @@ class FewlCommandsTest {
     void benchPrintsTheTableAndWritesJson() throws IOException {
         List<String> lines = new ArrayList<>();
         for (BenchRecord r : FewlDemo.records(3).subList(0, 40)) {
-            lines.add(Json.toLine(r.toJson()));
+            lines.add(r.toJsonLine());
         }
         lines.add("{\"id\":\"short\",\"question\":\"q\",\"references\":[{\"model\":\"m\",\"answer\":\"r\"}],\"correct\":[\"a\"],\"incorrect\":[\"b\",\"c\"]}");
         Path in = dir.resolve("bench.jsonl");
