@@ -80,7 +80,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     }
 
     /** Reads a parsed {@code config.json}. */
-    public static LlamaConfig fromJson(JsonNode root) {
+    static LlamaConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "config must be a JSON object");
         String modelType = text(root, "model_type");
         if (modelType != null && !modelType.equals("llama") && !modelType.equals("mistral")
@@ -172,7 +172,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     }
 
     /** Writes this configuration as a Hugging Face {@code config.json} object. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.putArray("architectures").add("LlamaForCausalLM");
         o.put("model_type", "llama");
@@ -198,6 +198,15 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             o.put("eos_token_id", eosTokenId);
         }
         return o;
+    }
+
+    /**
+     * This configuration as the text of a {@code config.json} file (pretty-printed JSON).
+     *
+     * @return the JSON text
+     */
+    public String toJsonString() {
+        return Json.toPrettyString(toJson());
     }
 
     /** Query heads per key/value head. */

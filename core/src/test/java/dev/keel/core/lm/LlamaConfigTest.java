@@ -32,6 +32,7 @@ class LlamaConfigTest {
         assertThat(c.bosTokenId()).isEqualTo(1);
         assertThat(c.eosTokenId()).isEqualTo(2);
         assertThat(LlamaConfig.fromJson(c.toJson())).isEqualTo(c);
+        assertThat(LlamaConfig.fromJson(dev.keel.core.internal.Json.mapper().readTree(c.toJsonString()))).isEqualTo(c);
         assertThat(c.parameterCount()).isEqualTo(97 * 48 * 2 + 2 * (48 * 48 * 2 + 48 * 16 * 2 + 3 * 48 * 96 + 96) + 48);
     }
 

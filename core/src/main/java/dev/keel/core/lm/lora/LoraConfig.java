@@ -108,7 +108,7 @@ public final class LoraConfig {
     }
 
     /** PEFT's {@code adapter_config.json}. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("peft_type", "LORA");
         o.put("task_type", "CAUSAL_LM");
@@ -141,6 +141,15 @@ public final class LoraConfig {
         return o;
     }
 
+    /**
+     * This configuration as the text of a {@code adapter_config.json} file (pretty-printed JSON).
+     *
+     * @return the JSON text
+     */
+    public String toJsonString() {
+        return Json.toPrettyString(toJson());
+    }
+
     /** Reads PEFT's {@code adapter_config.json} (a file, or the directory holding it). */
     public static LoraConfig fromJson(Path path) throws IOException {
         Preconditions.notNull(path, "path");
@@ -154,7 +163,7 @@ public final class LoraConfig {
     }
 
     /** Reads a parsed {@code adapter_config.json}. */
-    public static LoraConfig fromJson(JsonNode root) {
+    static LoraConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "adapter config must be a JSON object");
         String type = root.path("peft_type").asText("LORA");
         Preconditions.checkArgument(type.equals("LORA"), "peft_type must be LORA, was \"" + type + "\"");

@@ -167,7 +167,7 @@ class LoraAdapterTest {
     }
 
     @Test
-    void regexAndSuffixMatching() {
+    void regexAndSuffixMatching() throws Exception {
         LoraConfig re = LoraConfig.builder().targetRegex("model\\.layers\\.1\\..*_proj").build();
         assertThat(re.matches("model.layers.1.mlp.up_proj")).isTrue();
         assertThat(re.matches("model.layers.0.mlp.up_proj")).isFalse();
@@ -177,6 +177,7 @@ class LoraAdapterTest {
         assertThat(LoraConfig.fromJson(re.toJson())).isEqualTo(re);
         LoraConfig all = LoraConfig.builder().targetModules(LoraConfig.ALL_LINEAR).alpha(2.5).dropout(0.1).build();
         assertThat(LoraConfig.fromJson(all.toJson())).isEqualTo(all);
+        assertThat(LoraConfig.fromJson(dev.keel.core.internal.Json.mapper().readTree(all.toJsonString()))).isEqualTo(all);
         assertThatThrownBy(() -> LoraConfig.builder().targetRegex("(")).hasMessageContaining("regex \"(\" is invalid");
         com.fasterxml.jackson.databind.node.ObjectNode json = all.toJson();
         json.putObject("rank_pattern").put("q_proj", 8);
