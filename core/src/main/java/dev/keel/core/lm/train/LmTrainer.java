@@ -8,36 +8,22 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
-import dev.keel.core.internal.AtomicFiles;
-import dev.keel.core.internal.Json;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.internal.LmLoss;
-import dev.keel.core.lm.safetensors.DType;
-import dev.keel.core.lm.safetensors.SafeTensors;
-import dev.keel.core.lm.safetensors.SafeTensorsFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Trains the given parameters of a {@link LlamaModel} (a LoRA adapter's, or the base weights after
@@ -65,7 +51,6 @@ import java.util.stream.Stream;
 public final class LmTrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LmTrainer.class);
-    private static final String LATEST = "latest";
 
     /** Writes extra files (e.g. the adapter in PEFT layout) into a checkpoint directory being made. */
     @FunctionalInterface
@@ -129,10 +114,13 @@ public final class LmTrainer implements AutoCloseable {
         List<Float> losses = new ArrayList<>();
         int step = 0;
         Path lastCheckpoint = null;
-        if (resume && checkpointDir != null && Files.exists(checkpointDir.resolve(LATEST))) {
-            lastCheckpoint = checkpointDir.resolve(Files.readString(checkpointDir.resolve(LATEST)).strip());
-            step = restore(lastCheckpoint, losses);
-            LOG.info("resumed from {} at step {}", lastCheckpoint, step);
+        Checkpoints checkpoints = checkpointDir == null ? null : new Checkpoints(checkpointDir, config.keepCheckpoints());
+        if (resume && checkpoints != null) {
+            lastCheckpoint = checkpoints.latest().orElse(null);
+            if (lastCheckpoint != null) {
+                step = Checkpoints.restore(lastCheckpoint, params, optimizer, losses);
+                LOG.info("resumed from {} at step {}", lastCheckpoint, step);
+            }
         }
         Batches batches = new Batches(data, config.batchSize(), config.seed());
         Provenance provenance = Provenance.of(model.toString(), config.asMap(), config.seed());
@@ -191,10 +179,10 @@ public final class LmTrainer implements AutoCloseable {
                 l.onStep(progress);
             }
             boolean stop = stopRequested && step < totalSteps;
-            boolean due = checkpointDir != null && (step == totalSteps || stop
+            boolean due = checkpoints != null && (step == totalSteps || stop
                     || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0));
             if (due) {
-                lastCheckpoint = writeCheckpoint(step, losses);
+                lastCheckpoint = writeCheckpoint(checkpoints, step, losses);
             }
             if (stop) {
                 stopRequested = false;
@@ -303,116 +291,14 @@ public final class LmTrainer implements AutoCloseable {
         }
     }
 
-    private Path writeCheckpoint(int step, List<Float> losses) throws IOException {
-        Files.createDirectories(checkpointDir);
-        String name = String.format(Locale.ROOT, "step-%06d", step);
-        Path target = checkpointDir.resolve(name);
-        Path tmp = Files.createTempDirectory(checkpointDir, "." + name + ".");
-        boolean done = false;
-        try {
-            SafeTensors.Writer w = SafeTensors.writer().metadata("format", "pt").metadata("step", Integer.toString(step));
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                w.add("param/" + e.getKey(), e.getValue().getArray(), DType.F32);
-                w.add("adam_m/" + e.getKey(), optimizer.firstMoments().get(e.getKey()), DType.F32);
-                w.add("adam_v/" + e.getKey(), optimizer.secondMoments().get(e.getKey()), DType.F32);
-            }
-            w.write(tmp.resolve("trainer_state.safetensors"));
-            ObjectNode state = Json.mapper().createObjectNode();
-            state.put("step", step);
-            state.put("optimizer_steps", optimizer.steps());
-            ArrayNode l = state.putArray("losses");
-            losses.forEach(l::add);
-            Provenance prov = Provenance.of(model.toString(), config.asMap(), config.seed());
-            ObjectNode pn = state.putObject("provenance");
-            pn.put("library", prov.library());
-            pn.put("model", prov.model());
-            ObjectNode cfg = pn.putObject("config");
-            prov.config().forEach(cfg::put);
-            pn.put("seed", prov.seed());
-            pn.put("time", prov.time().toString());
-            AtomicFiles.writeString(tmp.resolve("trainer_state.json"),
-                    Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
-            if (extras != null) {
-                extras.write(tmp);
-            }
-            if (Files.exists(target)) {
-                deleteTree(target);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            done = true;
-        } finally {
-            if (!done) {
-                deleteTree(tmp);
-            }
-        }
-        AtomicFiles.writeString(checkpointDir.resolve(LATEST), name + "\n");
-        prune(name);
+    private Path writeCheckpoint(Checkpoints checkpoints, int step, List<Float> losses) throws IOException {
+        Path target = checkpoints.write(step, params, optimizer, losses,
+                Provenance.of(model.toString(), config.asMap(), config.seed()), extras);
         for (TrainingListener lis : listeners) {
             lis.onCheckpoint(step, target);
         }
         LOG.info("checkpoint {}", target);
         return target;
-    }
-
-    private void prune(String keep) throws IOException {
-        List<Path> all;
-        try (Stream<Path> s = Files.list(checkpointDir)) {
-            all = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("step-\\d{6}") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList());
-        }
-        while (all.size() > config.keepCheckpoints()) {
-            Path oldest = all.remove(0);
-            if (!oldest.getFileName().toString().equals(keep)) {
-                deleteTree(oldest);
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
-
-    private int restore(Path dir, List<Float> losses) throws IOException {
-        JsonNode state = Json.readFile(dir.resolve("trainer_state.json"));
-        int step = state.path("step").asInt(-1);
-        if (step < 0) {
-            throw new IOException(dir + ": trainer_state.json has no step");
-        }
-        Map<String, float[]> first = new LinkedHashMap<>();
-        Map<String, float[]> second = new LinkedHashMap<>();
-        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("trainer_state.safetensors"))) {
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                String key = "param/" + e.getKey();
-                if (!f.contains(key)) {
-                    throw new IOException(dir + ": checkpoint has no parameter \"" + e.getKey() + "\"");
-                }
-                NDArray a = e.getValue().getArray();
-                long[] expected = a.getShape().getShape();
-                if (!java.util.Arrays.equals(f.info(key).shape(), expected)) {
-                    throw new IOException(dir + ": parameter \"" + e.getKey() + "\" has shape "
-                            + java.util.Arrays.toString(f.info(key).shape()) + ", expected " + java.util.Arrays.toString(expected));
-                }
-                a.set(FloatBuffer.wrap(f.readFloats(key)));
-                first.put(e.getKey(), f.readFloats("adam_m/" + e.getKey()));
-                second.put(e.getKey(), f.readFloats("adam_v/" + e.getKey()));
-            }
-        }
-        optimizer.restore(state.path("optimizer_steps").asInt(step), first, second);
-        for (JsonNode l : state.path("losses")) {
-            losses.add(l.floatValue());
-        }
-        return step;
     }
 
     /** Frees the optimizer state; idempotent. The model and its parameters stay the caller's. */
