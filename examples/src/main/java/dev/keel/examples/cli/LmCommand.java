@@ -38,8 +38,8 @@ final class LmCommand implements Runnable {
     static final class Logits implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json, *.safetensors)")
         Path model;
-        @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory")
-        Path adapter;
+        @CommandLine.Mixin
+        AdapterOption adapterOption;
         @Option(names = "--input-ids", required = true, paramLabel = "FILE",
                 description = "JSON: a list of equally long token-id lists, or an object with such a list under \"input_ids\"")
         Path inputIds;
@@ -52,9 +52,7 @@ final class LmCommand implements Runnable {
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
             ChatCommand.requireModelDir(cl, "--model", model);
-            if (adapter != null) {
-                ChatCommand.requireDir(cl, "--adapter", adapter);
-            }
+            Path adapter = adapterOption.checked(cl);
             SafetyCommand.requireFile(cl, "--input-ids", inputIds);
             long[][] ids = readIds(cl, inputIds);
             try (LlamaModel m = LlamaModel.load(model, Device.cpu());

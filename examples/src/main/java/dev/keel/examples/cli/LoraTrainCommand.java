@@ -14,7 +14,6 @@ import dev.keel.core.lm.train.TrainingConfig;
 import dev.keel.core.lm.train.TrainingExample;
 import dev.keel.core.lm.train.TrainingListener;
 import dev.keel.core.lm.train.TrainingResult;
-import dev.keel.examples.tiny.TinyChatTemplate;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,9 +82,8 @@ final class LoraTrainCommand implements Callable<Integer> {
         try (LlamaModel base = LlamaModel.load(model, Device.cpu());
              LmTokenizer tok = LmTokenizer.load(model)) {
             tok.checkCompatible(base.config().vocabSize());
-            // keel-tiny's template writes the end token itself; other templates get eos appended
-            long eos = t instanceof TinyChatTemplate ? -1 : base.config().eosTokenId();
-            List<TrainingExample> examples = ChatExamples.encodeAll(records, tok, t, eos);
+            List<TrainingExample> examples = ChatExamples.encodeAll(records, tok, t,
+                    t.endOfReplyToken(base.config().eosTokenId()));
             LoraConfig lc = LoraConfig.builder().rank(rank).alpha(alpha).targetModules(targets.toArray(String[]::new))
                     .baseModel(model.toAbsolutePath().normalize().toString()).build();
             try (LoraAdapter adapter = LoraAdapter.create(base, lc, seed)) {

@@ -57,8 +57,44 @@ public final class TrainingConfig {
         logEvery = b.logEvery;
     }
 
+    /**
+     * Starts a configuration with the defaults: lr 2e-4, no weight decay, betas 0.9/0.999, epsilon
+     * 1e-8, no warm-up, 1 epoch, cosine schedule, clipping at 1, batch 8, no accumulation, whole
+     * examples, pad token 0, seed 0, a checkpoint only at the end (2 kept), a log line every 10 steps.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder holding this configuration's values, to derive a variant (another seed, step count...).
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.learningRate = learningRate;
+        b.weightDecay = weightDecay;
+        b.beta1 = beta1;
+        b.beta2 = beta2;
+        b.epsilon = epsilon;
+        b.warmupSteps = warmupSteps;
+        b.totalSteps = totalSteps;
+        b.epochs = epochs;
+        b.schedule = schedule;
+        b.minLrRatio = minLrRatio;
+        b.maxGradNorm = maxGradNorm;
+        b.batchSize = batchSize;
+        b.gradientAccumulation = gradientAccumulation;
+        b.maxLength = maxLength;
+        b.padTokenId = padTokenId;
+        b.seed = seed;
+        b.checkpointEvery = checkpointEvery;
+        b.keepCheckpoints = keepCheckpoints;
+        b.logEvery = logEvery;
+        return b;
     }
 
     public double learningRate() {
