@@ -1,5 +1,6 @@
 package dev.keel.core.lm;
 
+import dev.keel.core.testkit.TinyFixtures;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Json;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class LlamaConfigTest {
 
     @Test
     void readsTheTestVectorConfig() throws IOException {
-        LlamaConfig c = LlamaConfig.fromJson(TestVectors.dir());
+        LlamaConfig c = LlamaConfig.fromJson(TinyFixtures.vectorsDir());
         assertThat(c.vocabSize()).isEqualTo(97);
         assertThat(c.hiddenSize()).isEqualTo(48);
         assertThat(c.intermediateSize()).isEqualTo(96);
