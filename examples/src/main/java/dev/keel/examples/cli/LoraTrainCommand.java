@@ -21,12 +21,11 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code keel lora-train}: LoRA fine-tuning on OpenAI chat JSONL, saving a PEFT adapter. */
 @Command(name = "lora-train", mixinStandardHelpOptions = true,
         description = "Fine-tune a LoRA adapter on OpenAI chat JSONL (loss on the last assistant reply) and save it in PEFT layout.")
-final class LoraTrainCommand implements Callable<Integer> {
+final class LoraTrainCommand extends CheckedCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "base model directory")
     Path model;
@@ -51,12 +50,9 @@ final class LoraTrainCommand implements Callable<Integer> {
     String template;
     @Option(names = "--seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})")
     long seed;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        CommandLine cl = spec.commandLine();
+    int run(CommandLine cl) throws Exception {
         ChatCommand.requireModelDir(cl, "--model", model);
         SafetyCommand.requireFile(cl, "--data", data);
         if (epochs <= 0) {

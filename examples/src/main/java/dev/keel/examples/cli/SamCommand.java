@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code keel sam train|landscape|forgetting}: sharpness-aware LoRA fine-tuning and flatness. */
 @Command(name = "sam", mixinStandardHelpOptions = true,
@@ -56,7 +55,7 @@ final class SamCommand implements Runnable {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = "Fine-tune a LoRA adapter on OpenAI chat JSONL, with SAM (default), ASAM, LookSAM or none; write it in PEFT layout.")
-    static final class Train implements Callable<Integer> {
+    static final class Train extends CheckedCommand {
         @CommandLine.Mixin
         ModelOptions modelOptions;
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL)")
@@ -67,12 +66,9 @@ final class SamCommand implements Runnable {
         String method;
         @Option(names = "--steps", defaultValue = "0", description = "optimizer steps; 0 = one epoch (default: ${DEFAULT-VALUE})")
         int steps;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
+        int run(CommandLine cl) throws Exception {
             SafetyCommand.requireFile(cl, "--data", data);
             ModelChoice m = modelOptions.choice(cl);
             SamCommands.TrainOptions o;
@@ -90,7 +86,7 @@ final class SamCommand implements Runnable {
 
     @Command(name = "landscape", mixinStandardHelpOptions = true,
             description = "Loss landscape L(w + a·d1 + b·d2) on a grid with filter-normalised directions: PNG contour plot, CSV grid, AG/MAG/SC and max-sharpness.")
-    static final class Landscape implements Callable<Integer> {
+    static final class Landscape extends CheckedCommand {
         @CommandLine.Mixin
         ModelOptions modelOptions;
         @CommandLine.Mixin
@@ -103,12 +99,9 @@ final class SamCommand implements Runnable {
         int grid;
         @Option(names = "--lora-only", description = "move only the adapter's weights")
         boolean loraOnly;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
+        int run(CommandLine cl) throws Exception {
             SafetyCommand.requireFile(cl, "--data", data);
             Path adapter = adapterOption.checked(cl);
             if (loraOnly && adapter == null) {
@@ -135,7 +128,7 @@ final class SamCommand implements Runnable {
 
     @Command(name = "forgetting", mixinStandardHelpOptions = true,
             description = "The forgetting experiment: fine-tune on a new task B (multiplication) with and without SAM, WiSE-FT and rehearsal; measure task A kept, task B learned, and flatness.")
-    static final class Forgetting implements Callable<Integer> {
+    static final class Forgetting extends CheckedCommand {
         @CommandLine.Mixin
         ModelOptions modelOptions;
         @Option(names = "--task-a", paramLabel = "FILE", description = "held-out records of the model's existing skills (default for keel-tiny: its held-out generated prompts)")
@@ -153,12 +146,9 @@ final class SamCommand implements Runnable {
         double lr;
         @Option(names = "--rehearsal", defaultValue = "0.2", description = "old records per new record in the +rehearsal rows; 0 for none (default: ${DEFAULT-VALUE})")
         double rehearsal;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
+        int run(CommandLine cl) throws Exception {
             ModelChoice m = modelOptions.choice(cl);
             Files.createDirectories(out);
             Path a = taskA;
