@@ -20,10 +20,21 @@ public record GenerationResult(long[] tokens, FinishReason reason) {
         LENGTH
     }
 
+    /**
+     * The generation result.
+     *
+     * @param tokens the tokens
+     * @param reason the reason
+     */
     public GenerationResult {
         tokens = tokens.clone();
     }
 
+    /**
+     * The tokens.
+     *
+     * @return the tokens
+     */
     @Override
     public long[] tokens() {
         return tokens.clone();

@@ -55,6 +55,12 @@ public final class LmTrainer implements AutoCloseable {
     /** Writes extra files (e.g. the adapter in PEFT layout) into a checkpoint directory being made. */
     @FunctionalInterface
     public interface CheckpointExtras {
+        /**
+         * The write.
+         *
+         * @param dir the directory
+         * @throws IOException if a file cannot be read or written
+         */
         void write(Path dir) throws IOException;
     }
 
@@ -83,6 +89,11 @@ public final class LmTrainer implements AutoCloseable {
                 model.manager());
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -92,12 +103,22 @@ public final class LmTrainer implements AutoCloseable {
         stopRequested = true;
     }
 
-    /** The optimizer, e.g. for an optimizer wrapper that needs its state. */
+    /**
+     * The optimizer, e.g. for an optimizer wrapper that needs its state.
+     *
+     * @return the optimizer
+     */
     public AdamW optimizer() {
         return optimizer;
     }
 
-    /** Trains on {@code examples}, resuming from the latest checkpoint if there is one and resume is on. */
+    /**
+     * Trains on {@code examples}, resuming from the latest checkpoint if there is one and resume is on.
+     *
+     * @param examples the training examples
+     * @return how the run ended, with its losses and provenance
+     * @throws IOException if a file cannot be read or written
+     */
     public TrainingResult fit(List<TrainingExample> examples) throws IOException {
         Preconditions.checkState(!closed, "LmTrainer is closed");
         Preconditions.notEmpty(examples, "examples");
@@ -226,7 +247,14 @@ public final class LmTrainer implements AutoCloseable {
         return (float) (total / targetTokens);
     }
 
-    /** Right-pads a batch: input ids, attention mask and label mask, each {@code [B, L]}. */
+    /**
+     * Right-pads a batch: input ids, attention mask and label mask, each {@code [B, L]}.
+     *
+     * @param manager the manager that owns the arrays
+     * @param batch the batch
+     * @param padTokenId the pad token id
+     * @return input ids, label mask and attention mask, each [batch, longest length]
+     */
     public static NDArray[] collate(NDManager manager, List<TrainingExample> batch, long padTokenId) {
         Preconditions.notEmpty(batch, "batch");
         int len = 0;
@@ -325,12 +353,23 @@ public final class LmTrainer implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Sets the model.
+         *
+         * @param model the model
+         * @return this builder
+         */
         public Builder model(LlamaModel model) {
             this.model = Preconditions.notNull(model, "model");
             return this;
         }
 
-        /** The parameters to train, by name; each must take gradients. */
+        /**
+         * The parameters to train, by name; each must take gradients.
+         *
+         * @param params the parameters, by name
+         * @return this builder
+         */
         public Builder parameters(Map<String, Parameter> params) {
             Preconditions.notNull(params, "parameters");
             Preconditions.checkArgument(!params.isEmpty(), "parameters must not be empty");
@@ -342,38 +381,77 @@ public final class LmTrainer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sets the config.
+         *
+         * @param config the configuration
+         * @return this builder
+         */
         public Builder config(TrainingConfig config) {
             this.config = Preconditions.notNull(config, "config");
             return this;
         }
 
-        /** Where checkpoints go; {@code null} for none. */
+        /**
+         * Where checkpoints go; {@code null} for none.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
         public Builder checkpointDir(Path dir) {
             this.checkpointDir = dir;
             return this;
         }
 
-        /** Whether {@link #fit} resumes from the checkpoint directory's latest checkpoint (default true). */
+        /**
+         * Whether {@link #fit} resumes from the checkpoint directory's latest checkpoint (default true).
+         *
+         * @param resume the resume
+         * @return this builder
+         */
         public Builder resume(boolean resume) {
             this.resume = resume;
             return this;
         }
 
+        /**
+         * Sets the listener.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
         public Builder listener(TrainingListener listener) {
             listeners.add(Preconditions.notNull(listener, "listener"));
             return this;
         }
 
+        /**
+         * Sets the step strategy.
+         *
+         * @param strategy the strategy
+         * @return this builder
+         */
         public Builder stepStrategy(StepStrategy strategy) {
             this.strategy = Preconditions.notNull(strategy, "strategy");
             return this;
         }
 
+        /**
+         * Sets the checkpoint extras.
+         *
+         * @param extras the extras
+         * @return this builder
+         */
         public Builder checkpointExtras(CheckpointExtras extras) {
             this.extras = extras;
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public LmTrainer build() {
             Preconditions.checkState(model != null, "model must be set");
             Preconditions.checkState(params != null, "parameters must be set");

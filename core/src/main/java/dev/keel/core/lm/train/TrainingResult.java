@@ -28,6 +28,16 @@ public record TrainingResult(Status status, int steps, List<Float> losses, Path 
         DIVERGED
     }
 
+    /**
+     * The training result.
+     *
+     * @param status the status
+     * @param steps the steps
+     * @param losses the losses
+     * @param lastCheckpoint the last checkpoint
+     * @param message the message
+     * @param provenance version, model, config, seed and time of the run
+     */
     public TrainingResult {
         losses = List.copyOf(losses);
     }
