@@ -43,6 +43,16 @@ public final class TinyFixtures {
         return EXTRACTED.computeIfAbsent(name, TinyFixtures::extract);
     }
 
+    private static Path extractedRoot;
+
+    private static synchronized Path extractRoot() throws java.io.IOException {
+        if (extractedRoot == null) {
+            extractedRoot = java.nio.file.Files.createTempDirectory("keel-testkit");
+            extractedRoot.toFile().deleteOnExit();
+        }
+        return extractedRoot;
+    }
+
     private static Path extract(String name) {
         java.net.URL url = TinyFixtures.class.getResource("/" + name);
         if (url == null) {
@@ -52,10 +62,17 @@ public final class TinyFixtures {
             if ("file".equals(url.getProtocol())) {
                 return Path.of(url.toURI());
             }
-            Path dir = java.nio.file.Files.createTempDirectory("keel-testkit");
-            dir.toFile().deleteOnExit();
-            Path out = dir.resolve(name);
-            java.nio.file.Files.createDirectories(out.getParent());
+            // one directory for the whole kit, so that files of one fixture (a model directory) stay together
+            Path root = extractRoot();
+            Path out = root.resolve(name);
+            Path d = root;
+            for (Path part : root.relativize(out.getParent())) {
+                d = d.resolve(part);
+                if (!java.nio.file.Files.isDirectory(d)) {
+                    java.nio.file.Files.createDirectory(d);
+                    d.toFile().deleteOnExit(); // registered before its files, so deleted after them
+                }
+            }
             try (java.io.InputStream in = url.openStream()) {
                 java.nio.file.Files.copy(in, out);
             }
