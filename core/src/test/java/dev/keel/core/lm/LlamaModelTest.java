@@ -26,6 +26,14 @@ class LlamaModelTest {
     }
 
     @Test
+    void theSharedModelIsThereOnlyWhileTheClassRuns() {
+        TinyFixtures.VectorsModel unregistered = new TinyFixtures.VectorsModel();
+        assertThatThrownBy(unregistered::get).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("loaded before all tests");
+        assertThat(model().config().vocabSize()).isEqualTo(97);
+    }
+
+    @Test
     void closeIsIdempotent() {
         LlamaModel m = TinyFixtures.tinyModel(1);
         m.close();
