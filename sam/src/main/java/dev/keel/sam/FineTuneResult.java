@@ -26,10 +26,10 @@ public record FineTuneResult(LoraAdapter adapter, TrainingResult training, List<
      *
      * @param adapter the LoRA adapter
      * @param training the training settings
-     * @param history the history
-     * @param optimizer the optimizer
+     * @param history one entry per optimizer step
+     * @param optimizer e.g. {@code adamw} or {@code sam(rho=0.05)+adamw}
      * @param gradientPasses the gradient passes
-     * @param seconds the seconds
+     * @param seconds wall-clock time of the run
      */
     public FineTuneResult {
         Preconditions.notNull(adapter, "adapter");

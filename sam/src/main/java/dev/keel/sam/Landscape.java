@@ -31,7 +31,7 @@ public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, F
      * @param b the second value
      * @param z the values
      * @param baseLoss the base loss
-     * @param metrics the metrics
+     * @param metrics AG, MAG and SC of the grid
      * @param provenance version, model, config, seed and time of the run
      */
     public Landscape {
@@ -84,8 +84,8 @@ public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, F
     /**
      * The loss at grid point {@code (i, j)}.
      *
-     * @param i the i
-     * @param j the j
+     * @param i the index along the first direction
+     * @param j the index along the second direction
      * @return the loss at that grid point
      */
     public double at(int i, int j) {

@@ -251,7 +251,7 @@ public final class LoraFineTuner {
         /**
          * Which trainable parameters SAM perturbs (default LoRA only); ignored by a plain optimizer.
          *
-         * @param scope the scope
+         * @param scope which trainable parameters SAM perturbs
          * @return this builder
          * @throws IllegalArgumentException if {@code scope} is null
          */

@@ -108,7 +108,7 @@ public final class LossLandscape {
      * 1-D tensors and for rows whose weights are all zero).
      *
      * @param params the parameters, by name
-     * @param rnd the rnd
+     * @param rnd the random source of the directions
      * @return the direction
      */
     public static Map<String, float[]> direction(Map<String, Parameter> params, SplittableRandom rnd) {

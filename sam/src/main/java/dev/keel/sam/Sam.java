@@ -188,7 +188,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
      * and zeroed gradients. Needs {@link Builder#base} and {@link Builder#parameters}.
      *
      * @return the loss at the weights before the step
-     * @param pass the pass
+     * @param pass one forward and backward pass at the current weights
      * @param learningRate the learning rate, > 0
      */
     public float step(GradientPass pass, double learningRate) {
@@ -406,7 +406,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
     /**
      * Whether {@code name} is a LoRA parameter ({@code ...lora_A...} or {@code ...lora_B...}).
      *
-     * @param name the name
+     * @param name the parameter name
      * @return whether it names a LoRA parameter
      */
     public static boolean isLora(String name) {
@@ -450,7 +450,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
         /**
          * The neighbourhood radius; must be finite and > 0.
          *
-         * @param rho the rho
+         * @param rho the radius
          * @return this builder
          */
         public Builder rho(double rho) {
@@ -472,7 +472,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
         /**
          * ASAM with {@code T = |w| + eta}; {@code eta} must be >= 0 (Kwon et al. use 0.01).
          *
-         * @param eta the eta
+         * @param eta the offset of {@code T = |w| + eta}
          * @return this builder
          */
         public Builder asam(double eta) {
@@ -485,7 +485,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
         /**
          * LookSAM: ascent every {@code k >= 1} steps, reuse weight {@code alpha >= 0} in between.
          *
-         * @param k the k
+         * @param k the ascent period
          * @param alpha the mixing weight
          * @return this builder
          */
@@ -501,7 +501,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
         /**
          * Sets the scope.
          *
-         * @param scope the scope
+         * @param scope which trainable parameters are perturbed
          * @return this builder
          */
         public Builder scope(Scope scope) {
@@ -512,7 +512,7 @@ public final class Sam implements StepStrategy, AutoCloseable {
         /**
          * The optimizer {@link Sam#step} calls; {@link Sam#close()} closes it.
          *
-         * @param base the base
+         * @param base the optimizer that applies each SAM gradient
          * @return this builder
          */
         public Builder base(BaseOptimizer base) {

@@ -143,8 +143,8 @@ public final class WiseFt {
      * @param params the parameters, by name
      * @param theta0 the weights at alpha 0
      * @param theta1 the weights at alpha 1
-     * @param alphas the alphas
-     * @param evaluate the evaluate
+     * @param alphas the mixing weights to visit, in order
+     * @param evaluate measures the model at the current weights
      * @return the value at each alpha, in order
      */
     public static <R> List<Point<R>> sweep(Map<String, Parameter> params, Map<String, float[]> theta0,

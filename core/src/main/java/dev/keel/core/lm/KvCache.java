@@ -20,7 +20,7 @@ public final class KvCache implements AutoCloseable {
      * A cache for a model with {@code layers} layers, its arrays in a sub-manager of {@code parent}.
      *
      * @param parent the manager that owns the new arrays
-     * @param layers the layers
+     * @param layers the number of decoder layers
      */
     public KvCache(NDManager parent, int layers) {
         Preconditions.notNull(parent, "parent");

@@ -157,7 +157,7 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * The shapes of every weight the checkpoint must hold, by Hugging Face name.
      *
-     * @param c the c
+     * @param c the configuration
      * @return the expected shapes
      */
     public static Map<String, long[]> expectedShapes(LlamaConfig c) {
@@ -237,7 +237,7 @@ public final class LlamaModel implements AutoCloseable {
      * Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}.
      *
      * @param config the configuration
-     * @param source the source
+     * @param source the tensors, by Hugging Face name
      * @param manager the manager that owns the arrays
      * @return the model
      * @throws IOException if a file cannot be read or written
@@ -321,7 +321,7 @@ public final class LlamaModel implements AutoCloseable {
      * {@code model.safetensors.index.json} when the weights are larger. Each file is written atomically.
      *
      * @param dir the directory
-     * @param dtype the dtype
+     * @param dtype the data type the weights are written in
      * @param maxShardBytes the max shard bytes
      * @throws IOException if a file cannot be read or written
      */
@@ -406,7 +406,7 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * Freezes ({@code false}, the default) or unfreezes the base weights.
      *
-     * @param trainable the trainable
+     * @param trainable whether the base weights take gradients
      */
     public void setBaseTrainable(boolean trainable) {
         checkOpen();

@@ -23,8 +23,8 @@ public record GenerationResult(long[] tokens, FinishReason reason) {
     /**
      * The generation result.
      *
-     * @param tokens the tokens
-     * @param reason the reason
+     * @param tokens the generated token ids
+     * @param reason why generation stopped
      */
     public GenerationResult {
         tokens = tokens.clone();

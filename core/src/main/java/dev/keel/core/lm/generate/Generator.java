@@ -34,7 +34,7 @@ public final class Generator {
         /**
          * Whether on token.
          *
-         * @param generated the generated
+         * @param generated the tokens generated so far
          * @return whether generation continues
          */
         boolean onToken(long[] generated);

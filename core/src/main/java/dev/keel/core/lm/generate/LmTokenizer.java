@@ -97,7 +97,7 @@ public final class LmTokenizer implements AutoCloseable {
     /**
      * Token ids of {@code text}; special tokens appear only where the text writes them.
      *
-     * @param text the text
+     * @param text the text to encode
      * @return the token ids
      */
     public long[] encode(String text) {

@@ -260,7 +260,7 @@ public final class LocalChatModel implements ChatModel {
         /**
          * Sets the id.
          *
-         * @param id the id
+         * @param id the id recorded with each response
          * @return this builder
          */
         public Builder id(String id) {

@@ -132,7 +132,7 @@ public final class LoraConfig {
      * target: its path equals a target or ends with {@code "." + target}; {@code all-linear} takes
      * every layer but {@code lm_head}; a regex must match the whole path.
      *
-     * @param module the module
+     * @param module the module path, e.g. {@code model.layers.0.self_attn.q_proj}
      * @return whether the module is adapted
      */
     public boolean matches(String module) {
@@ -296,7 +296,7 @@ public final class LoraConfig {
         /**
          * Sets the rank.
          *
-         * @param r the r
+         * @param r the rank r, &gt; 0
          * @return this builder
          */
         public Builder rank(int r) {
@@ -318,7 +318,7 @@ public final class LoraConfig {
         /**
          * Sets the dropout.
          *
-         * @param p the p
+         * @param p the dropout probability, in [0, 1)
          * @return this builder
          */
         public Builder dropout(double p) {
@@ -330,7 +330,7 @@ public final class LoraConfig {
         /**
          * Module name suffixes such as {@code q_proj}, or {@link #ALL_LINEAR}.
          *
-         * @param modules the modules
+         * @param modules module names (suffixes of the module path) or {@code all-linear}
          * @return this builder
          */
         public Builder targetModules(String... modules) {
@@ -346,7 +346,7 @@ public final class LoraConfig {
         /**
          * A regular expression that the whole module path must match.
          *
-         * @param regex the regex
+         * @param regex a regular expression the whole module path must match
          * @return this builder
          */
         public Builder targetRegex(String regex) {
@@ -365,7 +365,7 @@ public final class LoraConfig {
         /**
          * Sets the use rslora.
          *
-         * @param use the use
+         * @param use whether to scale by alpha / sqrt(r) instead of alpha / r
          * @return this builder
          */
         public Builder useRslora(boolean use) {
@@ -376,7 +376,7 @@ public final class LoraConfig {
         /**
          * Sets the base model.
          *
-         * @param name the name
+         * @param name the base model id recorded in the adapter, or null
          * @return this builder
          */
         public Builder baseModel(String name) {

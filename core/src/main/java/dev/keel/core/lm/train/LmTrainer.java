@@ -251,7 +251,7 @@ public final class LmTrainer implements AutoCloseable {
      * Right-pads a batch: input ids, attention mask and label mask, each {@code [B, L]}.
      *
      * @param manager the manager that owns the arrays
-     * @param batch the batch
+     * @param batch the examples of the batch
      * @param padTokenId the pad token id
      * @return input ids, label mask and attention mask, each [batch, longest length]
      */
@@ -406,7 +406,7 @@ public final class LmTrainer implements AutoCloseable {
         /**
          * Whether {@link #fit} resumes from the checkpoint directory's latest checkpoint (default true).
          *
-         * @param resume the resume
+         * @param resume whether to resume
          * @return this builder
          */
         public Builder resume(boolean resume) {
@@ -417,7 +417,7 @@ public final class LmTrainer implements AutoCloseable {
         /**
          * Sets the listener.
          *
-         * @param listener the listener
+         * @param listener told of each step, checkpoint and the end
          * @return this builder
          */
         public Builder listener(TrainingListener listener) {
@@ -428,7 +428,7 @@ public final class LmTrainer implements AutoCloseable {
         /**
          * Sets the step strategy.
          *
-         * @param strategy the strategy
+         * @param strategy how each step computes its gradients
          * @return this builder
          */
         public Builder stepStrategy(StepStrategy strategy) {
@@ -439,7 +439,7 @@ public final class LmTrainer implements AutoCloseable {
         /**
          * Sets the checkpoint extras.
          *
-         * @param extras the extras
+         * @param extras writes more files into each checkpoint
          * @return this builder
          */
         public Builder checkpointExtras(CheckpointExtras extras) {

@@ -13,7 +13,7 @@ public enum LrSchedule {
      * The rate for 0-based {@code step} of {@code totalSteps}: linear warm-up over {@code warmupSteps}
      * (step {@code s} gets {@code peak * (s + 1) / warmupSteps}), then this schedule.
      *
-     * @param peak the peak
+     * @param peak the peak rate
      * @param step the optimizer step
      * @param warmupSteps the warmup steps
      * @param totalSteps the total steps

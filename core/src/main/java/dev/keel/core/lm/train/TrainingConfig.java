@@ -349,8 +349,8 @@ public final class TrainingConfig {
         /**
          * Sets the betas.
          *
-         * @param b1 the b1
-         * @param b2 the b2
+         * @param b1 AdamW's first-moment decay, in [0, 1)
+         * @param b2 AdamW's second-moment decay, in [0, 1)
          * @return this builder
          */
         public Builder betas(double b1, double b2) {

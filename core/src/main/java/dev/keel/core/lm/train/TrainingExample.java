@@ -48,8 +48,8 @@ public record TrainingExample(long[] inputIds, boolean[] labelMask) {
     /**
      * The prompt's tokens are context only; the response's tokens are targets.
      *
-     * @param prompt the prompt
-     * @param response the response
+     * @param prompt the prompt token ids (not trained on)
+     * @param response the response token ids (the targets)
      * @return the example, with only the response as target
      */
     public static TrainingExample promptAndResponse(long[] prompt, long[] response) {

@@ -9,7 +9,7 @@ public interface TrainingListener {
     /**
      * After each optimizer step.
      *
-     * @param progress the progress
+     * @param progress the step just taken
      */
     default void onStep(Progress progress) {
     }
@@ -26,7 +26,7 @@ public interface TrainingListener {
     /**
      * When the run ends, however it ends.
      *
-     * @param result the result
+     * @param result how the run ended
      */
     default void onEnd(TrainingResult result) {
     }

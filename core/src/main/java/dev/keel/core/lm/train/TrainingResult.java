@@ -31,11 +31,11 @@ public record TrainingResult(Status status, int steps, List<Float> losses, Path 
     /**
      * The training result.
      *
-     * @param status the status
-     * @param steps the steps
-     * @param losses the losses
+     * @param status how the run ended
+     * @param steps optimizer steps taken in all
+     * @param losses the loss of every step
      * @param lastCheckpoint the last checkpoint
-     * @param message the message
+     * @param message what happened, in words
      * @param provenance version, model, config, seed and time of the run
      */
     public TrainingResult {
