@@ -69,8 +69,12 @@ public final class TinyFixtures {
             for (Path part : root.relativize(out.getParent())) {
                 d = d.resolve(part);
                 if (!java.nio.file.Files.isDirectory(d)) {
-                    java.nio.file.Files.createDirectory(d);
-                    d.toFile().deleteOnExit(); // registered before its files, so deleted after them
+                    try {
+                        java.nio.file.Files.createDirectory(d);
+                        d.toFile().deleteOnExit(); // registered before its files, so deleted after them
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        // made at the same moment for another resource of the kit
+                    }
                 }
             }
             try (java.io.InputStream in = url.openStream()) {
