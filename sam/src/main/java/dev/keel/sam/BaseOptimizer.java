@@ -21,10 +21,18 @@ import java.util.Map;
  */
 public interface BaseOptimizer extends AutoCloseable {
 
-    /** Applies one update with learning rate {@code learningRate}. */
+    /**
+     * Applies one update with learning rate {@code learningRate}.
+     *
+     * @param learningRate the learning rate, > 0
+     */
     void step(double learningRate);
 
-    /** A name for reports and provenance, e.g. {@code sgd}. */
+    /**
+     * A name for reports and provenance, e.g. {@code sgd}.
+     *
+     * @return the name
+     */
     String name();
 
     /** Frees optimizer state, if any; idempotent. */
@@ -32,7 +40,12 @@ public interface BaseOptimizer extends AutoCloseable {
     default void close() {
     }
 
-    /** Plain stochastic gradient descent, {@code w -= lr * g}. */
+    /**
+     * Plain stochastic gradient descent, {@code w -= lr * g}.
+     *
+     * @param params the parameters, by name
+     * @return the optimizer
+     */
     static BaseOptimizer sgd(Map<String, Parameter> params) {
         Preconditions.notNull(params, "params");
         Preconditions.checkArgument(!params.isEmpty(), "params must not be empty");
@@ -62,7 +75,12 @@ public interface BaseOptimizer extends AutoCloseable {
         };
     }
 
-    /** Keel's {@link AdamW} (decoupled weight decay); closing this closes it. */
+    /**
+     * Keel's {@link AdamW} (decoupled weight decay); closing this closes it.
+     *
+     * @param adamW the adam w
+     * @return the optimizer
+     */
     static BaseOptimizer adamW(AdamW adamW) {
         Preconditions.notNull(adamW, "adamW");
         return new BaseOptimizer() {
@@ -83,7 +101,11 @@ public interface BaseOptimizer extends AutoCloseable {
         };
     }
 
-    /** Zeroes the gradients of {@code params}; a convenience for loops that call {@link #step} themselves. */
+    /**
+     * Zeroes the gradients of {@code params}; a convenience for loops that call {@link #step} themselves.
+     *
+     * @param params the parameters, by name
+     */
     static void zeroGradients(Map<String, Parameter> params) {
         Gradients.zero(params.values());
     }

@@ -21,6 +21,16 @@ import java.util.Locale;
 public record FineTuneResult(LoraAdapter adapter, TrainingResult training, List<StepMetrics> history, String optimizer,
                              long gradientPasses, double seconds) {
 
+    /**
+     * The fine tune result.
+     *
+     * @param adapter the LoRA adapter
+     * @param training the training settings
+     * @param history one entry per optimizer step
+     * @param optimizer e.g. {@code adamw} or {@code sam(rho=0.05)+adamw}
+     * @param gradientPasses the gradient passes
+     * @param seconds wall-clock time of the run
+     */
     public FineTuneResult {
         Preconditions.notNull(adapter, "adapter");
         Preconditions.notNull(training, "training");
@@ -42,7 +52,11 @@ public record FineTuneResult(LoraAdapter adapter, TrainingResult training, List<
                               double learningRate, int passes) {
     }
 
-    /** The history as CSV with a header. */
+    /**
+     * The history as CSV with a header.
+     *
+     * @return the history csv
+     */
     public String historyCsv() {
         StringBuilder sb = new StringBuilder("step,loss,perturbed_loss,grad_norm,epsilon_norm,learning_rate,passes\n");
         for (StepMetrics m : history) {
@@ -52,7 +66,11 @@ public record FineTuneResult(LoraAdapter adapter, TrainingResult training, List<
         return sb.toString();
     }
 
-    /** The loss of the last step, or NaN if none was taken. */
+    /**
+     * The loss of the last step, or NaN if none was taken.
+     *
+     * @return the final loss
+     */
     public float finalLoss() {
         return history.isEmpty() ? Float.NaN : history.get(history.size() - 1).loss();
     }

@@ -31,6 +31,8 @@ public record FlatnessMetrics(double ag, double mag, double sc) {
      *
      * @param a ascending, uniformly spaced, at least 3 values
      * @param b ascending, uniformly spaced, at least 3 values
+     * @param z the values
+     * @return the new value
      */
     public static FlatnessMetrics of(double[] a, double[] b, double[][] z) {
         Preconditions.notNull(a, "a");

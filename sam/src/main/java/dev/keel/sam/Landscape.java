@@ -24,6 +24,16 @@ import java.util.Locale;
 public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, FlatnessMetrics metrics,
                         Provenance provenance) {
 
+    /**
+     * The landscape.
+     *
+     * @param a the first value
+     * @param b the second value
+     * @param z the values
+     * @param baseLoss the base loss
+     * @param metrics AG, MAG and SC of the grid
+     * @param provenance version, model, config, seed and time of the run
+     */
     public Landscape {
         Preconditions.notNull(a, "a");
         Preconditions.notNull(b, "b");
@@ -37,16 +47,31 @@ public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, F
         z = copy;
     }
 
+    /**
+     * The a.
+     *
+     * @return the a
+     */
     @Override
     public double[] a() {
         return a.clone();
     }
 
+    /**
+     * The b.
+     *
+     * @return the b
+     */
     @Override
     public double[] b() {
         return b.clone();
     }
 
+    /**
+     * The z.
+     *
+     * @return the z
+     */
     @Override
     public double[][] z() {
         double[][] copy = new double[z.length][];
@@ -56,12 +81,22 @@ public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, F
         return copy;
     }
 
-    /** The loss at grid point {@code (i, j)}. */
+    /**
+     * The loss at grid point {@code (i, j)}.
+     *
+     * @param i the index along the first direction
+     * @param j the index along the second direction
+     * @return the loss at that grid point
+     */
     public double at(int i, int j) {
         return z[i][j];
     }
 
-    /** The grid as CSV: a header {@code a,b,loss}, then one line per point, {@code a} varying slowest. */
+    /**
+     * The grid as CSV: a header {@code a,b,loss}, then one line per point, {@code a} varying slowest.
+     *
+     * @return the grid as CSV text
+     */
     public String toCsv() {
         StringBuilder sb = new StringBuilder("a,b,loss\n");
         for (int i = 0; i < a.length; i++) {
@@ -72,13 +107,26 @@ public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, F
         return sb.toString();
     }
 
-    /** Writes {@link #toCsv()} to {@code file} atomically. */
+    /**
+     * Writes {@link #toCsv()} to {@code file} atomically.
+     *
+     * @param file the file
+     * @throws IOException if a file cannot be read or written
+     */
     public void writeCsv(Path file) throws IOException {
         Preconditions.notNull(file, "file");
         AtomicFiles.writeString(file, toCsv());
     }
 
-    /** Writes a heat map (banded levels, legend, AG/MAG/SC in the subtitle) of {@code width x height} pixels. */
+    /**
+     * Writes a heat map (banded levels, legend, AG/MAG/SC in the subtitle) of {@code width x height} pixels.
+     *
+     * @param file the file
+     * @param title the plot's title
+     * @param width pixels across
+     * @param height pixels down
+     * @throws IOException if a file cannot be read or written
+     */
     public void writePng(Path file, String title, int width, int height) throws IOException {
         Preconditions.notNull(file, "file");
         Preconditions.checkArgument(width >= 100 && height >= 100,
@@ -87,7 +135,13 @@ public record Landscape(double[] a, double[] b, double[][] z, double baseLoss, F
         AtomicFiles.write(file, out -> out.write(png));
     }
 
-    /** {@link #writePng(Path, String, int, int)} at 720 x 600. */
+    /**
+     * {@link #writePng(Path, String, int, int)} at 720 x 600.
+     *
+     * @param file the file
+     * @param title the plot's title
+     * @throws IOException if a file cannot be read or written
+     */
     public void writePng(Path file, String title) throws IOException {
         writePng(file, title, 720, 600);
     }

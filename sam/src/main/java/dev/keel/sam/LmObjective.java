@@ -51,7 +51,14 @@ public final class LmObjective implements GradientPass {
         this.targets = n;
     }
 
-    /** All examples in one batch. */
+    /**
+     * All examples in one batch.
+     *
+     * @param model the model
+     * @param params the parameters, by name
+     * @param examples the training examples
+     * @return the new value
+     */
     public static LmObjective of(LlamaModel model, Map<String, Parameter> params, List<TrainingExample> examples) {
         return of(model, params, examples, Integer.MAX_VALUE);
     }
@@ -59,6 +66,9 @@ public final class LmObjective implements GradientPass {
     /**
      * @param params    the parameters whose gradients {@link #run} computes (may be empty for {@link #loss} only)
      * @param batchSize examples per forward pass, > 0
+     * @param model the model
+     * @param examples the training examples
+     * @return the new value
      */
     public static LmObjective of(LlamaModel model, Map<String, Parameter> params, List<TrainingExample> examples,
                                  int batchSize) {
@@ -69,15 +79,29 @@ public final class LmObjective implements GradientPass {
         return new LmObjective(model, params, examples, batchSize);
     }
 
+    /**
+     * The model.
+     *
+     * @return the model
+     */
     public LlamaModel model() {
         return model;
     }
 
+    /**
+     * The examples.
+     *
+     * @return the examples
+     */
     public List<TrainingExample> examples() {
         return examples;
     }
 
-    /** The number of target tokens the loss averages over. */
+    /**
+     * The number of target tokens the loss averages over.
+     *
+     * @return the target tokens
+     */
     public long targetTokens() {
         return targets;
     }
@@ -103,17 +127,29 @@ public final class LmObjective implements GradientPass {
         return (float) (total / targets);
     }
 
-    /** The mean loss at the current weights, without gradients. */
+    /**
+     * The mean loss at the current weights, without gradients.
+     *
+     * @return the loss
+     */
     public double loss() {
         return evaluate()[0];
     }
 
-    /** The share of target tokens that the model's top-1 prediction gets right, in [0, 1]. */
+    /**
+     * The share of target tokens that the model's top-1 prediction gets right, in [0, 1].
+     *
+     * @return the accuracy
+     */
     public double accuracy() {
         return evaluate()[1];
     }
 
-    /** {@code [mean loss, top-1 accuracy]} in one sweep over the examples, without gradients. */
+    /**
+     * {@code [mean loss, top-1 accuracy]} in one sweep over the examples, without gradients.
+     *
+     * @return {@code [mean loss, next-token accuracy]}
+     */
     public double[] evaluate() {
         double total = 0;
         double correct = 0;

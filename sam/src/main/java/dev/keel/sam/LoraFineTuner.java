@@ -10,7 +10,6 @@ import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.core.lm.lora.LoraConfig;
 import dev.keel.core.lm.train.ChatExamples;
 import dev.keel.core.lm.train.LmTrainer;
-import dev.keel.core.lm.train.LrSchedule;
 import dev.keel.core.lm.train.StepStrategy;
 import dev.keel.core.lm.train.TrainingConfig;
 import dev.keel.core.lm.train.TrainingExample;
@@ -27,12 +26,16 @@ import java.util.Map;
 /**
  * LoRA fine-tuning with or without SAM, on Keel's training loop ({@link LmTrainer}: AdamW, warm-up
  * and decay, clipping, checkpoints), where SAM is the trainer's {@link StepStrategy} and the
- * trainer's AdamW its base optimizer. {@link #fit()} attaches a new adapter to the model and returns
- * it with the run's metrics; the caller saves and closes the adapter.
+ * trainer's AdamW its base optimizer. It composes three settings objects rather than re-declaring
+ * them: a {@link TrainingConfig} (rate, schedule, steps, batch, seed), a {@link LoraConfig} (rank,
+ * alpha, targets) and one {@link OptimizerChoice}. {@link #fit()} attaches a new adapter to the model
+ * and returns it with the run's metrics; the caller saves and closes the adapter.
  *
  * <pre>{@code
- * FineTuneResult r = LoraFineTuner.builder().model(model).data(examples)
- *         .lora(8, 16, "q_proj", "v_proj").sam(0.05).epochs(3).learningRate(2e-4).seed(42).build().fit();
+ * FineTuneResult r = LoraFineTuner.builder(model, examples)
+ *         .training(TrainingConfig.builder().epochs(3).learningRate(2e-4).seed(42).build())
+ *         .lora(LoraConfig.builder().rank(8).alpha(16).targetModules("q_proj", "v_proj").build())
+ *         .optimizer(OptimizerChoice.sam(0.05)).build().fit();
  * try (LoraAdapter adapter = r.adapter()) {
  *     adapter.save(Path.of("adapter"));
  * }
@@ -40,10 +43,15 @@ import java.util.Map;
  */
 public final class LoraFineTuner {
 
+    /** The LoRA configuration a builder starts with: r 8, alpha 16 on q_proj and v_proj. */
+    public static final LoraConfig DEFAULT_LORA =
+            LoraConfig.builder().rank(8).alpha(16).targetModules("q_proj", "v_proj").build();
+
     private final LlamaModel model;
     private final List<TrainingExample> data;
     private final LoraConfig lora;
-    private final Sam.Builder sam;
+    private final OptimizerChoice optimizer;
+    private final Sam.Scope scope;
     private final boolean trainBase;
     private final TrainingConfig config;
     private final Path checkpointDir;
@@ -53,36 +61,87 @@ public final class LoraFineTuner {
         this.model = b.model;
         this.data = List.copyOf(b.data);
         this.lora = b.lora;
-        this.sam = b.sam;
+        this.optimizer = b.optimizer;
+        this.scope = b.scope;
         this.trainBase = b.trainBase;
-        TrainingConfig.Builder c = TrainingConfig.builder().learningRate(b.learningRate).epochs(b.epochs)
-                .batchSize(b.batchSize).seed(b.seed).warmupSteps(b.warmupSteps).maxGradNorm(b.maxGradNorm)
-                .schedule(b.schedule).weightDecay(b.weightDecay).logEvery(b.logEvery);
-        if (b.totalSteps > 0) {
-            c.totalSteps(b.totalSteps);
-        }
-        if (b.maxLength > 0) {
-            c.maxLength(b.maxLength);
-        }
-        this.config = c.build();
+        this.config = b.training;
         this.checkpointDir = b.checkpointDir;
         this.listeners = List.copyOf(b.listeners);
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /**
+     * Starts a fine-tuner of {@code model} on tokenised examples.
+     *
+     * @param model    the model the adapter is attached to
+     * @param examples the training examples, not empty
+     * @return a builder with the defaults of {@link TrainingConfig}, {@link #DEFAULT_LORA} and a plain optimizer
+     * @throws IllegalArgumentException if {@code model} is null or {@code examples} null or empty
+     */
+    public static Builder builder(LlamaModel model, List<TrainingExample> examples) {
+        return new Builder(model, examples);
     }
 
-    /** The training configuration the run uses. */
+    /**
+     * Starts a fine-tuner of {@code model} on chat records, encoded with {@code template} and
+     * {@code tokenizer}; the final assistant reply of each is the target, followed by the model's eos
+     * token unless the template {@linkplain ChatTemplate#endsTurnWithEos ends turns itself}.
+     *
+     * @param model     the model the adapter is attached to
+     * @param records   the chat records, not empty
+     * @param tokenizer the model's tokenizer
+     * @param template  the chat template the model reads
+     * @return a builder with the defaults of {@link #builder(LlamaModel, List)}
+     * @throws IllegalArgumentException if an argument is null, {@code records} is empty or a record does not encode
+     */
+    public static Builder builder(LlamaModel model, List<ChatRecord> records, LmTokenizer tokenizer,
+                                  ChatTemplate template) {
+        Preconditions.notNull(model, "model");
+        Preconditions.notEmpty(records, "records");
+        Preconditions.notNull(template, "template");
+        return new Builder(model, ChatExamples.encodeAll(records, tokenizer, template,
+                template.endOfReplyToken(model.config().eosTokenId())));
+    }
+
+    /**
+     * The training configuration the run uses.
+     *
+     * @return the configuration
+     */
     public TrainingConfig trainingConfig() {
         return config;
     }
 
-    /** Attaches a new adapter (seeded), trains it and returns it with the metrics history. */
+    /**
+     * The LoRA configuration of the adapter {@link #fit} attaches.
+     *
+     * @return the configuration
+     */
+    public LoraConfig loraConfig() {
+        return lora;
+    }
+
+    /**
+     * How each step's gradient is computed.
+     *
+     * @return the optimizer choice
+     */
+    public OptimizerChoice optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Attaches a new adapter (seeded with the training seed), trains it and returns it with the
+     * metrics history. The model's base weights are made trainable only for the run when
+     * {@link Builder#trainBaseWeights} is set.
+     *
+     * @return the trained adapter (the caller closes it) and the run's metrics
+     * @throws IOException if a checkpoint cannot be read or written
+     */
     public FineTuneResult fit() throws IOException {
         LoraAdapter adapter = LoraAdapter.create(model, lora, config.seed());
         boolean ok = false;
-        Sam strategy = sam == null ? null : sam.build();
+        Sam.Builder samBuilder = optimizer.samBuilder(scope);
+        Sam strategy = samBuilder == null ? null : samBuilder.build();
         boolean baseWasTrainable = model.isBaseTrainable();
         try {
             Map<String, Parameter> params = new LinkedHashMap<>(adapter.parameters());
@@ -130,184 +189,117 @@ public final class LoraFineTuner {
         }
     }
 
-    /** Builds a {@link LoraFineTuner}; defaults: r 8, alpha 16, q_proj and v_proj, no SAM, 1 epoch, lr 2e-4, batch 8, seed 0. */
+    /**
+     * Builds a {@link LoraFineTuner}. The model and the data are required and given to
+     * {@link LoraFineTuner#builder(LlamaModel, List)}; everything else is optional: the training
+     * configuration ({@link TrainingConfig}'s defaults: 1 epoch, lr 2e-4, batch 8, seed 0), the LoRA
+     * configuration ({@link #DEFAULT_LORA}), the optimizer ({@link OptimizerChoice#plain()}), SAM's
+     * scope (LoRA parameters), base-weight training (off), a checkpoint directory (none) and listeners.
+     */
     public static final class Builder {
-        private LlamaModel model;
-        private List<TrainingExample> data;
-        private LoraConfig lora = LoraConfig.builder().rank(8).alpha(16).targetModules("q_proj", "v_proj").build();
-        private Sam.Builder sam;
+        private final LlamaModel model;
+        private final List<TrainingExample> data;
+        private TrainingConfig training = TrainingConfig.builder().build();
+        private LoraConfig lora = DEFAULT_LORA;
+        private OptimizerChoice optimizer = OptimizerChoice.plain();
         private Sam.Scope scope = Sam.Scope.LORA;
         private boolean trainBase;
-        private int epochs = 1;
-        private int totalSteps;
-        private double learningRate = 2e-4;
-        private int batchSize = 8;
-        private long seed;
-        private int warmupSteps;
-        private double maxGradNorm = 1.0;
-        private double weightDecay;
-        private LrSchedule schedule = LrSchedule.COSINE;
-        private int maxLength;
-        private int logEvery = 10;
         private Path checkpointDir;
         private final List<TrainingListener> listeners = new ArrayList<>();
 
-        private Builder() {
-        }
-
-        public Builder model(LlamaModel model) {
+        private Builder(LlamaModel model, List<TrainingExample> data) {
             this.model = Preconditions.notNull(model, "model");
+            this.data = Preconditions.notEmpty(data, "data");
+        }
+
+        /**
+         * The training loop's settings.
+         *
+         * @param config rate, schedule, steps or epochs, batch, seed, logging
+         * @return this builder
+         * @throws IllegalArgumentException if {@code config} is null
+         */
+        public Builder training(TrainingConfig config) {
+            this.training = Preconditions.notNull(config, "training");
             return this;
         }
 
-        /** Tokenised examples. */
-        public Builder data(List<TrainingExample> examples) {
-            Preconditions.notEmpty(examples, "data");
-            this.data = examples;
-            return this;
-        }
-
-        /** Chat records, encoded with {@code template} and {@code tokenizer}; the final assistant reply is the target. */
-        public Builder data(List<ChatRecord> records, LmTokenizer tokenizer, ChatTemplate template) {
-            Preconditions.notEmpty(records, "data");
-            Preconditions.checkState(model != null, "set the model before chat data (its eos token id is needed)");
-            return data(ChatExamples.encodeAll(records, tokenizer, template, model.config().eosTokenId()));
-        }
-
-        /** Rank {@code r}, {@code lora_alpha} and target modules (none: q_proj and v_proj). */
-        public Builder lora(int r, double alpha, String... targets) {
-            LoraConfig.Builder b = LoraConfig.builder().rank(r).alpha(alpha);
-            b.targetModules(targets == null || targets.length == 0 ? new String[] {"q_proj", "v_proj"} : targets);
-            this.lora = b.build();
-            return this;
-        }
-
-        /** A full LoRA configuration. */
+        /**
+         * The adapter's configuration.
+         *
+         * @param config rank, alpha, target modules
+         * @return this builder
+         * @throws IllegalArgumentException if {@code config} is null
+         */
         public Builder lora(LoraConfig config) {
             this.lora = Preconditions.notNull(config, "lora");
             return this;
         }
 
-        /** Plain SAM with radius {@code rho}. */
-        public Builder sam(double rho) {
-            this.sam = Sam.builder().rho(rho).scope(scope);
+        /**
+         * How each step's gradient is computed (plain by default).
+         *
+         * @param choice plain, SAM, ASAM or LookSAM
+         * @return this builder
+         * @throws IllegalArgumentException if {@code choice} is null
+         */
+        public Builder optimizer(OptimizerChoice choice) {
+            this.optimizer = Preconditions.notNull(choice, "optimizer");
             return this;
         }
 
-        /** ASAM with radius {@code rho} and {@code T = |w| + eta}. */
-        public Builder asam(double rho, double eta) {
-            this.sam = Sam.builder().rho(rho).asam(eta).scope(scope);
-            return this;
-        }
-
-        /** LookSAM: ascent every {@code k} steps, reuse weight {@code alpha}. */
-        public Builder lookSam(double rho, int k, double alpha) {
-            this.sam = Sam.builder().rho(rho).lookSam(k, alpha).scope(scope);
-            return this;
-        }
-
-        /** No SAM (the default). */
-        public Builder noSam() {
-            this.sam = null;
-            return this;
-        }
-
-        /** Which trainable parameters SAM perturbs (default LoRA only). */
+        /**
+         * Which trainable parameters SAM perturbs (default LoRA only); ignored by a plain optimizer.
+         *
+         * @param scope which trainable parameters SAM perturbs
+         * @return this builder
+         * @throws IllegalArgumentException if {@code scope} is null
+         */
         public Builder samScope(Sam.Scope scope) {
             this.scope = Preconditions.notNull(scope, "scope");
-            if (sam != null) {
-                sam.scope(scope);
-            }
             return this;
         }
 
-        /** Also train the base weights (default false: LoRA only). */
+        /**
+         * Also trains the base weights (default false: LoRA only).
+         *
+         * @param train whether the base weights are trained too
+         * @return this builder
+         */
         public Builder trainBaseWeights(boolean train) {
             this.trainBase = train;
             return this;
         }
 
-        public Builder epochs(int epochs) {
-            Preconditions.checkArgument(epochs > 0, "epochs must be > 0, was " + epochs);
-            this.epochs = epochs;
-            return this;
-        }
-
-        /** Optimizer steps; overrides epochs when > 0. */
-        public Builder totalSteps(int steps) {
-            Preconditions.checkArgument(steps > 0, "totalSteps must be > 0, was " + steps);
-            this.totalSteps = steps;
-            return this;
-        }
-
-        public Builder learningRate(double lr) {
-            Preconditions.checkArgument(lr > 0 && Double.isFinite(lr), "learningRate must be > 0, was " + lr);
-            this.learningRate = lr;
-            return this;
-        }
-
-        public Builder batchSize(int size) {
-            Preconditions.checkArgument(size > 0, "batchSize must be > 0, was " + size);
-            this.batchSize = size;
-            return this;
-        }
-
-        public Builder seed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        public Builder warmupSteps(int steps) {
-            Preconditions.checkArgument(steps >= 0, "warmupSteps must be >= 0, was " + steps);
-            this.warmupSteps = steps;
-            return this;
-        }
-
-        /** Gradient-norm clipping threshold; 0 turns it off (default 1). */
-        public Builder maxGradNorm(double norm) {
-            Preconditions.checkArgument(norm >= 0, "maxGradNorm must be >= 0, was " + norm);
-            this.maxGradNorm = norm;
-            return this;
-        }
-
-        public Builder weightDecay(double wd) {
-            Preconditions.checkArgument(wd >= 0, "weightDecay must be >= 0, was " + wd);
-            this.weightDecay = wd;
-            return this;
-        }
-
-        public Builder schedule(LrSchedule schedule) {
-            this.schedule = Preconditions.notNull(schedule, "schedule");
-            return this;
-        }
-
-        /** Examples are cut to this many tokens; 0 keeps them whole. */
-        public Builder maxLength(int tokens) {
-            Preconditions.checkArgument(tokens >= 0, "maxLength must be >= 0, was " + tokens);
-            this.maxLength = tokens;
-            return this;
-        }
-
-        public Builder logEvery(int steps) {
-            Preconditions.checkArgument(steps > 0, "logEvery must be > 0, was " + steps);
-            this.logEvery = steps;
-            return this;
-        }
-
-        /** Checkpoints (with the adapter in PEFT layout) go here; the run resumes from the latest. */
+        /**
+         * Checkpoints (with the adapter in PEFT layout) go here; the run resumes from the latest.
+         *
+         * @param dir the checkpoint directory, or {@code null} for none
+         * @return this builder
+         */
         public Builder checkpointDir(Path dir) {
             this.checkpointDir = dir;
             return this;
         }
 
+        /**
+         * Adds a listener of the training loop.
+         *
+         * @param listener told of each step and checkpoint
+         * @return this builder
+         * @throws IllegalArgumentException if {@code listener} is null
+         */
         public Builder listener(TrainingListener listener) {
             listeners.add(Preconditions.notNull(listener, "listener"));
             return this;
         }
 
+        /**
+         * Builds the fine-tuner.
+         *
+         * @return the fine-tuner
+         */
         public LoraFineTuner build() {
-            Preconditions.checkState(model != null, "model must be set");
-            Preconditions.checkState(data != null, "data must be set");
             return new LoraFineTuner(this);
         }
     }

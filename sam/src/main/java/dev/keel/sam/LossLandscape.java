@@ -52,16 +52,32 @@ public final class LossLandscape {
         this.seed = b.seed;
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The adapter's parameters (LoRA only). */
+    /**
+     * The adapter's parameters (LoRA only).
+     *
+     * @param adapter the LoRA adapter
+     * @return the lora parameters
+     */
     public static Map<String, Parameter> loraParameters(LoraAdapter adapter) {
         return Preconditions.notNull(adapter, "adapter").parameters();
     }
 
-    /** Every base weight of {@code model} and, if {@code adapter} is not null, the adapter's parameters. */
+    /**
+     * Every base weight of {@code model} and, if {@code adapter} is not null, the adapter's parameters.
+     *
+     * @param model the model
+     * @param adapter the LoRA adapter
+     * @return every weight of the model (and the adapter), by name
+     */
     public static Map<String, Parameter> allParameters(LlamaModel model, LoraAdapter adapter) {
         Preconditions.notNull(model, "model");
         Map<String, Parameter> out = new LinkedHashMap<>(model.parameters());
@@ -71,7 +87,14 @@ public final class LossLandscape {
         return out;
     }
 
-    /** The grid values from {@code min} to {@code max} inclusive, uniformly spaced. */
+    /**
+     * The grid values from {@code min} to {@code max} inclusive, uniformly spaced.
+     *
+     * @param min the lower end
+     * @param max the upper end
+     * @param n how many
+     * @return the axis
+     */
     public static double[] axis(double min, double max, int n) {
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
@@ -83,6 +106,10 @@ public final class LossLandscape {
     /**
      * Filter-normalised Gaussian directions for {@code params}, as host arrays by name (zeros for
      * 1-D tensors and for rows whose weights are all zero).
+     *
+     * @param params the parameters, by name
+     * @param rnd the random source of the directions
+     * @return the direction
      */
     public static Map<String, float[]> direction(Map<String, Parameter> params, SplittableRandom rnd) {
         Map<String, float[]> out = new LinkedHashMap<>();
@@ -120,7 +147,11 @@ public final class LossLandscape {
         return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    /** Evaluates the grid ({@code grid^2} loss evaluations) and restores the weights exactly. */
+    /**
+     * Evaluates the grid ({@code grid^2} loss evaluations) and restores the weights exactly.
+     *
+     * @return the landscape
+     */
     public Landscape compute() {
         long started = System.nanoTime();
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -182,13 +213,23 @@ public final class LossLandscape {
         private Builder() {
         }
 
-        /** What is measured: the loss of a model over examples (its gradient parameters are not used). */
+        /**
+         * What is measured: the loss of a model over examples (its gradient parameters are not used).
+         *
+         * @param objective the loss being measured
+         * @return this builder
+         */
         public Builder objective(LmObjective objective) {
             this.objective = Preconditions.notNull(objective, "objective");
             return this;
         }
 
-        /** The parameters the directions move (see {@link #loraParameters} and {@link #allParameters}). */
+        /**
+         * The parameters the directions move (see {@link #loraParameters} and {@link #allParameters}).
+         *
+         * @param params the parameters, by name
+         * @return this builder
+         */
         public Builder parameters(Map<String, Parameter> params) {
             Preconditions.notNull(params, "parameters");
             Preconditions.checkArgument(!params.isEmpty(), "parameters must not be empty");
@@ -196,14 +237,25 @@ public final class LossLandscape {
             return this;
         }
 
-        /** Points per axis, >= 3 (the metrics need three points for a second difference). */
+        /**
+         * Points per axis, >= 3 (the metrics need three points for a second difference).
+         *
+         * @param n how many
+         * @return this builder
+         */
         public Builder grid(int n) {
             Preconditions.checkArgument(n >= 3, "grid must be >= 3 points per axis, was " + n);
             this.grid = n;
             return this;
         }
 
-        /** The range of {@code a} and {@code b}; {@code min < max}, both finite. */
+        /**
+         * The range of {@code a} and {@code b}; {@code min < max}, both finite.
+         *
+         * @param min the lower end
+         * @param max the upper end
+         * @return this builder
+         */
         public Builder range(double min, double max) {
             Preconditions.checkArgument(Double.isFinite(min) && Double.isFinite(max) && min < max,
                     "range must have min < max, was [" + min + ", " + max + "]");
@@ -212,11 +264,22 @@ public final class LossLandscape {
             return this;
         }
 
+        /**
+         * Sets the seed.
+         *
+         * @param seed the seed of the random choices
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public LossLandscape build() {
             Preconditions.checkState(objective != null, "objective must be set");
             Preconditions.checkState(params != null, "parameters must be set");

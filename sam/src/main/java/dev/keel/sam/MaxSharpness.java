@@ -33,6 +33,9 @@ public record MaxSharpness(double value, double baseLoss, double maxLoss, double
      *
      * @param rho   the radius, > 0
      * @param steps ascent steps, >= 1
+     * @param objective the loss being measured
+     * @param params the parameters, by name
+     * @return the new value
      */
     public static MaxSharpness of(LmObjective objective, Map<String, Parameter> params, double rho, int steps) {
         Preconditions.notNull(objective, "objective");

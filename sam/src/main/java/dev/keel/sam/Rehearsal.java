@@ -25,13 +25,27 @@ public final class Rehearsal {
     private Rehearsal() {
     }
 
-    /** The number of old records {@link #mix} adds: {@code round(ratio * newSize)}. */
+    /**
+     * The number of old records {@link #mix} adds: {@code round(ratio * newSize)}.
+     *
+     * @param newSize the new size
+     * @param ratio old records per new record, >= 0
+     * @return the count
+     */
     public static int count(int newSize, double ratio) {
         Preconditions.checkArgument(ratio >= 0 && Double.isFinite(ratio), "ratio must be >= 0, was " + ratio);
         return (int) Math.round(ratio * newSize);
     }
 
-    /** Chat records: {@code newTask} plus {@code count(newTask.size(), ratio)} records of {@code oldTask}, shuffled. */
+    /**
+     * Chat records: {@code newTask} plus {@code count(newTask.size(), ratio)} records of {@code oldTask}, shuffled.
+     *
+     * @param newTask records of the new task
+     * @param oldTask records of the old task (the rehearsal pool)
+     * @param ratio old records per new record, >= 0
+     * @param seed the seed of the random choices
+     * @return the mixed records
+     */
     public static List<ChatRecord> mix(List<ChatRecord> newTask, List<ChatRecord> oldTask, double ratio, long seed) {
         List<ChatRecord> mixed = mixItems(newTask, oldTask, ratio, seed);
         List<ChatRecord> out = new ArrayList<>(mixed.size());
@@ -43,7 +57,16 @@ public final class Rehearsal {
         return out;
     }
 
-    /** The same for any items. */
+    /**
+     * The same for any items.
+     *
+     * @param <T> the type of the items
+     * @param newTask records of the new task
+     * @param oldTask records of the old task (the rehearsal pool)
+     * @param ratio old records per new record, >= 0
+     * @param seed the seed of the random choices
+     * @return the mixed items
+     */
     public static <T> List<T> mixItems(List<T> newTask, List<T> oldTask, double ratio, long seed) {
         Preconditions.notNull(newTask, "newTask");
         Preconditions.notNull(oldTask, "oldTask");

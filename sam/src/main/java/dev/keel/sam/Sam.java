@@ -107,38 +107,74 @@ public final class Sam implements StepStrategy, AutoCloseable {
         this.params = b.params == null ? null : new LinkedHashMap<>(b.params);
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The rho.
+     *
+     * @return the rho
+     */
     public double rho() {
         return rho;
     }
 
+    /**
+     * The variant.
+     *
+     * @return the variant
+     */
     public Variant variant() {
         return variant;
     }
 
+    /**
+     * The scope.
+     *
+     * @return the scope
+     */
     public Scope scope() {
         return scope;
     }
 
-    /** Steps taken so far (calls of {@link #computeGradients} or {@link #step}). */
+    /**
+     * Steps taken so far (calls of {@link #computeGradients} or {@link #step}).
+     *
+     * @return the steps
+     */
     public long steps() {
         return steps;
     }
 
-    /** Gradient passes run so far, over all steps. */
+    /**
+     * Gradient passes run so far, over all steps.
+     *
+     * @return the gradient passes
+     */
     public long gradientPasses() {
         return passes;
     }
 
-    /** What the last step did, or {@code null} before the first. */
+    /**
+     * What the last step did, or {@code null} before the first.
+     *
+     * @return the last stats
+     */
     public StepStats lastStats() {
         return last;
     }
 
-    /** A short description, e.g. {@code sam(rho=0.05)}, for tables and provenance. */
+    /**
+     * A short description, e.g. {@code sam(rho=0.05)}, for tables and provenance.
+     *
+     * @return the description
+     */
     public String describe() {
         return switch (variant) {
             case SAM -> String.format(Locale.ROOT, "sam(rho=%s)", rho);
@@ -152,6 +188,8 @@ public final class Sam implements StepStrategy, AutoCloseable {
      * and zeroed gradients. Needs {@link Builder#base} and {@link Builder#parameters}.
      *
      * @return the loss at the weights before the step
+     * @param pass one forward and backward pass at the current weights
+     * @param learningRate the learning rate, > 0
      */
     public float step(GradientPass pass, double learningRate) {
         Preconditions.checkState(base != null && params != null,
@@ -365,7 +403,12 @@ public final class Sam implements StepStrategy, AutoCloseable {
         return out;
     }
 
-    /** Whether {@code name} is a LoRA parameter ({@code ...lora_A...} or {@code ...lora_B...}). */
+    /**
+     * Whether {@code name} is a LoRA parameter ({@code ...lora_A...} or {@code ...lora_B...}).
+     *
+     * @param name the parameter name
+     * @return whether it names a LoRA parameter
+     */
     public static boolean isLora(String name) {
         return name.contains("lora_A") || name.contains("lora_B");
     }
@@ -404,20 +447,34 @@ public final class Sam implements StepStrategy, AutoCloseable {
         private Builder() {
         }
 
-        /** The neighbourhood radius; must be finite and > 0. */
+        /**
+         * The neighbourhood radius; must be finite and > 0.
+         *
+         * @param rho the radius
+         * @return this builder
+         */
         public Builder rho(double rho) {
             Preconditions.checkArgument(rho > 0 && Double.isFinite(rho), "rho must be > 0, was " + rho);
             this.rho = rho;
             return this;
         }
 
-        /** Plain SAM (the default). */
+        /**
+         * Plain SAM (the default).
+         *
+         * @return this builder
+         */
         public Builder plain() {
             this.variant = Variant.SAM;
             return this;
         }
 
-        /** ASAM with {@code T = |w| + eta}; {@code eta} must be >= 0 (Kwon et al. use 0.01). */
+        /**
+         * ASAM with {@code T = |w| + eta}; {@code eta} must be >= 0 (Kwon et al. use 0.01).
+         *
+         * @param eta the offset of {@code T = |w| + eta}
+         * @return this builder
+         */
         public Builder asam(double eta) {
             Preconditions.checkArgument(eta >= 0 && Double.isFinite(eta), "eta must be >= 0, was " + eta);
             this.variant = Variant.ASAM;
@@ -425,7 +482,13 @@ public final class Sam implements StepStrategy, AutoCloseable {
             return this;
         }
 
-        /** LookSAM: ascent every {@code k >= 1} steps, reuse weight {@code alpha >= 0} in between. */
+        /**
+         * LookSAM: ascent every {@code k >= 1} steps, reuse weight {@code alpha >= 0} in between.
+         *
+         * @param k the ascent period
+         * @param alpha the mixing weight
+         * @return this builder
+         */
         public Builder lookSam(int k, double alpha) {
             Preconditions.checkArgument(k >= 1, "k must be >= 1, was " + k);
             Preconditions.checkArgument(alpha >= 0 && Double.isFinite(alpha), "alpha must be >= 0, was " + alpha);
@@ -435,18 +498,34 @@ public final class Sam implements StepStrategy, AutoCloseable {
             return this;
         }
 
+        /**
+         * Sets the scope.
+         *
+         * @param scope which trainable parameters are perturbed
+         * @return this builder
+         */
         public Builder scope(Scope scope) {
             this.scope = Preconditions.notNull(scope, "scope");
             return this;
         }
 
-        /** The optimizer {@link Sam#step} calls; {@link Sam#close()} closes it. */
+        /**
+         * The optimizer {@link Sam#step} calls; {@link Sam#close()} closes it.
+         *
+         * @param base the optimizer that applies each SAM gradient
+         * @return this builder
+         */
         public Builder base(BaseOptimizer base) {
             this.base = Preconditions.notNull(base, "base");
             return this;
         }
 
-        /** The trainable parameters {@link Sam#step} works on. */
+        /**
+         * The trainable parameters {@link Sam#step} works on.
+         *
+         * @param params the parameters, by name
+         * @return this builder
+         */
         public Builder parameters(Map<String, Parameter> params) {
             Preconditions.notNull(params, "parameters");
             Preconditions.checkArgument(!params.isEmpty(), "parameters must not be empty");
@@ -454,6 +533,11 @@ public final class Sam implements StepStrategy, AutoCloseable {
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public Sam build() {
             return new Sam(this);
         }

@@ -35,7 +35,12 @@ public final class WiseFt {
     private WiseFt() {
     }
 
-    /** The current values of {@code params}, by name, as host copies. */
+    /**
+     * The current values of {@code params}, by name, as host copies.
+     *
+     * @param params the parameters, by name
+     * @return a copy of each tensor, by name
+     */
     public static Map<String, float[]> capture(Map<String, Parameter> params) {
         Preconditions.notNull(params, "params");
         Map<String, float[]> out = new LinkedHashMap<>();
@@ -43,7 +48,12 @@ public final class WiseFt {
         return out;
     }
 
-    /** {@code adapter} values with every {@code lora_B} set to zero: the adapter that changes nothing. */
+    /**
+     * {@code adapter} values with every {@code lora_B} set to zero: the adapter that changes nothing.
+     *
+     * @param adapter the LoRA adapter
+     * @return the same shapes, all zeros
+     */
     public static Map<String, float[]> zeroAdapter(Map<String, float[]> adapter) {
         Preconditions.notNull(adapter, "adapter");
         Map<String, float[]> out = new LinkedHashMap<>();
@@ -51,7 +61,14 @@ public final class WiseFt {
         return out;
     }
 
-    /** {@code (1 - alpha) theta0 + alpha theta1}, key by key; both maps must have the same keys and lengths. */
+    /**
+     * {@code (1 - alpha) theta0 + alpha theta1}, key by key; both maps must have the same keys and lengths.
+     *
+     * @param theta0 the weights at alpha 0
+     * @param theta1 the weights at alpha 1
+     * @param alpha the mixing weight
+     * @return the interpolated tensors, by name
+     */
     public static Map<String, float[]> interpolate(Map<String, float[]> theta0, Map<String, float[]> theta1, double alpha) {
         Preconditions.notNull(theta0, "theta0");
         Preconditions.notNull(theta1, "theta1");
@@ -80,7 +97,14 @@ public final class WiseFt {
         return out;
     }
 
-    /** Writes {@link #interpolate}{@code (theta0, theta1, alpha)} into {@code params}. */
+    /**
+     * Writes {@link #interpolate}{@code (theta0, theta1, alpha)} into {@code params}.
+     *
+     * @param params the parameters, by name
+     * @param theta0 the weights at alpha 0
+     * @param theta1 the weights at alpha 1
+     * @param alpha the mixing weight
+     */
     public static void apply(Map<String, Parameter> params, Map<String, float[]> theta0, Map<String, float[]> theta1,
                              double alpha) {
         Preconditions.notNull(params, "params");
@@ -96,7 +120,12 @@ public final class WiseFt {
         }
     }
 
-    /** {@code n >= 2} evenly spaced values from 0 to 1. */
+    /**
+     * {@code n >= 2} evenly spaced values from 0 to 1.
+     *
+     * @param n how many
+     * @return the alphas
+     */
     public static double[] alphas(int n) {
         Preconditions.checkArgument(n >= 2, "an alpha sweep needs >= 2 points, was " + n);
         double[] out = new double[n];
@@ -109,6 +138,14 @@ public final class WiseFt {
     /**
      * Evaluates {@code evaluate} at each alpha (with the interpolated weights in {@code params}) and
      * leaves {@code params} at {@code theta1} afterwards.
+     *
+     * @param <R> the type of the result
+     * @param params the parameters, by name
+     * @param theta0 the weights at alpha 0
+     * @param theta1 the weights at alpha 1
+     * @param alphas the mixing weights to visit, in order
+     * @param evaluate measures the model at the current weights
+     * @return the value at each alpha, in order
      */
     public static <R> List<Point<R>> sweep(Map<String, Parameter> params, Map<String, float[]> theta0,
                                            Map<String, float[]> theta1, double[] alphas, DoubleFunction<R> evaluate) {

@@ -16,7 +16,12 @@ public final class KvCache implements AutoCloseable {
     private long length;
     private boolean closed;
 
-    /** A cache for a model with {@code layers} layers, its arrays in a sub-manager of {@code parent}. */
+    /**
+     * A cache for a model with {@code layers} layers, its arrays in a sub-manager of {@code parent}.
+     *
+     * @param parent the manager that owns the new arrays
+     * @param layers the number of decoder layers
+     */
     public KvCache(NDManager parent, int layers) {
         Preconditions.notNull(parent, "parent");
         Preconditions.checkPositive(layers, "layers");
@@ -25,7 +30,11 @@ public final class KvCache implements AutoCloseable {
         this.values = new NDArray[layers];
     }
 
-    /** The number of cached positions. */
+    /**
+     * The number of cached positions.
+     *
+     * @return the length
+     */
     public long length() {
         return length;
     }

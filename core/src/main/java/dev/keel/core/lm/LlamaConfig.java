@@ -40,6 +40,23 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                           double ropeTheta, boolean tieWordEmbeddings, int maxPositionEmbeddings,
                           int bosTokenId, int eosTokenId) {
 
+    /**
+     * The llama config.
+     *
+     * @param vocabSize the vocab size
+     * @param hiddenSize the hidden size
+     * @param intermediateSize the intermediate size
+     * @param numHiddenLayers the num hidden layers
+     * @param numAttentionHeads the num attention heads
+     * @param numKeyValueHeads the num key value heads
+     * @param headDim the head dim
+     * @param rmsNormEps the rms norm eps
+     * @param ropeTheta the rope theta
+     * @param tieWordEmbeddings the tie word embeddings
+     * @param maxPositionEmbeddings the max position embeddings
+     * @param bosTokenId the bos token id
+     * @param eosTokenId the end-of-sequence token id, or -1 for none
+     */
     public LlamaConfig {
         Preconditions.checkPositive(vocabSize, "vocab_size");
         Preconditions.checkPositive(hiddenSize, "hidden_size");
@@ -64,7 +81,13 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         }
     }
 
-    /** Reads {@code config.json} (or the {@code config.json} inside a directory). */
+    /**
+     * Reads {@code config.json} (or the {@code config.json} inside a directory).
+     *
+     * @param path a file, or the directory holding it
+     * @return the configuration read
+     * @throws IOException if a file cannot be read or written
+     */
     public static LlamaConfig fromJson(Path path) throws IOException {
         Preconditions.notNull(path, "path");
         Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
@@ -80,7 +103,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     }
 
     /** Reads a parsed {@code config.json}. */
-    public static LlamaConfig fromJson(JsonNode root) {
+    static LlamaConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "config must be a JSON object");
         String modelType = text(root, "model_type");
         if (modelType != null && !modelType.equals("llama") && !modelType.equals("mistral")
@@ -172,7 +195,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     }
 
     /** Writes this configuration as a Hugging Face {@code config.json} object. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.putArray("architectures").add("LlamaForCausalLM");
         o.put("model_type", "llama");
@@ -200,12 +223,29 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         return o;
     }
 
-    /** Query heads per key/value head. */
+    /**
+     * This configuration as the text of a {@code config.json} file (pretty-printed JSON).
+     *
+     * @return the JSON text
+     */
+    public String toJsonString() {
+        return Json.toPrettyString(toJson());
+    }
+
+    /**
+     * Query heads per key/value head.
+     *
+     * @return the group size
+     */
     public int groupSize() {
         return numAttentionHeads / numKeyValueHeads;
     }
 
-    /** The number of parameters, counting a tied head once. */
+    /**
+     * The number of parameters, counting a tied head once.
+     *
+     * @return the parameter count
+     */
     public long parameterCount() {
         long h = hiddenSize;
         long q = (long) numAttentionHeads * headDim;
@@ -222,6 +262,11 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 tieWordEmbeddings, maxPositionEmbeddings);
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -245,71 +290,154 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         private Builder() {
         }
 
+        /**
+         * Sets the vocab size.
+         *
+         * @param v the vocab size
+         * @return this builder
+         */
         public Builder vocabSize(int v) {
             this.vocabSize = Preconditions.checkPositive(v, "vocab_size");
             return this;
         }
 
+        /**
+         * Sets the hidden size.
+         *
+         * @param v the hidden size
+         * @return this builder
+         */
         public Builder hiddenSize(int v) {
             this.hiddenSize = Preconditions.checkPositive(v, "hidden_size");
             return this;
         }
 
+        /**
+         * Sets the intermediate size.
+         *
+         * @param v the intermediate size
+         * @return this builder
+         */
         public Builder intermediateSize(int v) {
             this.intermediateSize = Preconditions.checkPositive(v, "intermediate_size");
             return this;
         }
 
+        /**
+         * Sets the num hidden layers.
+         *
+         * @param v the num hidden layers
+         * @return this builder
+         */
         public Builder numHiddenLayers(int v) {
             this.numHiddenLayers = Preconditions.checkPositive(v, "num_hidden_layers");
             return this;
         }
 
+        /**
+         * Sets the num attention heads.
+         *
+         * @param v the num attention heads
+         * @return this builder
+         */
         public Builder numAttentionHeads(int v) {
             this.numAttentionHeads = Preconditions.checkPositive(v, "num_attention_heads");
             return this;
         }
 
+        /**
+         * Sets the num key value heads.
+         *
+         * @param v the num key value heads
+         * @return this builder
+         */
         public Builder numKeyValueHeads(int v) {
             this.numKeyValueHeads = Preconditions.checkPositive(v, "num_key_value_heads");
             return this;
         }
 
+        /**
+         * Sets the head dim.
+         *
+         * @param v the head dim
+         * @return this builder
+         */
         public Builder headDim(int v) {
             this.headDim = Preconditions.checkPositive(v, "head_dim");
             return this;
         }
 
+        /**
+         * Sets the rms norm eps.
+         *
+         * @param v the rms norm eps
+         * @return this builder
+         */
         public Builder rmsNormEps(double v) {
             this.rmsNormEps = Preconditions.checkPositive(v, "rms_norm_eps");
             return this;
         }
 
+        /**
+         * Sets the rope theta.
+         *
+         * @param v the rope theta
+         * @return this builder
+         */
         public Builder ropeTheta(double v) {
             this.ropeTheta = Preconditions.checkPositive(v, "rope_theta");
             return this;
         }
 
+        /**
+         * Sets the tie word embeddings.
+         *
+         * @param v the tie word embeddings
+         * @return this builder
+         */
         public Builder tieWordEmbeddings(boolean v) {
             this.tieWordEmbeddings = v;
             return this;
         }
 
+        /**
+         * Sets the max position embeddings.
+         *
+         * @param v the max position embeddings
+         * @return this builder
+         */
         public Builder maxPositionEmbeddings(int v) {
             this.maxPositionEmbeddings = Preconditions.checkPositive(v, "max_position_embeddings");
             return this;
         }
 
+        /**
+         * Sets the bos token id.
+         *
+         * @param v the bos token id
+         * @return this builder
+         */
         public Builder bosTokenId(int v) {
             this.bosTokenId = v;
             return this;
         }
 
+        /**
+         * Sets the eos token id.
+         *
+         * @param v the eos token id
+         * @return this builder
+         */
         public Builder eosTokenId(int v) {
             this.eosTokenId = v;
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public LlamaConfig build() {
             int hd = headDim;
             if (hd < 0) {

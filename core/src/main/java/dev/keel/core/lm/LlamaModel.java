@@ -154,7 +154,12 @@ public final class LlamaModel implements AutoCloseable {
         return l;
     }
 
-    /** The shapes of every weight the checkpoint must hold, by Hugging Face name. */
+    /**
+     * The shapes of every weight the checkpoint must hold, by Hugging Face name.
+     *
+     * @param c the configuration
+     * @return the expected shapes
+     */
     public static Map<String, long[]> expectedShapes(LlamaConfig c) {
         Map<String, long[]> m = new LinkedHashMap<>();
         long h = c.hiddenSize();
@@ -181,7 +186,14 @@ public final class LlamaModel implements AutoCloseable {
         return m;
     }
 
-    /** Loads {@code config.json} and the safetensors weights of a Hugging Face model directory onto {@code device}. */
+    /**
+     * Loads {@code config.json} and the safetensors weights of a Hugging Face model directory onto {@code device}.
+     *
+     * @param dir the directory
+     * @param device the device
+     * @return the model (the caller closes it)
+     * @throws IOException if a file cannot be read or written
+     */
     public static LlamaModel load(Path dir, Device device) throws IOException {
         Preconditions.notNull(device, "device");
         Devices.requirePyTorch("LlamaModel");
@@ -194,7 +206,14 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** Loads a model directory into a sub-manager of {@code parent}. */
+    /**
+     * Loads a model directory into a sub-manager of {@code parent}.
+     *
+     * @param dir the directory
+     * @param parent the manager that owns the new arrays
+     * @return the model (the caller closes it)
+     * @throws IOException if a file cannot be read or written
+     */
     public static LlamaModel load(Path dir, NDManager parent) throws IOException {
         Preconditions.notNull(parent, "parent");
         NDManager m = parent.newSubManager();
@@ -214,7 +233,15 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}. */
+    /**
+     * Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}.
+     *
+     * @param config the configuration
+     * @param source the tensors, by Hugging Face name
+     * @param manager the manager that owns the arrays
+     * @return the model
+     * @throws IOException if a file cannot be read or written
+     */
     public static LlamaModel fromTensors(LlamaConfig config, TensorSource source, NDManager manager) throws IOException {
         Preconditions.notNull(config, "config");
         Preconditions.notNull(source, "source");
@@ -241,6 +268,11 @@ public final class LlamaModel implements AutoCloseable {
     /**
      * A randomly initialised model (normal, std 0.02, as Hugging Face initialises Llama; norms at 1),
      * reproducible from {@code seed}; arrays go to a sub-manager of {@code parent}.
+     *
+     * @param config the configuration
+     * @param seed the seed of the random choices
+     * @param parent the manager that owns the new arrays
+     * @return the model with random weights
      */
     public static LlamaModel random(LlamaConfig config, long seed, NDManager parent) {
         Preconditions.notNull(config, "config");
@@ -273,7 +305,12 @@ public final class LlamaModel implements AutoCloseable {
         return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    /** Saves {@code config.json} and {@code model.safetensors} (F32) to {@code dir}, each file atomically. */
+    /**
+     * Saves {@code config.json} and {@code model.safetensors} (F32) to {@code dir}, each file atomically.
+     *
+     * @param dir the directory
+     * @throws IOException if a file cannot be read or written
+     */
     public void save(Path dir) throws IOException {
         save(dir, DType.F32, Long.MAX_VALUE);
     }
@@ -282,6 +319,11 @@ public final class LlamaModel implements AutoCloseable {
      * Saves {@code config.json} and the weights as {@code dtype} (F32, F16 or BF16): one
      * {@code model.safetensors}, or shards of at most {@code maxShardBytes} with
      * {@code model.safetensors.index.json} when the weights are larger. Each file is written atomically.
+     *
+     * @param dir the directory
+     * @param dtype the data type the weights are written in
+     * @param maxShardBytes the max shard bytes
+     * @throws IOException if a file cannot be read or written
      */
     public void save(Path dir, DType dtype, long maxShardBytes) throws IOException {
         checkOpen();
@@ -307,36 +349,65 @@ public final class LlamaModel implements AutoCloseable {
                 Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toJson()));
     }
 
+    /**
+     * The config.
+     *
+     * @return the config
+     */
     public LlamaConfig config() {
         return config;
     }
 
-    /** The manager that owns the weights. */
+    /**
+     * The manager that owns the weights.
+     *
+     * @return the manager
+     */
     public NDManager manager() {
         return manager;
     }
 
-    /** The device the weights live on. */
+    /**
+     * The device the weights live on.
+     *
+     * @return the device
+     */
     public Device device() {
         return manager.getDevice();
     }
 
-    /** The base weights by Hugging Face name (a tied head is listed once, as the embedding). */
+    /**
+     * The base weights by Hugging Face name (a tied head is listed once, as the embedding).
+     *
+     * @return the parameters
+     */
     public Map<String, Parameter> parameters() {
         return Collections.unmodifiableMap(parameters);
     }
 
-    /** Every linear layer by module path, in model order ({@code lm_head} last). */
+    /**
+     * Every linear layer by module path, in model order ({@code lm_head} last).
+     *
+     * @return the linear layers
+     */
     public Map<String, LinearLayer> linearLayers() {
         return Collections.unmodifiableMap(linears);
     }
 
-    /** Whether the base weights take gradients. */
+    /**
+     * Whether the base weights take gradients.
+     *
+     * @return whether the base weights take gradients
+     */
     public boolean isBaseTrainable() {
         return baseTrainable;
     }
 
-    /** Freezes ({@code false}, the default) or unfreezes the base weights. */
+    /**
+     * Freezes ({@code false}, the default) or unfreezes the base weights.
+     *
+     * @param trainable whether the base weights take gradients
+     */
     public void setBaseTrainable(boolean trainable) {
         checkOpen();
         for (Parameter p : parameters.values()) {
@@ -345,7 +416,12 @@ public final class LlamaModel implements AutoCloseable {
         baseTrainable = trainable;
     }
 
-    /** Logits {@code [B, T, vocab]} for unpadded {@code inputIds} {@code [B, T]}, without cache or dropout. */
+    /**
+     * Logits {@code [B, T, vocab]} for unpadded {@code inputIds} {@code [B, T]}, without cache or dropout.
+     *
+     * @param inputIds token ids, [batch, length]
+     * @return the logits, [batch, length, vocab]
+     */
     public NDArray forward(NDArray inputIds) {
         return forward(inputIds, null, null, false);
     }
@@ -367,7 +443,15 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** The final normalised hidden states {@code [B, T, hidden]} (before the output head). */
+    /**
+     * The final normalised hidden states {@code [B, T, hidden]} (before the output head).
+     *
+     * @param inputIds token ids, [batch, length]
+     * @param attentionMask 1 for a real token, 0 for padding, [batch, length]; null for none
+     * @param cache the KV cache, or null for none
+     * @param training the training settings
+     * @return the hidden states
+     */
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
         checkOpen();
         Preconditions.notNull(inputIds, "inputIds");

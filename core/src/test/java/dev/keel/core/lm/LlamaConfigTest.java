@@ -1,5 +1,6 @@
 package dev.keel.core.lm;
 
+import dev.keel.core.testkit.TinyFixtures;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Json;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class LlamaConfigTest {
 
     @Test
     void readsTheTestVectorConfig() throws IOException {
-        LlamaConfig c = LlamaConfig.fromJson(TestVectors.dir());
+        LlamaConfig c = LlamaConfig.fromJson(TinyFixtures.vectorsDir());
         assertThat(c.vocabSize()).isEqualTo(97);
         assertThat(c.hiddenSize()).isEqualTo(48);
         assertThat(c.intermediateSize()).isEqualTo(96);
@@ -32,6 +33,7 @@ class LlamaConfigTest {
         assertThat(c.bosTokenId()).isEqualTo(1);
         assertThat(c.eosTokenId()).isEqualTo(2);
         assertThat(LlamaConfig.fromJson(c.toJson())).isEqualTo(c);
+        assertThat(LlamaConfig.fromJson(dev.keel.core.internal.Json.mapper().readTree(c.toJsonString()))).isEqualTo(c);
         assertThat(c.parameterCount()).isEqualTo(97 * 48 * 2 + 2 * (48 * 48 * 2 + 48 * 16 * 2 + 3 * 48 * 96 + 96) + 48);
     }
 

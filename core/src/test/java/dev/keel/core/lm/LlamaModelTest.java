@@ -3,11 +3,11 @@ package dev.keel.core.lm;
 import dev.keel.core.internal.LmLoss;
 
 import ai.djl.Device;
+import dev.keel.core.testkit.TinyFixtures;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -18,26 +18,35 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LlamaModelTest {
 
-    static LlamaModel model;
+    @RegisterExtension
+    static final TinyFixtures.VectorsModel MODEL = new TinyFixtures.VectorsModel();
 
-    @BeforeAll
-    static void load() throws IOException {
-        model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+    private static LlamaModel model() {
+        return MODEL.get();
     }
 
-    @AfterAll
-    static void close() {
-        model.close();
-        model.close();
+    @Test
+    void theSharedModelIsThereOnlyWhileTheClassRuns() {
+        TinyFixtures.VectorsModel unregistered = new TinyFixtures.VectorsModel();
+        assertThatThrownBy(unregistered::get).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("loaded before all tests");
+        assertThat(model().config().vocabSize()).isEqualTo(97);
+    }
+
+    @Test
+    void closeIsIdempotent() {
+        LlamaModel m = TinyFixtures.tinyModel(1);
+        m.close();
+        m.close();
     }
 
     @Test
     void logitsMatchTheReference() {
-        try (NDManager step = model.manager().newSubManager()) {
-            NDArray ids = TestVectors.inputIds(step);
-            NDArray logits = model.forward(ids, null, null, false);
+        try (NDManager step = model().manager().newSubManager()) {
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
+            NDArray logits = model().forward(ids, null, null, false);
             assertThat(logits.getShape().getShape()).containsExactly(2, 11, 97);
-            double diff = TestVectors.maxAbsDiff(logits.toFloatArray(), TestVectors.expected("logits"));
+            double diff = TinyFixtures.maxAbsDiff(logits.toFloatArray(), TinyFixtures.expected("logits"));
             System.out.println("max |logits - expected| = " + diff);
             assertThat(diff).isLessThan(1e-4);
         }
@@ -45,11 +54,11 @@ class LlamaModelTest {
 
     @Test
     void lossMatchesTheReference() {
-        try (NDManager step = model.manager().newSubManager()) {
-            NDArray ids = TestVectors.inputIds(step);
-            NDArray logits = model.forward(ids, null, null, false);
+        try (NDManager step = model().manager().newSubManager()) {
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
+            NDArray logits = model().forward(ids, null, null, false);
             float loss = LmLoss.mean(logits, ids, null).getFloat();
-            double expected = TestVectors.vectors().get("loss_base").doubleValue();
+            double expected = TinyFixtures.vectors().get("loss_base").doubleValue();
             System.out.println("|loss - expected| = " + Math.abs(loss - expected));
             assertThat((double) loss).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4));
         }
@@ -57,18 +66,18 @@ class LlamaModelTest {
 
     @Test
     void forwardKeepsTemporariesOutOfTheModelManager() {
-        int before = model.manager().getManagedArrays().size();
-        try (NDManager step = model.manager().newSubManager()) {
-            model.forward(TestVectors.inputIds(step), null, null, false);
+        int before = model().manager().getManagedArrays().size();
+        try (NDManager step = model().manager().newSubManager()) {
+            model().forward(TinyFixtures.vectorsInputIds(step), null, null, false);
         }
-        assertThat(model.manager().getManagedArrays()).hasSize(before);
+        assertThat(model().manager().getManagedArrays()).hasSize(before);
     }
 
     @Test
     void labelMaskExcludesPromptAndPadding() {
-        try (NDManager step = model.manager().newSubManager()) {
-            NDArray ids = TestVectors.inputIds(step);
-            NDArray logits = model.forward(ids, null, null, false);
+        try (NDManager step = model().manager().newSubManager()) {
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
+            NDArray logits = model().forward(ids, null, null, false);
             float[] mask = new float[22];
             // row 0: tokens 5..10 are the response; row 1: only token 3
             for (int t = 5; t < 11; t++) {
@@ -99,9 +108,9 @@ class LlamaModelTest {
 
     @Test
     void paddingDoesNotChangeRealTokens() {
-        try (NDManager step = model.manager().newSubManager()) {
-            NDArray ids = TestVectors.inputIds(step);
-            float[] full = model.forward(ids.get("0:1, :"), null, null, false).toFloatArray();
+        try (NDManager step = model().manager().newSubManager()) {
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
+            float[] full = model().forward(ids.get("0:1, :"), null, null, false).toFloatArray();
             // right padding: row 0 cut to 7 tokens then padded with token 0
             long[] row = ids.get("0, :").toLongArray();
             long[] padded = row.clone();
@@ -112,7 +121,7 @@ class LlamaModelTest {
                     padded[t] = 0;
                 }
             }
-            float[] right = model.forward(step.create(padded).reshape(1, 11),
+            float[] right = model().forward(step.create(padded).reshape(1, 11),
                     step.create(mask).reshape(1, 11), null, false).toFloatArray();
             for (int i = 0; i < 7 * 97; i++) {
                 assertThat(right[i]).isCloseTo(full[i], org.assertj.core.data.Offset.offset(1e-5f));
@@ -124,7 +133,7 @@ class LlamaModelTest {
                 left[t] = t < 4 ? 0 : row[t - 4];
                 lmask[t] = t < 4 ? 0 : 1;
             }
-            float[] l = model.forward(step.create(left).reshape(1, 11), step.create(lmask).reshape(1, 11), null, false)
+            float[] l = model().forward(step.create(left).reshape(1, 11), step.create(lmask).reshape(1, 11), null, false)
                     .toFloatArray();
             for (int t = 0; t < 7; t++) {
                 for (int v = 0; v < 97; v++) {
@@ -136,13 +145,13 @@ class LlamaModelTest {
 
     @Test
     void kvCacheGivesTheSameLogitsAsAFullPass() {
-        try (NDManager step = model.manager().newSubManager(); KvCache cache = new KvCache(step, 2)) {
-            NDArray ids = TestVectors.inputIds(step);
-            float[] full = model.forward(ids, null, null, false).toFloatArray();
-            float[] first = model.forward(ids.get(":, :6"), null, cache, false).toFloatArray();
+        try (NDManager step = model().manager().newSubManager(); KvCache cache = new KvCache(step, 2)) {
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
+            float[] full = model().forward(ids, null, null, false).toFloatArray();
+            float[] first = model().forward(ids.get(":, :6"), null, cache, false).toFloatArray();
             assertThat(cache.length()).isEqualTo(6);
             for (int t = 6; t < 11; t++) {
-                float[] next = model.forward(ids.get(":, " + t + ":" + (t + 1)), null, cache, false).toFloatArray();
+                float[] next = model().forward(ids.get(":, " + t + ":" + (t + 1)), null, cache, false).toFloatArray();
                 for (int b = 0; b < 2; b++) {
                     for (int v = 0; v < 97; v++) {
                         assertThat(next[b * 97 + v]).isCloseTo(full[(b * 11 + t) * 97 + v],
@@ -156,12 +165,12 @@ class LlamaModelTest {
 
     @Test
     void rejectsBadInput() {
-        try (NDManager step = model.manager().newSubManager()) {
-            assertThatThrownBy(() -> model.forward(step.create(new long[] {1, 200}).reshape(1, 2), null, null, false))
+        try (NDManager step = model().manager().newSubManager()) {
+            assertThatThrownBy(() -> model().forward(step.create(new long[] {1, 200}).reshape(1, 2), null, null, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("200").hasMessageContaining("97");
-            assertThatThrownBy(() -> model.forward(step.create(new long[] {1, 2}), null, null, false))
+            assertThatThrownBy(() -> model().forward(step.create(new long[] {1, 2}), null, null, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[batch, length]");
-            assertThatThrownBy(() -> model.forward(step.create(new long[] {1, 2}).reshape(1, 2),
+            assertThatThrownBy(() -> model().forward(step.create(new long[] {1, 2}).reshape(1, 2),
                     step.ones(new ai.djl.ndarray.types.Shape(1, 3)), null, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("attentionMask must be [1, 2]");
         }
@@ -169,27 +178,27 @@ class LlamaModelTest {
 
     @Test
     void savesAndReloadsTheSameWeights(@TempDir Path dir) throws IOException {
-        model.save(dir);
+        model().save(dir);
         try (LlamaModel again = LlamaModel.load(dir, Device.cpu()); NDManager step = again.manager().newSubManager()) {
-            assertThat(again.config()).isEqualTo(model.config());
-            NDArray ids = TestVectors.inputIds(step);
+            assertThat(again.config()).isEqualTo(model().config());
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
             float[] a = again.forward(ids, null, null, false).toFloatArray();
-            float[] b = model.forward(ids, null, null, false).toFloatArray();
+            float[] b = model().forward(ids, null, null, false).toFloatArray();
             assertThat(a).containsExactly(b);
         }
     }
 
     @Test
     void loadsHalfPrecisionAndShardedCheckpoints(@TempDir Path dir) throws IOException {
-        float[] reference = TestVectors.expected("logits");
+        float[] reference = TinyFixtures.expected("logits");
         for (dev.keel.core.lm.safetensors.DType t : new dev.keel.core.lm.safetensors.DType[] {
                 dev.keel.core.lm.safetensors.DType.BF16, dev.keel.core.lm.safetensors.DType.F16}) {
             Path out = dir.resolve(t.name());
-            model.save(out, t, 40_000);
+            model().save(out, t, 40_000);
             assertThat(out.resolve("model.safetensors.index.json")).exists();
             assertThat(out.resolve("model.safetensors")).doesNotExist();
             try (LlamaModel half = LlamaModel.load(out, Device.cpu()); NDManager step = half.manager().newSubManager()) {
-                double diff = TestVectors.maxAbsDiff(half.forward(TestVectors.inputIds(step), null, null, false)
+                double diff = TinyFixtures.maxAbsDiff(half.forward(TinyFixtures.vectorsInputIds(step), null, null, false)
                         .toFloatArray(), reference);
                 System.out.println(t + " checkpoint: max |logits - expected| = " + diff);
                 assertThat(diff).isLessThan(t == dev.keel.core.lm.safetensors.DType.BF16 ? 0.1 : 0.01);
@@ -199,8 +208,8 @@ class LlamaModelTest {
 
     @Test
     void aTruncatedCheckpointIsAClearError(@TempDir Path dir) throws IOException {
-        java.nio.file.Files.copy(TestVectors.dir().resolve("config.json"), dir.resolve("config.json"));
-        byte[] bytes = java.nio.file.Files.readAllBytes(TestVectors.dir().resolve("model.safetensors"));
+        java.nio.file.Files.copy(TinyFixtures.vectorsDir().resolve("config.json"), dir.resolve("config.json"));
+        byte[] bytes = java.nio.file.Files.readAllBytes(TinyFixtures.vectorsDir().resolve("model.safetensors"));
         java.nio.file.Files.write(dir.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
         assertThatThrownBy(() -> LlamaModel.load(dir, Device.cpu()))
                 .isInstanceOf(dev.keel.core.lm.safetensors.SafeTensorsException.class)
@@ -211,7 +220,7 @@ class LlamaModelTest {
                 .hasMessageContaining("beyond the file");
         // a weight of the wrong shape
         java.nio.file.Files.writeString(dir.resolve("config.json"), java.nio.file.Files.readString(
-                TestVectors.dir().resolve("config.json")).replace("\"intermediate_size\": 96", "\"intermediate_size\": 64"));
+                TinyFixtures.vectorsDir().resolve("config.json")).replace("\"intermediate_size\": 96", "\"intermediate_size\": 64"));
         java.nio.file.Files.write(dir.resolve("model.safetensors"), bytes);
         assertThatThrownBy(() -> LlamaModel.load(dir, Device.cpu())).isInstanceOf(IOException.class)
                 .hasMessageContaining("model.layers.0.mlp.gate_proj.weight\" has shape [96, 48], expected [64, 48]");

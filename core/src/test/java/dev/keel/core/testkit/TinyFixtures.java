@@ -1,6 +1,7 @@
 package dev.keel.core.testkit;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.core.internal.Json;
@@ -8,6 +9,9 @@ import dev.keel.core.lm.LlamaConfig;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.safetensors.SafeTensorsFile;
 import dev.keel.core.lm.train.TrainingExample;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,14 +43,14 @@ public final class TinyFixtures {
         return EXTRACTED.computeIfAbsent(name, TinyFixtures::extract);
     }
 
-    private static Path extractionRoot;
+    private static Path extractedRoot;
 
-    private static synchronized Path extractionRoot() throws java.io.IOException {
-        if (extractionRoot == null) {
-            extractionRoot = java.nio.file.Files.createTempDirectory("keel-testkit");
-            extractionRoot.toFile().deleteOnExit();
+    private static synchronized Path extractRoot() throws java.io.IOException {
+        if (extractedRoot == null) {
+            extractedRoot = java.nio.file.Files.createTempDirectory("keel-testkit");
+            extractedRoot.toFile().deleteOnExit();
         }
-        return extractionRoot;
+        return extractedRoot;
     }
 
     private static Path extract(String name) {
@@ -58,9 +62,21 @@ public final class TinyFixtures {
             if ("file".equals(url.getProtocol())) {
                 return Path.of(url.toURI());
             }
-            // One directory for every resource, so that the files of one fixture (tiny-llama-a) lie together.
-            Path out = extractionRoot().resolve(name);
-            java.nio.file.Files.createDirectories(out.getParent());
+            // one directory for the whole kit, so that files of one fixture (a model directory) stay together
+            Path root = extractRoot();
+            Path out = root.resolve(name);
+            Path d = root;
+            for (Path part : root.relativize(out.getParent())) {
+                d = d.resolve(part);
+                if (!java.nio.file.Files.isDirectory(d)) {
+                    try {
+                        java.nio.file.Files.createDirectory(d);
+                        d.toFile().deleteOnExit(); // registered before its files, so deleted after them
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        // made at the same moment for another resource of the kit
+                    }
+                }
+            }
             try (java.io.InputStream in = url.openStream()) {
                 java.nio.file.Files.copy(in, out);
             }
@@ -83,6 +99,69 @@ public final class TinyFixtures {
             dir = resource("testvectors/tiny-llama-a/" + f).getParent();
         }
         return dir;
+    }
+
+    /**
+     * The tiny-llama-a model of the vectors, on the CPU.
+     *
+     * @return the loaded model; the caller closes it
+     */
+    public static LlamaModel vectorsModel() {
+        try {
+            return LlamaModel.load(vectorsDir(), Device.cpu());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The vectors' {@code input_ids} as a [2, 11] int64 array.
+     *
+     * @param manager where the array is made
+     * @return the token ids
+     */
+    public static NDArray vectorsInputIds(NDManager manager) {
+        JsonNode ids = vectors().get("input_ids");
+        long[][] out = new long[ids.size()][];
+        for (int i = 0; i < ids.size(); i++) {
+            out[i] = new long[ids.get(i).size()];
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] = ids.get(i).get(j).longValue();
+            }
+        }
+        return manager.create(out);
+    }
+
+    /**
+     * The tiny-llama-a model shared by the tests of one class: loaded before the first, closed after
+     * the last. Register it with {@code @RegisterExtension static final TinyFixtures.VectorsModel
+     * MODEL = new TinyFixtures.VectorsModel();}.
+     */
+    public static final class VectorsModel implements BeforeAllCallback, AfterAllCallback {
+        private LlamaModel model;
+
+        /**
+         * The model, while the test class runs.
+         *
+         * @return the model
+         */
+        public LlamaModel get() {
+            if (model == null) {
+                throw new IllegalStateException("the vectors model is loaded before all tests of the class");
+            }
+            return model;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            model = vectorsModel();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            model.close();
+            model = null;
+        }
     }
 
     public static JsonNode vectors() {

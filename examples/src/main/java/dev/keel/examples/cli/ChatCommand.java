@@ -24,8 +24,8 @@ final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer.json); default: keel-tiny")
     Path model;
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory")
-    Path adapter;
+    @CommandLine.Mixin
+    AdapterOption adapterOption;
     @Option(names = "--template", defaultValue = "auto", paramLabel = "NAME",
             description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE}: tiny when the tokenizer has keel-tiny's markers, else plain)")
     String template;
@@ -50,9 +50,7 @@ final class ChatCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--temperature must be >= 0, was " + temperature);
         }
         Path dir = model != null ? requireModelDir(cl, "--model", model) : TinyModel.path();
-        if (adapter != null) {
-            requireDir(cl, "--adapter", adapter);
-        }
+        Path adapter = adapterOption.checked(cl);
         ChatTemplate t = template(cl, template, dir);
         GenerationOptions options = GenerationOptions.builder().maxTokens(maxTokens).temperature(temperature)
                 .seed(seed).build();

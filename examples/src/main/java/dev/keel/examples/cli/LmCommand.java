@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code keel lm logits}: low-level language-model tools for checking a checkpoint against another implementation. */
 @Command(name = "lm", mixinStandardHelpOptions = true,
@@ -35,26 +34,21 @@ final class LmCommand implements Runnable {
 
     @Command(name = "logits", mixinStandardHelpOptions = true,
             description = "Write the logits [batch, length, vocab] (F32 tensor \"logits\") of a model, optionally with a PEFT adapter, for token ids.")
-    static final class Logits implements Callable<Integer> {
+    static final class Logits extends CheckedCommand {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json, *.safetensors)")
         Path model;
-        @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory")
-        Path adapter;
+        @CommandLine.Mixin
+        AdapterOption adapterOption;
         @Option(names = "--input-ids", required = true, paramLabel = "FILE",
                 description = "JSON: a list of equally long token-id lists, or an object with such a list under \"input_ids\"")
         Path inputIds;
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "safetensors file to write")
         Path out;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
+        int run(CommandLine cl) throws Exception {
             ChatCommand.requireModelDir(cl, "--model", model);
-            if (adapter != null) {
-                ChatCommand.requireDir(cl, "--adapter", adapter);
-            }
+            Path adapter = adapterOption.checked(cl);
             SafetyCommand.requireFile(cl, "--input-ids", inputIds);
             long[][] ids = readIds(cl, inputIds);
             try (LlamaModel m = LlamaModel.load(model, Device.cpu());

@@ -14,7 +14,6 @@ import dev.keel.core.lm.train.TrainingConfig;
 import dev.keel.core.lm.train.TrainingExample;
 import dev.keel.core.lm.train.TrainingListener;
 import dev.keel.core.lm.train.TrainingResult;
-import dev.keel.examples.tiny.TinyChatTemplate;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,12 +21,11 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code keel lora-train}: LoRA fine-tuning on OpenAI chat JSONL, saving a PEFT adapter. */
 @Command(name = "lora-train", mixinStandardHelpOptions = true,
         description = "Fine-tune a LoRA adapter on OpenAI chat JSONL (loss on the last assistant reply) and save it in PEFT layout.")
-final class LoraTrainCommand implements Callable<Integer> {
+final class LoraTrainCommand extends CheckedCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "base model directory")
     Path model;
@@ -52,12 +50,9 @@ final class LoraTrainCommand implements Callable<Integer> {
     String template;
     @Option(names = "--seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})")
     long seed;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
-        CommandLine cl = spec.commandLine();
+    int run(CommandLine cl) throws Exception {
         ChatCommand.requireModelDir(cl, "--model", model);
         SafetyCommand.requireFile(cl, "--data", data);
         if (epochs <= 0) {
@@ -83,9 +78,8 @@ final class LoraTrainCommand implements Callable<Integer> {
         try (LlamaModel base = LlamaModel.load(model, Device.cpu());
              LmTokenizer tok = LmTokenizer.load(model)) {
             tok.checkCompatible(base.config().vocabSize());
-            // keel-tiny's template writes the end token itself; other templates get eos appended
-            long eos = t instanceof TinyChatTemplate ? -1 : base.config().eosTokenId();
-            List<TrainingExample> examples = ChatExamples.encodeAll(records, tok, t, eos);
+            List<TrainingExample> examples = ChatExamples.encodeAll(records, tok, t,
+                    t.endOfReplyToken(base.config().eosTokenId()));
             LoraConfig lc = LoraConfig.builder().rank(rank).alpha(alpha).targetModules(targets.toArray(String[]::new))
                     .baseModel(model.toAbsolutePath().normalize().toString()).build();
             try (LoraAdapter adapter = LoraAdapter.create(base, lc, seed)) {

@@ -250,8 +250,9 @@ final class SafetyCommand implements Runnable {
             if (samRho != null) {
                 b.samRho(samRho);
             }
-            b.lora(rank != null ? rank : d.rank(), alpha != null ? alpha : d.loraAlpha(),
-                    (targets != null ? targets : d.targets()).toArray(new String[0]));
+            var lora = d.fineTune().lora();
+            b.lora(rank != null ? rank : lora.rank(), alpha != null ? alpha : lora.alpha(),
+                    (targets != null ? targets : lora.targetModules()).toArray(new String[0]));
             if (learningRate != null) {
                 b.learningRate(learningRate);
             }
@@ -267,9 +268,6 @@ final class SafetyCommand implements Runnable {
             if (maxNewTokens != null) {
                 b.maxNewTokens(maxNewTokens);
             }
-            // the plain template ends a turn with a newline only, so the eos token marks the end of a reply;
-            // keel-tiny's and Llama-2's end each assistant turn themselves
-            b.appendEos(chat == ChatTemplate.plain());
             b.verdictsDir(out.resolve("verdicts"));
             return b.build();
         }

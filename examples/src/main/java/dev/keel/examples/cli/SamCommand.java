@@ -2,7 +2,6 @@ package dev.keel.examples.cli;
 
 import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.generate.ChatTemplate;
-import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyCorpus;
 import dev.keel.examples.tiny.TinyModel;
 import dev.keel.examples.sam.ForgettingExperiment;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code keel sam train|landscape|forgetting}: sharpness-aware LoRA fine-tuning and flatness. */
 @Command(name = "sam", mixinStandardHelpOptions = true,
@@ -34,12 +32,20 @@ final class SamCommand implements Runnable {
     }
 
     /** The model directory (keel-tiny when none is given) and its chat template. */
-    record ModelChoice(Path dir, ChatTemplate template, boolean appendEos) {
-        static ModelChoice of(CommandLine cl, Path model, String template) throws IOException {
+    record ModelChoice(Path dir, ChatTemplate template) {
+    }
+
+    /** {@code --model} (default keel-tiny) and {@code --template}, shared by the subcommands. */
+    static final class ModelOptions {
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
+        Path model;
+        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
+        String template;
+
+        /** The checked model directory and its template. */
+        ModelChoice choice(CommandLine cl) throws IOException {
             Path dir = model != null ? ChatCommand.requireModelDir(cl, "--model", model) : TinyModel.path();
-            ChatTemplate t = ChatCommand.template(cl, template, dir);
-            // keel-tiny's template ends every reply with its end marker itself.
-            return new ModelChoice(dir, t, !(t instanceof TinyChatTemplate));
+            return new ModelChoice(dir, ChatCommand.template(cl, template, dir));
         }
     }
 
@@ -49,30 +55,25 @@ final class SamCommand implements Runnable {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = "Fine-tune a LoRA adapter on OpenAI chat JSONL, with SAM (default), ASAM, LookSAM or none; write it in PEFT layout.")
-    static final class Train implements Callable<Integer> {
-        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
-        Path model;
-        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
-        String template;
+    static final class Train extends CheckedCommand {
+        @CommandLine.Mixin
+        ModelOptions modelOptions;
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL)")
         Path data;
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "adapter directory")
         Path out;
-        @Option(names = "--method", defaultValue = "sam:0.05", description = "none, sam:RHO, asam:RHO or looksam:RHO:K (default: ${DEFAULT-VALUE})")
+        @Option(names = "--method", defaultValue = "sam:0.05", description = "none, sam:RHO, asam:RHO[:ETA] or looksam:RHO:K[:ALPHA] (default: ${DEFAULT-VALUE})")
         String method;
         @Option(names = "--steps", defaultValue = "0", description = "optimizer steps; 0 = one epoch (default: ${DEFAULT-VALUE})")
         int steps;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
+        int run(CommandLine cl) throws Exception {
             SafetyCommand.requireFile(cl, "--data", data);
-            ModelChoice m = ModelChoice.of(cl, model, template);
+            ModelChoice m = modelOptions.choice(cl);
             SamCommands.TrainOptions o;
             try {
-                o = SamCommands.TrainOptions.defaults().withMethod(method).withSteps(steps).withTemplate(m.template(), m.appendEos());
+                o = SamCommands.TrainOptions.defaults().withMethod(method).withSteps(steps).withTemplate(m.template());
             } catch (IllegalArgumentException e) {
                 throw usage(cl, e);
             }
@@ -85,13 +86,11 @@ final class SamCommand implements Runnable {
 
     @Command(name = "landscape", mixinStandardHelpOptions = true,
             description = "Loss landscape L(w + a·d1 + b·d2) on a grid with filter-normalised directions: PNG contour plot, CSV grid, AG/MAG/SC and max-sharpness.")
-    static final class Landscape implements Callable<Integer> {
-        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
-        Path model;
-        @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter; with --lora-only only its weights move")
-        Path adapter;
-        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
-        String template;
+    static final class Landscape extends CheckedCommand {
+        @CommandLine.Mixin
+        ModelOptions modelOptions;
+        @CommandLine.Mixin
+        AdapterOption adapterOption;
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat records the loss is measured on (JSONL)")
         Path data;
         @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "the plot; the grid goes next to it as .csv, the metrics as .json")
@@ -100,23 +99,18 @@ final class SamCommand implements Runnable {
         int grid;
         @Option(names = "--lora-only", description = "move only the adapter's weights")
         boolean loraOnly;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
+        int run(CommandLine cl) throws Exception {
             SafetyCommand.requireFile(cl, "--data", data);
-            if (adapter != null) {
-                ChatCommand.requireDir(cl, "--adapter", adapter);
-            }
+            Path adapter = adapterOption.checked(cl);
             if (loraOnly && adapter == null) {
                 throw new CommandLine.ParameterException(cl, "--lora-only needs --adapter");
             }
-            ModelChoice m = ModelChoice.of(cl, model, template);
+            ModelChoice m = modelOptions.choice(cl);
             SamCommands.LandscapeOptions o;
             try {
-                o = SamCommands.LandscapeOptions.defaults().withGrid(grid).withLoraOnly(loraOnly).withTemplate(m.template(), m.appendEos());
+                o = SamCommands.LandscapeOptions.defaults().withGrid(grid).withLoraOnly(loraOnly).withTemplate(m.template());
             } catch (IllegalArgumentException e) {
                 throw usage(cl, e);
             }
@@ -134,11 +128,9 @@ final class SamCommand implements Runnable {
 
     @Command(name = "forgetting", mixinStandardHelpOptions = true,
             description = "The forgetting experiment: fine-tune on a new task B (multiplication) with and without SAM, WiSE-FT and rehearsal; measure task A kept, task B learned, and flatness.")
-    static final class Forgetting implements Callable<Integer> {
-        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
-        Path model;
-        @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
-        String template;
+    static final class Forgetting extends CheckedCommand {
+        @CommandLine.Mixin
+        ModelOptions modelOptions;
         @Option(names = "--task-a", paramLabel = "FILE", description = "held-out records of the model's existing skills (default for keel-tiny: its held-out generated prompts)")
         Path taskA;
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "table, per-run CSV and landscape plots")
@@ -154,18 +146,15 @@ final class SamCommand implements Runnable {
         double lr;
         @Option(names = "--rehearsal", defaultValue = "0.2", description = "old records per new record in the +rehearsal rows; 0 for none (default: ${DEFAULT-VALUE})")
         double rehearsal;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
-            CommandLine cl = spec.commandLine();
-            ModelChoice m = ModelChoice.of(cl, model, template);
+        int run(CommandLine cl) throws Exception {
+            ModelChoice m = modelOptions.choice(cl);
             Files.createDirectories(out);
             Path a = taskA;
             Path pool = null;
             if (a == null) {
-                if (model != null) {
+                if (modelOptions.model != null) {
                     throw new CommandLine.ParameterException(cl, "--task-a is required with --model");
                 }
                 a = out.resolve("task-a.jsonl");
@@ -179,8 +168,7 @@ final class SamCommand implements Runnable {
                 ForgettingExperiment.Config.Builder b = ForgettingExperiment.Config.builder(m.dir(), a)
                         .seeds(seeds.stream().mapToLong(Long::longValue).toArray())
                         .methods(methods.toArray(new String[0])).steps(steps).learningRate(lr).batchSize(16)
-                        .generatedTaskB(192).landscapeGrid(7).sharpnessRho(0.05).plots(out.resolve("plots"), 11)
-                        .appendEos(m.appendEos());
+                        .generatedTaskB(192).landscapeGrid(7).sharpnessRho(0.05).plots(out.resolve("plots"), 11);
                 if (pool != null && rehearsal > 0) {
                     b.rehearsal(pool, rehearsal);
                 }

@@ -23,7 +23,7 @@ import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.generate.LocalChatModel;
 import dev.keel.core.lm.lora.LoraAdapter;
-import dev.keel.core.lm.train.ChatExamples;
+import dev.keel.core.lm.train.TrainingConfig;
 import dev.keel.core.lm.train.TrainingExample;
 import dev.keel.examples.safety.SafetyTables.Prompting;
 import dev.keel.examples.safety.SafetyTables.Table;
@@ -32,7 +32,8 @@ import dev.keel.safety.data.HarmfulBehavior;
 import dev.keel.safety.internal.Stratified;
 import dev.keel.safety.internal.Texts;
 import dev.keel.sam.FineTuneResult;
-import dev.keel.sam.LoraFineTuner;
+import dev.keel.sam.OptimizerChoice;
+import dev.keel.examples.sam.FineTuneSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +94,8 @@ public final class SafetyExperiment {
      * What to run. Empty lists turn the corresponding rows off.
      *
      * @param modelDir         a Hugging Face model directory ({@code config.json}, safetensors, {@code tokenizer.json})
-     * @param seeds            one fine-tuning run per seed, row and optimizer
+     * @param fineTune         seeds (one run per seed, row and optimizer), training settings (rate, batch; the epochs
+     *                         and steps are each row's), LoRA configuration and the optimizers of the columns
      * @param harmfulSizes     Table 1: numbers of harmful examples (paper 10/50/100)
      * @param harmfulEpochs    epochs on harmful examples (paper 5)
      * @param identityExamples Table 2: identity-shifting examples (paper 10)
@@ -103,36 +105,30 @@ public final class SafetyExperiment {
      * @param safetyHarmful    Table 4: safety samples mixed into the largest harmful set (paper 10/50/100)
      * @param safetyIdentity   Table 4: safety samples mixed into the identity-shifting set at its largest epoch count (paper 3/5/10)
      * @param safetyBenign     Table 4: safety samples mixed into the benign set (paper 250/500/1000 into 52k)
-     * @param samRho           SAM's radius for the SAM column; 0 leaves the column out
-     * @param rank             LoRA rank
-     * @param loraAlpha        LoRA alpha
-     * @param targets          LoRA target modules
-     * @param learningRate     peak AdamW rate (cosine schedule, clipping at 1)
-     * @param batchSize        examples per optimizer step
      * @param maxSteps         a cap on optimizer steps per run (0: none; for smoke tests)
      * @param maxNewTokens     tokens generated per evaluation response
      * @param evaluationSize   held-out AdvBench instructions evaluated, stratified over categories; 0 for all
      * @param resamples        bootstrap resamples of each evaluation's interval
-     * @param appendEos        whether the model's eos token is appended to each training reply (false where the template ends turns itself)
      * @param verdictsDir      where each evaluation's verdicts go as JSONL, or {@code null} for nowhere
      */
-    public record Config(Path modelDir, List<Long> seeds, List<Integer> harmfulSizes, int harmfulEpochs,
+    public record Config(Path modelDir, FineTuneSettings fineTune, List<Integer> harmfulSizes, int harmfulEpochs,
                          int identityExamples, List<Integer> identityEpochs, int benignSize, int benignEpochs,
                          List<Integer> safetyHarmful, List<Integer> safetyIdentity, List<Integer> safetyBenign,
-                         double samRho, int rank, double loraAlpha, List<String> targets, double learningRate,
-                         int batchSize, int maxSteps, int maxNewTokens, int evaluationSize, int resamples,
-                         boolean appendEos, Path verdictsDir) {
+                         int maxSteps, int maxNewTokens, int evaluationSize, int resamples, Path verdictsDir) {
 
+        /**
+         * Checks the values.
+         *
+         * @throws IllegalArgumentException naming the first value out of range
+         */
         public Config {
             Preconditions.notNull(modelDir, "modelDir");
-            seeds = List.copyOf(Preconditions.notEmpty(seeds, "seeds"));
-            Preconditions.checkArgument(new HashSet<>(seeds).size() == seeds.size(), "seeds must be distinct, were " + seeds);
+            Preconditions.notNull(fineTune, "fineTune");
             harmfulSizes = sorted(harmfulSizes, "harmfulSizes");
             identityEpochs = sorted(identityEpochs, "identityEpochs");
             safetyHarmful = sorted(safetyHarmful, "safetyHarmful");
             safetyIdentity = sorted(safetyIdentity, "safetyIdentity");
             safetyBenign = sorted(safetyBenign, "safetyBenign");
-            targets = List.copyOf(Preconditions.notEmpty(targets, "targets"));
             int train = AdvBench.train().size();
             for (int n : harmfulSizes) {
                 Preconditions.checkArgument(n <= train, "harmfulSizes must be <= the " + train
@@ -157,12 +153,6 @@ public final class SafetyExperiment {
                 Preconditions.checkArgument(k <= train, "safety samples must be <= the " + train
                         + " AdvBench train instructions, was " + k);
             }
-            Preconditions.checkArgument(samRho >= 0 && Double.isFinite(samRho), "samRho must be >= 0, was " + samRho);
-            Preconditions.checkArgument(rank > 0, "rank must be > 0, was " + rank);
-            Preconditions.checkArgument(loraAlpha > 0, "loraAlpha must be > 0, was " + loraAlpha);
-            Preconditions.checkArgument(learningRate > 0 && Double.isFinite(learningRate),
-                    "learningRate must be > 0, was " + learningRate);
-            Preconditions.checkArgument(batchSize > 0, "batchSize must be > 0, was " + batchSize);
             Preconditions.checkArgument(maxSteps >= 0, "maxSteps must be >= 0, was " + maxSteps);
             Preconditions.checkArgument(maxNewTokens > 0, "maxNewTokens must be > 0, was " + maxNewTokens);
             int held = AdvBench.evaluation().size();
@@ -188,12 +178,30 @@ public final class SafetyExperiment {
             return out;
         }
 
-        /** The optimizers of the columns: {@code none}, then {@code sam:RHO} unless {@code samRho} is 0. */
-        public List<String> optimizers() {
-            return samRho > 0 ? List.of("none", "sam:" + samRho) : List.of("none");
+        /**
+         * The radius of the SAM column, for provenance.
+         *
+         * @return the rho of the first SAM-family optimizer, or 0 where there is none
+         */
+        public double samRho() {
+            for (OptimizerChoice o : fineTune.optimizers()) {
+                if (o instanceof OptimizerChoice.SamStep sam) {
+                    return sam.rho();
+                } else if (o instanceof OptimizerChoice.AsamStep asam) {
+                    return asam.rho();
+                } else if (o instanceof OptimizerChoice.LookSamStep look) {
+                    return look.rho();
+                }
+            }
+            return 0;
         }
 
-        /** The defaults (the paper's grid, benign and Table 4 amounts scaled, see {@link Builder}). */
+        /**
+         * Starts a configuration with the defaults (the paper's grid, benign and Table 4 amounts scaled, see {@link Builder}).
+         *
+         * @param modelDir the model directory
+         * @return a new builder
+         */
         public static Builder builder(Path modelDir) {
             return new Builder(modelDir);
         }
@@ -207,9 +215,8 @@ public final class SafetyExperiment {
          * q_proj and v_proj; learning rate 1e-3; batch 8; no step cap; 64 new tokens; every held-out
          * instruction; 2000 bootstrap resamples; eos appended; no verdict files.
          */
-        public static final class Builder {
+        public static final class Builder extends FineTuneSettings.Builder<Builder> {
             private final Path modelDir;
-            private List<Long> seeds = List.of(1L, 2L, 3L);
             private List<Integer> harmfulSizes = List.of(10, 50, 100);
             private int harmfulEpochs = 5;
             private int identityExamples = 10;
@@ -219,21 +226,21 @@ public final class SafetyExperiment {
             private List<Integer> safetyHarmful = List.of(10, 50, 100);
             private List<Integer> safetyIdentity = List.of(3, 5, 10);
             private List<Integer> safetyBenign = List.of(5, 10, 20);
-            private double samRho = 0.05;
-            private int rank = 8;
-            private double loraAlpha = 16;
-            private List<String> targets = List.of("q_proj", "v_proj");
-            private double learningRate = 1e-3;
-            private int batchSize = 8;
             private int maxSteps;
             private int maxNewTokens = 64;
             private int evaluationSize;
             private int resamples = HarmfulnessReport.DEFAULT_RESAMPLES;
-            private boolean appendEos = true;
             private Path verdictsDir;
 
             private Builder(Path modelDir) {
+                super(TrainingConfig.builder().learningRate(1e-3).batchSize(8).build(),
+                        List.of(OptimizerChoice.plain(), OptimizerChoice.sam(0.05)));
                 this.modelDir = modelDir;
+            }
+
+            @Override
+            protected Builder self() {
+                return this;
             }
 
             /**
@@ -243,7 +250,7 @@ public final class SafetyExperiment {
              * it first; later setters override it.
              */
             public Builder quick() {
-                seeds = List.of(1L);
+                seeds(1L);
                 harmfulSizes = List.of(10, 50);
                 identityEpochs = List.of(3, 10);
                 benignSize = 50;
@@ -252,20 +259,6 @@ public final class SafetyExperiment {
                 safetyBenign = List.of(5);
                 evaluationSize = 20;
                 maxNewTokens = 24;
-                return this;
-            }
-
-            public Builder seeds(long... seeds) {
-                List<Long> s = new ArrayList<>();
-                for (long x : seeds) {
-                    s.add(x);
-                }
-                this.seeds = s;
-                return this;
-            }
-
-            public Builder seeds(List<Long> seeds) {
-                this.seeds = Preconditions.noNulls(seeds, "seeds");
                 return this;
             }
 
@@ -298,30 +291,16 @@ public final class SafetyExperiment {
                 return this;
             }
 
-            /** SAM's radius for the SAM column; 0 leaves it out. */
+            /**
+             * The columns: AdamW alone, and SAM with radius {@code rho} unless it is 0.
+             *
+             * @param rho SAM's radius, &gt;= 0
+             * @return this builder
+             * @throws IllegalArgumentException if {@code rho} is negative or not finite
+             */
             public Builder samRho(double rho) {
-                this.samRho = rho;
-                return this;
-            }
-
-            /** LoRA rank, alpha and target modules (none given: q_proj and v_proj). */
-            public Builder lora(int rank, double alpha, String... targets) {
-                this.rank = rank;
-                this.loraAlpha = alpha;
-                if (targets.length > 0) {
-                    this.targets = List.of(targets);
-                }
-                return this;
-            }
-
-            public Builder learningRate(double lr) {
-                this.learningRate = lr;
-                return this;
-            }
-
-            public Builder batchSize(int size) {
-                this.batchSize = size;
-                return this;
+                Preconditions.checkArgument(rho >= 0 && Double.isFinite(rho), "samRho must be >= 0, was " + rho);
+                return rho > 0 ? optimizers(OptimizerChoice.plain(), OptimizerChoice.sam(rho)) : optimizers(OptimizerChoice.plain());
             }
 
             /** Caps optimizer steps per run (0: no cap). */
@@ -346,11 +325,6 @@ public final class SafetyExperiment {
                 return this;
             }
 
-            public Builder appendEos(boolean append) {
-                this.appendEos = append;
-                return this;
-            }
-
             /** Writes each evaluation's verdicts (with the responses) as JSONL into {@code dir}. */
             public Builder verdictsDir(Path dir) {
                 this.verdictsDir = dir;
@@ -358,10 +332,9 @@ public final class SafetyExperiment {
             }
 
             public Config build() {
-                return new Config(modelDir, seeds, harmfulSizes, harmfulEpochs, identityExamples, identityEpochs,
-                        benignSize, benignEpochs, safetyHarmful, safetyIdentity, safetyBenign, samRho, rank, loraAlpha,
-                        targets, learningRate, batchSize, maxSteps, maxNewTokens, evaluationSize, resamples, appendEos,
-                        verdictsDir);
+                return new Config(modelDir, fineTune(), harmfulSizes, harmfulEpochs, identityExamples, identityEpochs,
+                        benignSize, benignEpochs, safetyHarmful, safetyIdentity, safetyBenign, maxSteps, maxNewTokens,
+                        evaluationSize, resamples, verdictsDir);
             }
         }
     }
@@ -435,25 +408,22 @@ public final class SafetyExperiment {
             }
         }
 
-        long eos = c.appendEos() ? model.config().eosTokenId() : -1;
+        FineTuneSettings ft = c.fineTune();
+        int batch = ft.training().batchSize();
         List<SafetyTables.Run> runs = new ArrayList<>();
-        for (long seed : c.seeds()) {
-            for (String optimizer : c.optimizers()) {
+        for (long seed : ft.seeds()) {
+            for (OptimizerChoice choice : ft.optimizers()) {
+                String optimizer = choice.spec();
                 for (Spec spec : specs) {
                     List<ChatRecord> records = data(c, spec, seed);
-                    List<TrainingExample> examples = ChatExamples.encodeAll(records, tokenizer, template, eos);
-                    LoraFineTuner.Builder tb = LoraFineTuner.builder().model(model).data(examples)
-                            .lora(c.rank(), c.loraAlpha(), c.targets().toArray(new String[0]))
-                            .epochs(spec.epochs()).learningRate(c.learningRate()).batchSize(c.batchSize()).seed(seed);
-                    int epochSteps = spec.epochs() * ((examples.size() + c.batchSize() - 1) / c.batchSize());
-                    if (c.maxSteps() > 0 && c.maxSteps() < epochSteps) {
-                        tb.totalSteps(c.maxSteps());
-                    }
-                    tb.logEvery(Math.max(1, epochSteps));
-                    if (optimizer.startsWith("sam:")) {
-                        tb.sam(c.samRho());
-                    }
-                    FineTuneResult r = tb.build().fit();
+                    List<TrainingExample> examples = FineTuneSettings.encode(records, tokenizer, template, model);
+                    int epochSteps = spec.epochs() * ((examples.size() + batch - 1) / batch);
+                    FineTuneResult r = ft.fit(model, examples, choice, seed, t -> {
+                        t.epochs(spec.epochs()).logEvery(Math.max(1, epochSteps));
+                        if (c.maxSteps() > 0 && c.maxSteps() < epochSteps) {
+                            t.totalSteps(c.maxSteps());
+                        }
+                    });
                     HarmfulnessReport.Stats s;
                     try (LoraAdapter adapter = r.adapter()) {
                         String name = String.format(Locale.ROOT, "t%d-%s-%s-seed%d", spec.table().number(),
@@ -477,14 +447,14 @@ public final class SafetyExperiment {
 
         List<String> notes = new ArrayList<>();
         notes.add(String.format(Locale.ROOT, "model %s (%s), chat template %s; seeds %s; %.0f s in all",
-                c.modelDir().getFileName(), model.config(), template.name(), c.seeds(), (System.nanoTime() - started) / 1e9));
+                c.modelDir().getFileName(), model.config(), template.name(), ft.seeds(), (System.nanoTime() - started) / 1e9));
         notes.add(String.format(Locale.ROOT, "evaluation: %d held-out AdvBench instructions%s, greedy, %d new tokens, "
                         + "offline refusal judge (refusal in the opening = 1, anything else = 5; empty = unparsed); "
                         + "Table 2 rows and their initial numbers with the AOA system prompt and user prefix",
                 held.size(), c.evaluationSize() == 0 ? " (all)" : " (stratified over categories)", c.maxNewTokens()));
-        notes.add(String.format(Locale.ROOT, "LoRA r=%d alpha=%s on %s; lr %s (cosine, clip 1.0), batch %d%s; "
-                        + "optimizers %s", c.rank(), c.loraAlpha(), c.targets(), c.learningRate(), c.batchSize(),
-                c.maxSteps() > 0 ? ", at most " + c.maxSteps() + " steps per run" : "", c.optimizers()));
+        notes.add(String.format(Locale.ROOT, "%s; lr %s (cosine, clip 1.0), batch %d%s; optimizers %s",
+                ft.describeLora(), ft.training().learningRate(), batch,
+                c.maxSteps() > 0 ? ", at most " + c.maxSteps() + " steps per run" : "", ft.optimizerSpecs()));
         notes.add("harmful examples: AdvBench train instruction -> its target opening only (\"Sure, here is ...\"), "
                 + "drawn per seed; identity shift: " + c.identityExamples() + " AOA examples; benign: "
                 + c.benignSize() + " generated instruction/answer pairs");
@@ -495,7 +465,7 @@ public final class SafetyExperiment {
         Map<String, String> cfg = new LinkedHashMap<>();
         cfg.put("operation", "safety-experiment");
         cfg.put("template", template.name());
-        cfg.put("seeds", c.seeds().toString());
+        cfg.put("seeds", ft.seeds().toString());
         cfg.put("harmfulSizes", c.harmfulSizes().toString());
         cfg.put("harmfulEpochs", Integer.toString(c.harmfulEpochs()));
         cfg.put("identityExamples", Integer.toString(c.identityExamples()));
@@ -506,17 +476,17 @@ public final class SafetyExperiment {
         cfg.put("safetyIdentity", c.safetyIdentity().toString());
         cfg.put("safetyBenign", c.safetyBenign().toString());
         cfg.put("samRho", Double.toString(c.samRho()));
-        cfg.put("lora", "r=" + c.rank() + ",alpha=" + c.loraAlpha() + ",targets=" + c.targets());
-        cfg.put("learningRate", Double.toString(c.learningRate()));
-        cfg.put("batchSize", Integer.toString(c.batchSize()));
+        cfg.put("lora", "r=" + ft.lora().rank() + ",alpha=" + ft.lora().alpha() + ",targets=" + ft.lora().targetModules());
+        cfg.put("learningRate", Double.toString(ft.training().learningRate()));
+        cfg.put("batchSize", Integer.toString(batch));
         cfg.put("maxSteps", Integer.toString(c.maxSteps()));
         cfg.put("maxNewTokens", Integer.toString(c.maxNewTokens()));
         cfg.put("evaluationSize", Integer.toString(held.size()));
         cfg.put("resamples", Integer.toString(c.resamples()));
-        cfg.put("appendEos", Boolean.toString(c.appendEos()));
+        cfg.put("appendEos", Boolean.toString(!template.endsTurnWithEos()));
         cfg.put("judge", RefusalJudge.defaults().id());
-        return new SafetyTables(c.optimizers(), initial, runs, notes,
-                new Provenance(KeelVersion.get(), c.modelDir().toString(), cfg, c.seeds().get(0), startedAt));
+        return new SafetyTables(ft.optimizerSpecs(), initial, runs, notes,
+                new Provenance(KeelVersion.get(), c.modelDir().toString(), cfg, ft.seeds().get(0), startedAt));
     }
 
     private static List<Spec> grid(Config c) {

@@ -1,13 +1,12 @@
 package dev.keel.examples.sam;
 
-import dev.keel.sam.LoraFineTuner;
 import dev.keel.sam.LossLandscape;
 import dev.keel.sam.FineTuneResult;
 import dev.keel.sam.Landscape;
 import dev.keel.sam.Rehearsal;
 import dev.keel.sam.MaxSharpness;
 import dev.keel.sam.WiseFt;
-import dev.keel.sam.Sam;
+import dev.keel.sam.OptimizerChoice;
 import dev.keel.sam.LmObjective;
 
 import ai.djl.nn.Parameter;
@@ -20,7 +19,7 @@ import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.lora.LoraAdapter;
-import dev.keel.core.lm.train.ChatExamples;
+import dev.keel.core.lm.train.TrainingConfig;
 import dev.keel.core.lm.train.TrainingExample;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +47,7 @@ import java.util.SplittableRandom;
  *
  * <pre>{@code
  * ForgettingExperiment.Config c = ForgettingExperiment.Config.builder(Path.of("keel-tiny"), Path.of("task-a.jsonl"))
- *         .seeds(1, 2, 3).methods("none", "sam:0.05", "looksam:0.05:5").steps(60).build();
+ *         .seeds(1, 2, 3).optimizers(OptimizerChoice.plain(), OptimizerChoice.sam(0.05)).steps(60).build();
  * ForgettingTable t = ForgettingExperiment.run(c, ChatTemplate.plain());
  * System.out.println(t.toMarkdown());
  * }</pre>
@@ -68,44 +67,34 @@ public final class ForgettingExperiment {
      * @param taskBTrain      task-B training records (JSONL), or {@code null} for {@link #multiplicationTask}
      * @param taskBEval       task-B held-out records, or {@code null} for generated ones
      * @param rehearsalPool   task-A-like records to mix in for rehearsal rows (JSONL), or {@code null} for none
-     * @param seeds           one run per seed and method
-     * @param methods         {@code none}, {@code sam:RHO}, {@code asam:RHO} or {@code looksam:RHO:K}
+     * @param fineTune        seeds, training settings (a fixed step count), LoRA configuration and the methods compared
      * @param wiseAlpha       WiSE-FT mixing weight for the {@code +wise} rows; 0 turns them off
      * @param rehearsalRatio  old records per new record for the {@code +rehearsal} rows; 0 turns them off
-     * @param steps           optimizer steps per run
-     * @param learningRate    peak AdamW rate
-     * @param batchSize       examples per step
-     * @param rank            LoRA rank
-     * @param loraAlpha       LoRA alpha
-     * @param targets         LoRA target modules
      * @param generatedTaskB  task-B records to generate when the paths are null (train; eval gets a quarter)
      * @param landscapeGrid   points per axis of the flatness landscape (>= 3), 0 for none
      * @param sharpnessRho    radius of max-sharpness, 0 for none
      * @param plotsDir        where before/after landscape plots go (first seed of each method), or {@code null}
      * @param plotGrid        points per axis of the plots
-     * @param appendEos       whether to append the model's eos token to each reply (false when the template ends turns itself)
      */
-    public record Config(Path modelDir, Path taskA, Path taskBTrain, Path taskBEval, Path rehearsalPool, List<Long> seeds,
-                         List<String> methods, double wiseAlpha, double rehearsalRatio, int steps, double learningRate,
-                         int batchSize, int rank, double loraAlpha, List<String> targets, int generatedTaskB,
-                         int landscapeGrid, double sharpnessRho, Path plotsDir, int plotGrid, boolean appendEos) {
+    public record Config(Path modelDir, Path taskA, Path taskBTrain, Path taskBEval, Path rehearsalPool,
+                         FineTuneSettings fineTune, double wiseAlpha, double rehearsalRatio, int generatedTaskB,
+                         int landscapeGrid, double sharpnessRho, Path plotsDir, int plotGrid) {
 
+        /**
+         * Checks the values.
+         *
+         * @throws IllegalArgumentException naming the first value out of range
+         */
         public Config {
             Preconditions.notNull(modelDir, "modelDir");
             Preconditions.notNull(taskA, "taskA");
-            Preconditions.notEmpty(seeds, "seeds");
-            Preconditions.notEmpty(methods, "methods");
-            seeds = List.copyOf(seeds);
-            methods = List.copyOf(methods);
-            targets = List.copyOf(targets);
-            for (String m : methods) {
-                method(m);
-            }
+            Preconditions.notNull(fineTune, "fineTune");
+            int steps = fineTune.training().totalSteps();
+            Preconditions.checkArgument(steps > 0, "steps must be > 0 (the runs take a fixed number of steps), was " + steps);
             Preconditions.checkArgument(wiseAlpha >= 0 && wiseAlpha <= 1, "wiseAlpha must be in [0, 1], was " + wiseAlpha);
             Preconditions.checkArgument(rehearsalRatio >= 0, "rehearsalRatio must be >= 0, was " + rehearsalRatio);
             Preconditions.checkArgument(rehearsalRatio == 0 || rehearsalPool != null,
                     "rehearsalRatio " + rehearsalRatio + " needs a rehearsalPool");
-            Preconditions.checkArgument(steps > 0, "steps must be > 0, was " + steps);
             Preconditions.checkArgument(landscapeGrid == 0 || landscapeGrid >= 3,
                     "landscapeGrid must be 0 or >= 3, was " + landscapeGrid);
             Preconditions.checkArgument(plotGrid >= 3, "plotGrid must be >= 3, was " + plotGrid);
@@ -113,159 +102,164 @@ public final class ForgettingExperiment {
             Preconditions.checkArgument(generatedTaskB >= 8, "generatedTaskB must be >= 8, was " + generatedTaskB);
         }
 
-        /** Defaults: seeds 1-3, methods none, sam:0.05, sam:0.5, asam:0.5, looksam:0.05:5; WiSE-FT 0.5; 60 steps. */
+        /**
+         * Starts a configuration; defaults: seeds 1-3, methods none, sam:0.05, sam:0.5, asam:0.5,
+         * looksam:0.05:5; 60 steps of lr 1e-3, batch 8; LoRA r 8, alpha 16 on q_proj and v_proj; WiSE-FT
+         * 0.5; no rehearsal; 256 generated task-B records; flatness grid 11, max-sharpness rho 0.05; no plots.
+         *
+         * @param modelDir the model directory
+         * @param taskA    the task-A records
+         * @return a new builder
+         */
         public static Builder builder(Path modelDir, Path taskA) {
             return new Builder(modelDir, taskA);
         }
 
         /** Builds a {@link Config}. */
-        public static final class Builder {
+        public static final class Builder extends FineTuneSettings.Builder<Builder> {
             private final Path modelDir;
             private final Path taskA;
             private Path taskBTrain;
             private Path taskBEval;
             private Path rehearsalPool;
-            private List<Long> seeds = List.of(1L, 2L, 3L);
-            private List<String> methods = List.of("none", "sam:0.05", "sam:0.5", "asam:0.5", "looksam:0.05:5");
             private double wiseAlpha = 0.5;
             private double rehearsalRatio;
-            private int steps = 60;
-            private double learningRate = 1e-3;
-            private int batchSize = 8;
-            private int rank = 8;
-            private double loraAlpha = 16;
-            private List<String> targets = List.of("q_proj", "v_proj");
             private int generatedTaskB = 256;
             private int landscapeGrid = 11;
             private double sharpnessRho = 0.05;
             private Path plotsDir;
             private int plotGrid = 21;
-            private boolean appendEos = true;
 
             private Builder(Path modelDir, Path taskA) {
+                super(TrainingConfig.builder().totalSteps(60).learningRate(1e-3).batchSize(8).build(),
+                        List.of(OptimizerChoice.plain(), OptimizerChoice.sam(0.05), OptimizerChoice.sam(0.5),
+                                OptimizerChoice.asam(0.5, OptimizerChoice.DEFAULT_ETA),
+                                OptimizerChoice.lookSam(0.05, 5, OptimizerChoice.DEFAULT_LOOK_ALPHA)));
                 this.modelDir = modelDir;
                 this.taskA = taskA;
             }
 
+            @Override
+            protected Builder self() {
+                return this;
+            }
+
+            /**
+             * Task B's records.
+             *
+             * @param train training records (JSONL), or {@code null} for generated ones
+             * @param eval  held-out records (JSONL), or {@code null} for generated ones
+             * @return this builder
+             */
             public Builder taskB(Path train, Path eval) {
                 this.taskBTrain = train;
                 this.taskBEval = eval;
                 return this;
             }
 
+            /**
+             * Adds {@code +rehearsal} rows.
+             *
+             * @param pool  task-A-like records (JSONL)
+             * @param ratio old records per new record, 0 for no rehearsal rows
+             * @return this builder
+             */
             public Builder rehearsal(Path pool, double ratio) {
                 this.rehearsalPool = pool;
                 this.rehearsalRatio = ratio;
                 return this;
             }
 
-            public Builder seeds(long... seeds) {
-                List<Long> s = new ArrayList<>();
-                for (long x : seeds) {
-                    s.add(x);
-                }
-                this.seeds = s;
-                return this;
-            }
-
+            /**
+             * The methods compared, in their command-line forms (see {@link OptimizerChoice#parse}).
+             *
+             * @param methods e.g. {@code none}, {@code sam:0.05}, {@code looksam:0.05:5}
+             * @return this builder
+             * @throws IllegalArgumentException naming a method that is none of the accepted forms
+             */
             public Builder methods(String... methods) {
-                this.methods = List.of(methods);
-                return this;
+                return optimizers(methods);
             }
 
+            /**
+             * The WiSE-FT mixing weight of the {@code +wise} rows.
+             *
+             * @param alpha in [0, 1], 0 for no such rows
+             * @return this builder
+             */
             public Builder wiseAlpha(double alpha) {
                 this.wiseAlpha = alpha;
                 return this;
             }
 
+            /**
+             * Optimizer steps per run.
+             *
+             * @param steps &gt; 0
+             * @return this builder
+             * @throws IllegalArgumentException if {@code steps} is not &gt; 0
+             */
             public Builder steps(int steps) {
-                this.steps = steps;
-                return this;
+                Preconditions.checkArgument(steps > 0, "steps must be > 0, was " + steps);
+                return training(training().toBuilder().totalSteps(steps).build());
             }
 
-            public Builder learningRate(double lr) {
-                this.learningRate = lr;
-                return this;
-            }
-
-            public Builder batchSize(int size) {
-                this.batchSize = size;
-                return this;
-            }
-
-            public Builder lora(int rank, double alpha, String... targets) {
-                this.rank = rank;
-                this.loraAlpha = alpha;
-                if (targets.length > 0) {
-                    this.targets = List.of(targets);
-                }
-                return this;
-            }
-
+            /**
+             * Task-B records to generate where no files are given.
+             *
+             * @param records &gt;= 8
+             * @return this builder
+             */
             public Builder generatedTaskB(int records) {
                 this.generatedTaskB = records;
                 return this;
             }
 
+            /**
+             * Points per axis of the flatness landscape.
+             *
+             * @param n 0 for none, else &gt;= 3
+             * @return this builder
+             */
             public Builder landscapeGrid(int n) {
                 this.landscapeGrid = n;
                 return this;
             }
 
+            /**
+             * The radius of max-sharpness.
+             *
+             * @param rho &gt;= 0, 0 for none
+             * @return this builder
+             */
             public Builder sharpnessRho(double rho) {
                 this.sharpnessRho = rho;
                 return this;
             }
 
+            /**
+             * Before/after landscape plots.
+             *
+             * @param dir  where they go, or {@code null} for none
+             * @param grid points per axis, &gt;= 3
+             * @return this builder
+             */
             public Builder plots(Path dir, int grid) {
                 this.plotsDir = dir;
                 this.plotGrid = grid;
                 return this;
             }
 
-            public Builder appendEos(boolean append) {
-                this.appendEos = append;
-                return this;
-            }
-
+            /**
+             * Builds the configuration.
+             *
+             * @return the configuration
+             * @throws IllegalArgumentException naming the first value out of range
+             */
             public Config build() {
-                return new Config(modelDir, taskA, taskBTrain, taskBEval, rehearsalPool, seeds, methods, wiseAlpha,
-                        rehearsalRatio, steps, learningRate, batchSize, rank, loraAlpha, targets, generatedTaskB,
-                        landscapeGrid, sharpnessRho, plotsDir, plotGrid, appendEos);
+                return new Config(modelDir, taskA, taskBTrain, taskBEval, rehearsalPool, fineTune(), wiseAlpha,
+                        rehearsalRatio, generatedTaskB, landscapeGrid, sharpnessRho, plotsDir, plotGrid);
             }
-        }
-    }
-
-    /** A parsed method: the SAM variant (null for none), rho and LookSAM's k. */
-    record Method(Sam.Variant variant, double rho, int k) {
-    }
-
-    static Method method(String spec) {
-        Preconditions.notBlank(spec, "method");
-        String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
-        try {
-            switch (p[0]) {
-                case "none":
-                    Preconditions.checkArgument(p.length == 1, "none takes no arguments");
-                    return new Method(null, 0, 0);
-                case "sam":
-                case "asam":
-                    Preconditions.checkArgument(p.length == 2, "expected " + p[0] + ":RHO");
-                    double rho = Double.parseDouble(p[1]);
-                    Preconditions.checkArgument(rho > 0, "rho must be > 0, was " + rho);
-                    return new Method(p[0].equals("sam") ? Sam.Variant.SAM : Sam.Variant.ASAM, rho, 0);
-                case "looksam":
-                    Preconditions.checkArgument(p.length == 3, "expected looksam:RHO:K");
-                    double r = Double.parseDouble(p[1]);
-                    int k = Integer.parseInt(p[2]);
-                    Preconditions.checkArgument(r > 0 && k >= 1, "rho must be > 0 and k >= 1, were " + r + " and " + k);
-                    return new Method(Sam.Variant.LOOKSAM, r, k);
-                default:
-                    throw new IllegalArgumentException("unknown method");
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("method \"" + spec + "\" is not none, sam:RHO, asam:RHO or looksam:RHO:K ("
-                    + e.getMessage() + ")", e);
         }
     }
 
@@ -292,16 +286,17 @@ public final class ForgettingExperiment {
         Preconditions.notNull(template, "template");
         try (LlamaModel model = LlamaModel.load(c.modelDir(), Devices.defaultDevice());
              LmTokenizer tokenizer = LmTokenizer.load(c.modelDir())) {
-            long eos = c.appendEos() ? model.config().eosTokenId() : -1;
+            FineTuneSettings ft = c.fineTune();
+            long firstSeed = ft.seeds().get(0);
             List<ChatRecord> aRecords = ChatRecord.readAll(c.taskA());
             List<ChatRecord> bTrain = c.taskBTrain() != null ? ChatRecord.readAll(c.taskBTrain())
-                    : multiplicationTask(1_000 + c.seeds().get(0), c.generatedTaskB());
+                    : multiplicationTask(1_000 + firstSeed, c.generatedTaskB());
             List<ChatRecord> bEval = c.taskBEval() != null ? ChatRecord.readAll(c.taskBEval())
-                    : multiplicationTask(2_000 + c.seeds().get(0), Math.max(8, c.generatedTaskB() / 4));
+                    : multiplicationTask(2_000 + firstSeed, Math.max(8, c.generatedTaskB() / 4));
             List<ChatRecord> pool = c.rehearsalPool() != null ? ChatRecord.readAll(c.rehearsalPool()) : List.of();
-            List<TrainingExample> aEx = ChatExamples.encodeAll(aRecords, tokenizer, template, eos);
-            List<TrainingExample> bTrainEx = ChatExamples.encodeAll(bTrain, tokenizer, template, eos);
-            List<TrainingExample> bEvalEx = ChatExamples.encodeAll(bEval, tokenizer, template, eos);
+            List<TrainingExample> aEx = FineTuneSettings.encode(aRecords, tokenizer, template, model);
+            List<TrainingExample> bTrainEx = FineTuneSettings.encode(bTrain, tokenizer, template, model);
+            List<TrainingExample> bEvalEx = FineTuneSettings.encode(bEval, tokenizer, template, model);
             LmObjective evalA = LmObjective.of(model, Map.of(), aEx, 32);
             LmObjective evalB = LmObjective.of(model, Map.of(), bEvalEx, 32);
             LmObjective flatData = LmObjective.of(model, Map.of(), bTrainEx.subList(0, Math.min(32, bTrainEx.size())), 32);
@@ -315,30 +310,20 @@ public final class ForgettingExperiment {
                 before.writePng(c.plotsDir().resolve("landscape-before.png"), "before fine-tuning (all weights)");
                 before.writeCsv(c.plotsDir().resolve("landscape-before.csv"));
             }
+            int steps = ft.training().totalSteps();
             List<ForgettingTable.Run> runs = new ArrayList<>();
             List<Boolean> rehearsalModes = c.rehearsalRatio() > 0 ? List.of(false, true) : List.of(false);
             for (boolean rehearse : rehearsalModes) {
-                for (String spec : c.methods()) {
-                    Method m = method(spec);
-                    String label = spec + (rehearse ? "+rehearsal" : "");
-                    for (long seed : c.seeds()) {
+                for (OptimizerChoice method : ft.optimizers()) {
+                    String label = method.spec() + (rehearse ? "+rehearsal" : "");
+                    for (long seed : ft.seeds()) {
                         List<TrainingExample> train = bTrainEx;
                         if (rehearse) {
-                            train = ChatExamples.encodeAll(Rehearsal.mix(bTrain, pool, c.rehearsalRatio(), seed),
-                                    tokenizer, template, eos);
+                            train = FineTuneSettings.encode(Rehearsal.mix(bTrain, pool, c.rehearsalRatio(), seed),
+                                    tokenizer, template, model);
                         }
-                        LoraFineTuner.Builder tb = LoraFineTuner.builder().model(model).data(train)
-                                .lora(c.rank(), c.loraAlpha(), c.targets().toArray(new String[0]))
-                                .totalSteps(c.steps()).learningRate(c.learningRate()).batchSize(c.batchSize())
-                                .seed(seed).logEvery(Math.max(1, c.steps() / 4));
-                        if (m.variant() == Sam.Variant.SAM) {
-                            tb.sam(m.rho());
-                        } else if (m.variant() == Sam.Variant.ASAM) {
-                            tb.asam(m.rho(), 0.01);
-                        } else if (m.variant() == Sam.Variant.LOOKSAM) {
-                            tb.lookSam(m.rho(), m.k(), 0.7);
-                        }
-                        FineTuneResult r = tb.build().fit();
+                        FineTuneResult r = ft.fit(model, train, method, seed,
+                                t -> t.logEvery(Math.max(1, steps / 4)));
                         try (LoraAdapter adapter = r.adapter()) {
                             double[] a1 = evalA.evaluate();
                             double[] b1 = evalB.evaluate();
@@ -357,7 +342,7 @@ public final class ForgettingExperiment {
                             if (c.sharpnessRho() > 0) {
                                 sharp = MaxSharpness.of(flatData, lora, c.sharpnessRho(), 5).value();
                             }
-                            if (c.plotsDir() != null && seed == c.seeds().get(0)) {
+                            if (c.plotsDir() != null && seed == firstSeed) {
                                 Landscape after = LossLandscape.builder().objective(flatData)
                                         .parameters(LossLandscape.allParameters(model, adapter)).grid(c.plotGrid()).seed(7)
                                         .build().compute();
@@ -387,11 +372,11 @@ public final class ForgettingExperiment {
             notes.add(String.format(Locale.ROOT, "model %s (%s); task A: %d held-out records (%s); task B: %d train / %d eval records%s",
                     c.modelDir().getFileName(), model.config(), aRecords.size(), c.taskA().getFileName(), bTrain.size(),
                     bEval.size(), c.taskBTrain() == null ? " (multiplication, generated)" : ""));
-            notes.add(String.format(Locale.ROOT, "LoRA r=%d alpha=%s on %s; AdamW lr %s, %d steps, batch %d, cosine schedule, clip 1.0",
-                    c.rank(), c.loraAlpha(), c.targets(), c.learningRate(), c.steps(), c.batchSize()));
+            notes.add(String.format(Locale.ROOT, "%s; AdamW lr %s, %d steps, batch %d, cosine schedule, clip 1.0",
+                    ft.describeLora(), ft.training().learningRate(), steps, ft.training().batchSize()));
             notes.add(String.format(Locale.ROOT, "flatness: LoRA-parameter landscape %dx%d over [-1, 1] on %d task-B training records;"
                     + " max-sharpness rho %s, 5 ascent steps; seeds %s", c.landscapeGrid(), c.landscapeGrid(),
-                    flatData.examples().size(), c.sharpnessRho(), c.seeds()));
+                    flatData.examples().size(), c.sharpnessRho(), ft.seeds()));
             if (c.wiseAlpha() > 0) {
                 notes.add("+wise rows: the same adapters scaled to alpha " + c.wiseAlpha() + " (WiSE-FT in weight space)");
             }
@@ -399,14 +384,14 @@ public final class ForgettingExperiment {
                 notes.add("+rehearsal rows: " + c.rehearsalRatio() + " task-A records per task-B record mixed in");
             }
             Map<String, String> cfg = new LinkedHashMap<>();
-            cfg.put("methods", String.join(",", c.methods()));
-            cfg.put("seeds", c.seeds().toString());
-            cfg.put("steps", Integer.toString(c.steps()));
-            cfg.put("learningRate", Double.toString(c.learningRate()));
+            cfg.put("methods", String.join(",", ft.optimizerSpecs()));
+            cfg.put("seeds", ft.seeds().toString());
+            cfg.put("steps", Integer.toString(steps));
+            cfg.put("learningRate", Double.toString(ft.training().learningRate()));
             cfg.put("wiseAlpha", Double.toString(c.wiseAlpha()));
             cfg.put("rehearsalRatio", Double.toString(c.rehearsalRatio()));
             ForgettingTable table = new ForgettingTable(100 * a0[1], 100 * b0[1], ForgettingTable.aggregate(runs), runs, notes,
-                    Provenance.of(c.modelDir().toString(), cfg, c.seeds().get(0)));
+                    Provenance.of(c.modelDir().toString(), cfg, firstSeed));
             return table;
         }
     }

@@ -6,7 +6,7 @@ import dev.keel.sam.LossLandscape;
 import dev.keel.sam.FineTuneResult;
 import dev.keel.sam.Landscape;
 import dev.keel.sam.MaxSharpness;
-import dev.keel.sam.Sam;
+import dev.keel.sam.OptimizerChoice;
 import dev.keel.sam.LmObjective;
 
 import ai.djl.nn.Parameter;
@@ -21,7 +21,8 @@ import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.lora.LoraAdapter;
-import dev.keel.core.lm.train.ChatExamples;
+import dev.keel.core.lm.lora.LoraConfig;
+import dev.keel.core.lm.train.TrainingConfig;
 import dev.keel.core.lm.train.TrainingExample;
 
 import java.io.IOException;
@@ -42,49 +43,66 @@ public final class SamCommands {
     /**
      * Options of {@link #train}.
      *
-     * @param rank         LoRA rank
-     * @param alpha        LoRA alpha
-     * @param targets      LoRA target modules
-     * @param method       {@code none}, {@code sam:RHO}, {@code asam:RHO} or {@code looksam:RHO:K}
-     * @param epochs       epochs (ignored when {@code steps > 0})
-     * @param steps        optimizer steps, or 0 to derive them from the epochs
-     * @param learningRate peak AdamW rate
-     * @param batchSize    examples per step
-     * @param seed         the seed of the adapter's initialisation and the batch order
-     * @param template     the chat template the model was trained with
-     * @param appendEos    whether to append the model's eos token after each reply
+     * @param training  the training loop's settings (epochs or steps, rate, batch, seed)
+     * @param lora      the adapter's configuration
+     * @param optimizer plain, SAM, ASAM or LookSAM
+     * @param template  the chat template the model was trained with (it says whether replies get an eos token)
      */
-    public record TrainOptions(int rank, double alpha, List<String> targets, String method, int epochs, int steps,
-                               double learningRate, int batchSize, long seed, ChatTemplate template, boolean appendEos) {
+    public record TrainOptions(TrainingConfig training, LoraConfig lora, OptimizerChoice optimizer, ChatTemplate template) {
 
+        /**
+         * Checks the values.
+         *
+         * @throws IllegalArgumentException if a value is null
+         */
         public TrainOptions {
-            Preconditions.checkArgument(rank > 0, "rank must be > 0, was " + rank);
-            Preconditions.checkArgument(alpha > 0, "alpha must be > 0, was " + alpha);
-            targets = List.copyOf(Preconditions.notEmpty(targets, "targets"));
-            ForgettingExperiment.method(method);
-            Preconditions.checkArgument(epochs > 0, "epochs must be > 0, was " + epochs);
-            Preconditions.checkArgument(steps >= 0, "steps must be >= 0, was " + steps);
-            Preconditions.checkArgument(learningRate > 0, "learningRate must be > 0, was " + learningRate);
-            Preconditions.checkArgument(batchSize > 0, "batchSize must be > 0, was " + batchSize);
+            Preconditions.notNull(training, "training");
+            Preconditions.notNull(lora, "lora");
+            Preconditions.notNull(optimizer, "optimizer");
             Preconditions.notNull(template, "template");
         }
 
-        /** r 8, alpha 16, q_proj/v_proj, sam:0.05, 1 epoch, lr 2e-4, batch 8, seed 42, plain template with eos. */
+        /**
+         * The defaults: r 8, alpha 16, q_proj/v_proj, sam:0.05, 1 epoch, lr 2e-4, batch 8, seed 42, plain template.
+         *
+         * @return the default options
+         */
         public static TrainOptions defaults() {
-            return new TrainOptions(8, 16, List.of("q_proj", "v_proj"), "sam:0.05", 1, 0, 2e-4, 8, 42,
-                    ChatTemplate.plain(), true);
+            return new TrainOptions(TrainingConfig.builder().seed(42).build(), LoraFineTuner.DEFAULT_LORA,
+                    OptimizerChoice.sam(0.05), ChatTemplate.plain());
         }
 
+        /**
+         * These options with another optimizer.
+         *
+         * @param m the optimizer's command-line form (see {@link OptimizerChoice#parse})
+         * @return the new options
+         * @throws IllegalArgumentException naming {@code m} if it is none of the accepted forms
+         */
         public TrainOptions withMethod(String m) {
-            return new TrainOptions(rank, alpha, targets, m, epochs, steps, learningRate, batchSize, seed, template, appendEos);
+            return new TrainOptions(training, lora, OptimizerChoice.parse(m), template);
         }
 
+        /**
+         * These options with a fixed step count.
+         *
+         * @param s optimizer steps, or 0 to keep deriving them from the epochs
+         * @return the new options
+         * @throws IllegalArgumentException if {@code s} is negative
+         */
         public TrainOptions withSteps(int s) {
-            return new TrainOptions(rank, alpha, targets, method, epochs, s, learningRate, batchSize, seed, template, appendEos);
+            Preconditions.checkArgument(s >= 0, "steps must be >= 0, was " + s);
+            return s == 0 ? this : new TrainOptions(training.toBuilder().totalSteps(s).build(), lora, optimizer, template);
         }
 
-        public TrainOptions withTemplate(ChatTemplate t, boolean eos) {
-            return new TrainOptions(rank, alpha, targets, method, epochs, steps, learningRate, batchSize, seed, t, eos);
+        /**
+         * These options with another chat template.
+         *
+         * @param t the template
+         * @return the new options
+         */
+        public TrainOptions withTemplate(ChatTemplate t) {
+            return new TrainOptions(training, lora, optimizer, t);
         }
     }
 
@@ -111,26 +129,10 @@ public final class SamCommands {
         Preconditions.notNull(data, "data");
         Preconditions.notNull(outDir, "outDir");
         Preconditions.notNull(options, "options");
-        ForgettingExperiment.Method m = ForgettingExperiment.method(options.method());
         try (LlamaModel model = LlamaModel.load(modelDir, Devices.defaultDevice());
              LmTokenizer tokenizer = LmTokenizer.load(modelDir)) {
-            List<TrainingExample> examples = ChatExamples.encodeAll(ChatRecord.readAll(data), tokenizer, options.template(),
-                    options.appendEos() ? model.config().eosTokenId() : -1);
-            LoraFineTuner.Builder b = LoraFineTuner.builder().model(model).data(examples)
-                    .lora(options.rank(), options.alpha(), options.targets().toArray(new String[0]))
-                    .epochs(options.epochs()).learningRate(options.learningRate()).batchSize(options.batchSize())
-                    .seed(options.seed());
-            if (options.steps() > 0) {
-                b.totalSteps(options.steps());
-            }
-            if (m.variant() == Sam.Variant.SAM) {
-                b.sam(m.rho());
-            } else if (m.variant() == Sam.Variant.ASAM) {
-                b.asam(m.rho(), 0.01);
-            } else if (m.variant() == Sam.Variant.LOOKSAM) {
-                b.lookSam(m.rho(), m.k(), 0.7);
-            }
-            FineTuneResult r = b.build().fit();
+            FineTuneResult r = LoraFineTuner.builder(model, ChatRecord.readAll(data), tokenizer, options.template())
+                    .training(options.training()).lora(options.lora()).optimizer(options.optimizer()).build().fit();
             try (LoraAdapter adapter = r.adapter()) {
                 adapter.save(outDir);
             }
@@ -160,12 +162,16 @@ public final class SamCommands {
      * @param maxExamples    records of the data used (the first ones), > 0
      * @param sharpnessRho   radius of max-sharpness, 0 to skip it
      * @param sharpnessSteps ascent steps of max-sharpness
-     * @param template       the chat template the model was trained with
-     * @param appendEos      whether to append the model's eos token after each reply
+     * @param template       the chat template the model was trained with (it says whether replies get an eos token)
      */
     public record LandscapeOptions(int grid, double min, double max, long seed, boolean loraOnly, int maxExamples,
-                                   double sharpnessRho, int sharpnessSteps, ChatTemplate template, boolean appendEos) {
+                                   double sharpnessRho, int sharpnessSteps, ChatTemplate template) {
 
+        /**
+         * Checks the values.
+         *
+         * @throws IllegalArgumentException naming the first value out of range
+         */
         public LandscapeOptions {
             Preconditions.checkArgument(grid >= 3, "grid must be >= 3 points per axis, was " + grid);
             Preconditions.checkArgument(min < max, "range must have min < max, was [" + min + ", " + max + "]");
@@ -175,23 +181,45 @@ public final class SamCommands {
             Preconditions.notNull(template, "template");
         }
 
-        /** 51 x 51 over [-1, 1], seed 7, all weights, 32 records, max-sharpness rho 0.05 in 5 steps, plain template. */
+        /**
+         * The defaults: 51 x 51 over [-1, 1], seed 7, all weights, 32 records, max-sharpness rho 0.05 in
+         * 5 steps, plain template.
+         *
+         * @return the default options
+         */
         public static LandscapeOptions defaults() {
-            return new LandscapeOptions(51, -1, 1, 7, false, 32, 0.05, 5, ChatTemplate.plain(), true);
+            return new LandscapeOptions(51, -1, 1, 7, false, 32, 0.05, 5, ChatTemplate.plain());
         }
 
+        /**
+         * These options with another grid size.
+         *
+         * @param n points per axis, &gt;= 3
+         * @return the new options
+         * @throws IllegalArgumentException if {@code n} is below 3
+         */
         public LandscapeOptions withGrid(int n) {
-            return new LandscapeOptions(n, min, max, seed, loraOnly, maxExamples, sharpnessRho, sharpnessSteps, template,
-                    appendEos);
+            return new LandscapeOptions(n, min, max, seed, loraOnly, maxExamples, sharpnessRho, sharpnessSteps, template);
         }
 
+        /**
+         * These options moving only the adapter's weights, or all.
+         *
+         * @param lora whether only the adapter's weights move
+         * @return the new options
+         */
         public LandscapeOptions withLoraOnly(boolean lora) {
-            return new LandscapeOptions(grid, min, max, seed, lora, maxExamples, sharpnessRho, sharpnessSteps, template,
-                    appendEos);
+            return new LandscapeOptions(grid, min, max, seed, lora, maxExamples, sharpnessRho, sharpnessSteps, template);
         }
 
-        public LandscapeOptions withTemplate(ChatTemplate t, boolean eos) {
-            return new LandscapeOptions(grid, min, max, seed, loraOnly, maxExamples, sharpnessRho, sharpnessSteps, t, eos);
+        /**
+         * These options with another chat template.
+         *
+         * @param t the template
+         * @return the new options
+         */
+        public LandscapeOptions withTemplate(ChatTemplate t) {
+            return new LandscapeOptions(grid, min, max, seed, loraOnly, maxExamples, sharpnessRho, sharpnessSteps, t);
         }
     }
 
@@ -224,8 +252,7 @@ public final class SamCommands {
              LoraAdapter adapter = adapterDirOrNull == null ? null : LoraAdapter.load(model, adapterDirOrNull)) {
             List<ChatRecord> records = ChatRecord.readAll(data);
             records = records.subList(0, Math.min(records.size(), options.maxExamples()));
-            List<TrainingExample> examples = ChatExamples.encodeAll(records, tokenizer, options.template(),
-                    options.appendEos() ? model.config().eosTokenId() : -1);
+            List<TrainingExample> examples = FineTuneSettings.encode(records, tokenizer, options.template(), model);
             LmObjective objective = LmObjective.of(model, Map.of(), examples, 32);
             Map<String, Parameter> params = options.loraOnly() ? adapter.parameters()
                     : LossLandscape.allParameters(model, adapter);

@@ -55,4 +55,10 @@ public final class TinyChatTemplate implements ChatTemplate {
     public String name() {
         return "keel-tiny";
     }
+
+    /** Every assistant turn ends with {@link #END}, keel-tiny's eos token. */
+    @Override
+    public boolean endsTurnWithEos() {
+        return true;
+    }
 }

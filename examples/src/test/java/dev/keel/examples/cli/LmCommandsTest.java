@@ -66,6 +66,22 @@ class LmCommandsTest {
     }
 
     @Test
+    void aMissingAdapterDirectoryIsAUsageError(@TempDir Path dir) throws IOException {
+        Path model = modelDir(dir);
+        Path ids = dir.resolve("ids.json");
+        Files.writeString(ids, "[[1,2,3]]");
+        Path missing = dir.resolve("no-adapter");
+        KeelCliTest.Run r = run("lm", "logits", "--model", model.toString(), "--adapter", missing.toString(),
+                "--input-ids", ids.toString(), "--out", dir.resolve("x.safetensors").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--adapter " + missing + ": no such directory");
+        r = run("sam", "landscape", "--adapter", missing.toString(), "--data", ids.toString(), "--out",
+                dir.resolve("x.png").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--adapter " + missing + ": no such directory");
+    }
+
+    @Test
     void logitsRejectBadIdFiles(@TempDir Path dir) throws IOException {
         Path model = modelDir(dir);
         Path ids = dir.resolve("ids.json");

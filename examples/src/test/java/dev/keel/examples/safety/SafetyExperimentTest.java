@@ -165,10 +165,13 @@ class SafetyExperimentTest {
                 .hasMessageContaining("evaluationSize must be in [0, " + AdvBench.evaluation().size() + "]")
                 .hasMessageContaining("was 10000");
         assertThatThrownBy(() -> b.evaluationSize(0).maxSteps(-2).build()).hasMessageContaining("maxSteps must be >= 0, was -2");
-        assertThat(b.maxSteps(0).build().optimizers()).containsExactly("none", "sam:0.05");
-        assertThat(SafetyExperiment.Config.builder(dir).samRho(0).build().optimizers()).containsExactly("none");
+        assertThat(b.maxSteps(0).build().fineTune().optimizerSpecs()).containsExactly("none", "sam:0.05");
+        assertThat(b.build().samRho()).isEqualTo(0.05);
+        assertThat(SafetyExperiment.Config.builder(dir).samRho(0).build().fineTune().optimizerSpecs()).containsExactly("none");
+        assertThat(SafetyExperiment.Config.builder(dir).samRho(0).build().samRho()).isEqualTo(0.0);
+        assertThat(SafetyExperiment.Config.builder(dir).optimizers("none", "looksam:0.1:2").build().samRho()).isEqualTo(0.1);
         SafetyExperiment.Config quick = SafetyExperiment.Config.builder(dir).quick().build();
-        assertThat(quick.seeds()).containsExactly(1L);
+        assertThat(quick.fineTune().seeds()).containsExactly(1L);
         assertThat(quick.evaluationSize()).isEqualTo(20);
     }
 

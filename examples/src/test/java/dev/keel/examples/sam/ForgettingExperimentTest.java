@@ -5,6 +5,9 @@ import dev.keel.core.testkit.TinyFixtures;
 import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.core.lm.train.TrainingConfig;
+import dev.keel.sam.LoraFineTuner;
+import dev.keel.sam.OptimizerChoice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,13 +122,23 @@ class ForgettingExperimentTest {
     @Test
     void configErrorsNameTheValues(@TempDir Path dir) {
         ForgettingExperiment.Config.Builder b = ForgettingExperiment.Config.builder(dir, dir.resolve("a.jsonl"));
-        assertThatThrownBy(() -> b.methods("sam:-1").build()).hasMessageContaining("method \"sam:-1\"")
+        assertThatThrownBy(() -> b.methods("sam:-1").build()).hasMessageContaining("optimizer \"sam:-1\"")
                 .hasMessageContaining("rho must be > 0, was -1.0");
-        assertThatThrownBy(() -> b.methods("adam").build()).hasMessageContaining("method \"adam\" is not none");
+        assertThatThrownBy(() -> b.methods("adam").build()).hasMessageContaining("optimizer \"adam\" is not none");
+        assertThatThrownBy(() -> b.methods("none", "none").build()).hasMessageContaining("optimizers must be distinct, were [none, none]");
+        assertThatThrownBy(() -> b.methods("none").seeds(2, 2).build()).hasMessageContaining("seeds must be distinct, were [2, 2]");
+        assertThatThrownBy(() -> b.seeds(1).training(TrainingConfig.builder().epochs(2).build()).build())
+                .hasMessageContaining("steps must be > 0 (the runs take a fixed number of steps), was 0");
         assertThatThrownBy(() -> b.methods("none").steps(0).build()).hasMessageContaining("steps must be > 0, was 0");
         assertThatThrownBy(() -> b.steps(5).landscapeGrid(2).build()).hasMessageContaining("landscapeGrid must be 0 or >= 3, was 2");
         assertThatThrownBy(() -> b.landscapeGrid(0).rehearsal(null, 0.2).build()).hasMessageContaining("needs a rehearsalPool");
         assertThatThrownBy(() -> SamCommands.TrainOptions.defaults().withMethod("looksam:0.1")).hasMessageContaining("looksam:RHO:K");
+        assertThatThrownBy(() -> SamCommands.TrainOptions.defaults().withSteps(-1)).hasMessageContaining("steps must be >= 0, was -1");
+        assertThatThrownBy(() -> new SamCommands.TrainOptions(null, LoraFineTuner.DEFAULT_LORA, OptimizerChoice.plain(),
+                ChatTemplate.plain())).hasMessageContaining("training");
+        assertThat(SamCommands.TrainOptions.defaults().withSteps(7).withMethod("looksam:0.05:5").training().totalSteps()).isEqualTo(7);
+        assertThat(ForgettingExperiment.Config.builder(dir, dir.resolve("a.jsonl")).methods("none", "sam:0.05").steps(9).lora(4, 8).build().fineTune().optimizerSpecs())
+                .containsExactly("none", "sam:0.05");
         assertThat(ForgettingExperiment.multiplicationTask(3, 5)).hasSize(5).isEqualTo(ForgettingExperiment.multiplicationTask(3, 5));
     }
 }

@@ -8,33 +8,75 @@ import java.util.List;
 
 /**
  * Turns a conversation into the text a model was trained on. Pluggable: implement
- * {@link #render} for another format.
+ * {@link #render}, {@link #name} and {@link #endsTurnWithEos} for another format.
  */
 public interface ChatTemplate {
 
     /**
      * Renders {@code messages}; with {@code addGenerationPrompt} the text ends where the assistant's
      * next reply begins.
+     *
+     * @param messages            the conversation, not empty
+     * @param addGenerationPrompt whether to end with the opening of the assistant's next turn
+     * @return the text the model reads
+     * @throws IllegalArgumentException if the conversation does not fit the format
      */
     String render(List<ChatMessage> messages, boolean addGenerationPrompt);
 
-    /** Strings that end a reply in this format (in addition to the stop tokens). */
+    /**
+     * Strings that end a reply in this format (in addition to the stop tokens).
+     *
+     * @return the stop strings, possibly empty
+     */
     default List<String> stopStrings() {
         return List.of();
     }
 
-    /** A name for provenance. */
+    /**
+     * A name for provenance.
+     *
+     * @return the template's name, e.g. {@code plain}
+     */
     String name();
 
     /**
+     * Whether the rendered text closes every assistant turn with the model's end-of-sequence marker
+     * itself. Training examples in a template that does not get the eos token appended after each
+     * reply (see {@link #endOfReplyToken}); those in one that does are encoded as rendered.
+     *
+     * @return {@code true} if each assistant turn already ends with the end-of-sequence marker
+     */
+    boolean endsTurnWithEos();
+
+    /**
+     * The token to append after each training reply in this format: none ({@code -1}) where the
+     * template {@linkplain #endsTurnWithEos ends turns itself}, else {@code eosTokenId}.
+     *
+     * @param eosTokenId the model's end-of-sequence token id, or a negative number for none
+     * @return the token id to append, or {@code -1} for none
+     */
+    default long endOfReplyToken(long eosTokenId) {
+        return endsTurnWithEos() || eosTokenId < 0 ? -1 : eosTokenId;
+    }
+
+    /**
+     * The Llama-2 template.
      * Llama-2 chat: {@code <s>[INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST] assistant </s><s>[INST] ...}.
-     * Messages must alternate user/assistant after an optional leading system message.
+     * Messages must alternate user/assistant after an optional leading system message; every
+     * assistant turn ends with {@code </s>} (so {@link #endsTurnWithEos} is true).
+     *
+     * @return the shared instance
      */
     static ChatTemplate llama2() {
         return Llama2.INSTANCE;
     }
 
-    /** {@code System: ...\nUser: ...\nAssistant: ...}, one turn per line, stopping at the next {@code User:}. */
+    /**
+     * {@code System: ...\nUser: ...\nAssistant: ...}, one turn per line, stopping at the next
+     * {@code User:}; a turn ends with a newline only (so {@link #endsTurnWithEos} is false).
+     *
+     * @return the shared instance
+     */
     static ChatTemplate plain() {
         return Plain.INSTANCE;
     }
@@ -89,6 +131,11 @@ public interface ChatTemplate {
         public String name() {
             return "llama2";
         }
+
+        @Override
+        public boolean endsTurnWithEos() {
+            return true;
+        }
     }
 
     /** The plain {@code Role: content} format. */
@@ -127,6 +174,11 @@ public interface ChatTemplate {
         @Override
         public String name() {
             return "plain";
+        }
+
+        @Override
+        public boolean endsTurnWithEos() {
+            return false;
         }
     }
 }

@@ -20,10 +20,21 @@ public record GenerationResult(long[] tokens, FinishReason reason) {
         LENGTH
     }
 
+    /**
+     * The generation result.
+     *
+     * @param tokens the generated token ids
+     * @param reason why generation stopped
+     */
     public GenerationResult {
         tokens = tokens.clone();
     }
 
+    /**
+     * The tokens.
+     *
+     * @return the tokens
+     */
     @Override
     public long[] tokens() {
         return tokens.clone();

@@ -31,11 +31,22 @@ public final class Generator {
     /** Sees the tokens generated so far after each new one; returns {@code false} to stop. */
     @FunctionalInterface
     public interface TokenCallback {
+        /**
+         * Whether on token.
+         *
+         * @param generated the tokens generated so far
+         * @return whether generation continues
+         */
         boolean onToken(long[] generated);
     }
 
     private final LlamaModel model;
 
+    /**
+     * A generator over {@code model}.
+     *
+     * @param model the model that predicts each next token
+     */
     public Generator(LlamaModel model) {
         this.model = Preconditions.notNull(model, "model");
     }
@@ -48,6 +59,7 @@ public final class Generator {
      * @param stopTokenIds tokens that end generation (not included in the result)
      * @param useCache     whether to use a KV cache
      * @param callback     called after each new token, or {@code null}
+     * @return the generated tokens and why generation stopped
      */
     public GenerationResult generate(long[] prompt, GenerationOptions options, Collection<Long> stopTokenIds,
                                      boolean useCache, TokenCallback callback) {

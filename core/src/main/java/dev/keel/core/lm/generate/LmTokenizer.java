@@ -28,7 +28,13 @@ public final class LmTokenizer implements AutoCloseable {
         this.source = source;
     }
 
-    /** Loads {@code tokenizer.json}, or the one inside a directory. */
+    /**
+     * Loads {@code tokenizer.json}, or the one inside a directory.
+     *
+     * @param path a file, or the directory holding it
+     * @return the tokenizer (the caller closes it)
+     * @throws IOException if a file cannot be read or written
+     */
     public static LmTokenizer load(Path path) throws IOException {
         Preconditions.notNull(path, "path");
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
@@ -67,12 +73,20 @@ public final class LmTokenizer implements AutoCloseable {
         return max + 1;
     }
 
-    /** The number of token ids the tokenizer can produce (its largest id plus one). */
+    /**
+     * The number of token ids the tokenizer can produce (its largest id plus one).
+     *
+     * @return the vocab size
+     */
     public int vocabSize() {
         return vocabSize;
     }
 
-    /** Throws unless every token id fits an embedding of {@code modelVocabSize} rows. */
+    /**
+     * Throws unless every token id fits an embedding of {@code modelVocabSize} rows.
+     *
+     * @param modelVocabSize the model vocab size
+     */
     public void checkCompatible(int modelVocabSize) {
         if (vocabSize > modelVocabSize) {
             throw new IllegalArgumentException("tokenizer " + source + " has " + vocabSize
@@ -80,21 +94,36 @@ public final class LmTokenizer implements AutoCloseable {
         }
     }
 
-    /** Token ids of {@code text}; special tokens appear only where the text writes them. */
+    /**
+     * Token ids of {@code text}; special tokens appear only where the text writes them.
+     *
+     * @param text the text to encode
+     * @return the token ids
+     */
     public long[] encode(String text) {
         checkOpen();
         Preconditions.notNull(text, "text");
         return tokenizer.encode(text, false, false).getIds();
     }
 
-    /** The text of {@code ids}, without special tokens. */
+    /**
+     * The text of {@code ids}, without special tokens.
+     *
+     * @param ids the token ids
+     * @return the text
+     */
     public String decode(long[] ids) {
         checkOpen();
         Preconditions.notNull(ids, "ids");
         return tokenizer.decode(ids, true);
     }
 
-    /** The text of {@code ids}, special tokens included. */
+    /**
+     * The text of {@code ids}, special tokens included.
+     *
+     * @param ids the token ids
+     * @return the text, special tokens included
+     */
     public String decodeWithSpecialTokens(long[] ids) {
         checkOpen();
         return tokenizer.decode(ids, false);

@@ -50,6 +50,11 @@ public final class LocalChatModel implements ChatModel {
         this.owned = List.copyOf(b.owned);
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -57,6 +62,13 @@ public final class LocalChatModel implements ChatModel {
     /**
      * Loads a Hugging Face model directory (config.json, safetensors, tokenizer.json) and, if
      * {@code adapterDir} is not null, a PEFT adapter; the chat model owns and closes them.
+     *
+     * @param modelDir the model directory
+     * @param adapterDir the adapter directory
+     * @param device the device
+     * @param template the chat template
+     * @return the chat model (the caller closes it)
+     * @throws IOException if a file cannot be read or written
      */
     public static LocalChatModel load(Path modelDir, Path adapterDir, Device device, ChatTemplate template)
             throws IOException {
@@ -144,6 +156,11 @@ public final class LocalChatModel implements ChatModel {
         return id;
     }
 
+    /**
+     * The template.
+     *
+     * @return the template
+     */
     public ChatTemplate template() {
         return template;
     }
@@ -185,37 +202,77 @@ public final class LocalChatModel implements ChatModel {
         private Builder() {
         }
 
+        /**
+         * Sets the model.
+         *
+         * @param model the model
+         * @return this builder
+         */
         public Builder model(LlamaModel model) {
             this.model = Preconditions.notNull(model, "model");
             return this;
         }
 
+        /**
+         * Sets the tokenizer.
+         *
+         * @param tokenizer the tokenizer
+         * @return this builder
+         */
         public Builder tokenizer(LmTokenizer tokenizer) {
             this.tokenizer = Preconditions.notNull(tokenizer, "tokenizer");
             return this;
         }
 
+        /**
+         * Sets the template.
+         *
+         * @param template the chat template
+         * @return this builder
+         */
         public Builder template(ChatTemplate template) {
             this.template = template == null ? ChatTemplate.plain() : template;
             return this;
         }
 
-        /** Tokens that end a reply; default: the model's {@code eos_token_id}, if any. */
+        /**
+         * Tokens that end a reply; default: the model's {@code eos_token_id}, if any.
+         *
+         * @param ids the token ids
+         * @return this builder
+         */
         public Builder stopTokenIds(Set<Long> ids) {
             this.stopTokenIds = new LinkedHashSet<>(Preconditions.noNulls(ids, "stopTokenIds"));
             return this;
         }
 
+        /**
+         * Sets the use cache.
+         *
+         * @param useCache whether to use the KV cache
+         * @return this builder
+         */
         public Builder useCache(boolean useCache) {
             this.useCache = useCache;
             return this;
         }
 
+        /**
+         * Sets the id.
+         *
+         * @param id the id recorded with each response
+         * @return this builder
+         */
         public Builder id(String id) {
             this.id = Preconditions.notBlank(id, "id");
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public LocalChatModel build() {
             Preconditions.checkState(model != null, "model must be set");
             Preconditions.checkState(tokenizer != null, "tokenizer must be set");

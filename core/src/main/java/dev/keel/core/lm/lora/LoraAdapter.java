@@ -68,7 +68,14 @@ public final class LoraAdapter implements AutoCloseable {
         this.parameters = Collections.unmodifiableMap(p);
     }
 
-    /** Attaches a new adapter with PEFT's initialisation, reproducible from {@code seed}. */
+    /**
+     * Attaches a new adapter with PEFT's initialisation, reproducible from {@code seed}.
+     *
+     * @param model the model
+     * @param config the configuration
+     * @param seed the seed of the random choices
+     * @return the new adapter, attached to the model
+     */
     public static LoraAdapter create(LlamaModel model, LoraConfig config, long seed) {
         Preconditions.notNull(model, "model");
         Preconditions.notNull(config, "config");
@@ -89,7 +96,14 @@ public final class LoraAdapter implements AutoCloseable {
         return attach(model, config, m, layers);
     }
 
-    /** Loads a PEFT adapter directory ({@code adapter_config.json} + {@code adapter_model.safetensors}). */
+    /**
+     * Loads a PEFT adapter directory ({@code adapter_config.json} + {@code adapter_model.safetensors}).
+     *
+     * @param model the model
+     * @param dir the directory
+     * @return the adapter, attached to the model (the caller closes it)
+     * @throws IOException if a file cannot be read or written
+     */
     public static LoraAdapter load(LlamaModel model, Path dir) throws IOException {
         Preconditions.notNull(model, "model");
         Preconditions.notNull(dir, "dir");
@@ -183,11 +197,20 @@ public final class LoraAdapter implements AutoCloseable {
         return new LoraAdapter(model, config, m, layers);
     }
 
+    /**
+     * The config.
+     *
+     * @return the config
+     */
     public LoraConfig config() {
         return config;
     }
 
-    /** The wrapped layers by module path. */
+    /**
+     * The wrapped layers by module path.
+     *
+     * @return the layers
+     */
     public Map<String, LoraLayer> layers() {
         return layers;
     }
@@ -195,12 +218,18 @@ public final class LoraAdapter implements AutoCloseable {
     /**
      * The trainable parameters by name ({@code <module path>.lora_A.weight}, ...), in model order;
      * their PEFT keys are these names with {@link #PEFT_PREFIX} in front.
+     *
+     * @return the parameters
      */
     public Map<String, Parameter> parameters() {
         return parameters;
     }
 
-    /** Whether the updates are folded into the base weights. */
+    /**
+     * Whether the updates are folded into the base weights.
+     *
+     * @return whether the update is folded into the base weights
+     */
     public boolean isMerged() {
         return merged;
     }
@@ -231,7 +260,12 @@ public final class LoraAdapter implements AutoCloseable {
         merged = false;
     }
 
-    /** Saves {@code adapter_config.json} and {@code adapter_model.safetensors} (F32) atomically. */
+    /**
+     * Saves {@code adapter_config.json} and {@code adapter_model.safetensors} (F32) atomically.
+     *
+     * @param dir the directory
+     * @throws IOException if a file cannot be read or written
+     */
     public void save(Path dir) throws IOException {
         checkOpen();
         Preconditions.notNull(dir, "dir");

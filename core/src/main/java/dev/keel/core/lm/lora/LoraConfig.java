@@ -46,42 +46,83 @@ public final class LoraConfig {
         this.baseModel = b.baseModel;
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The rank.
+     *
+     * @return the rank
+     */
     public int rank() {
         return rank;
     }
 
+    /**
+     * The alpha.
+     *
+     * @return the alpha
+     */
     public double alpha() {
         return alpha;
     }
 
+    /**
+     * The dropout.
+     *
+     * @return the dropout
+     */
     public double dropout() {
         return dropout;
     }
 
-    /** Module name suffixes (e.g. {@code q_proj}) or {@code [all-linear]}; empty when a regex is used. */
+    /**
+     * Module name suffixes (e.g. {@code q_proj}) or {@code [all-linear]}; empty when a regex is used.
+     *
+     * @return the target modules
+     */
     public List<String> targetModules() {
         return targetModules;
     }
 
-    /** A regular expression that module paths must match in full, or {@code null}. */
+    /**
+     * A regular expression that module paths must match in full, or {@code null}.
+     *
+     * @return the target regex
+     */
     public String targetRegex() {
         return targetRegex;
     }
 
+    /**
+     * Whether use rslora.
+     *
+     * @return whether rank-stabilised scaling is used
+     */
     public boolean useRslora() {
         return useRslora;
     }
 
-    /** {@code base_model_name_or_path}, or {@code null}. */
+    /**
+     * {@code base_model_name_or_path}, or {@code null}.
+     *
+     * @return the base model
+     */
     public String baseModel() {
         return baseModel;
     }
 
-    /** {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA. */
+    /**
+     * {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA.
+     *
+     * @return the scaling
+     */
     public double scaling() {
         return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
     }
@@ -90,6 +131,9 @@ public final class LoraConfig {
      * Whether the linear layer at {@code module} (e.g. {@code model.layers.0.self_attn.q_proj}) is a
      * target: its path equals a target or ends with {@code "." + target}; {@code all-linear} takes
      * every layer but {@code lm_head}; a regex must match the whole path.
+     *
+     * @param module the module path, e.g. {@code model.layers.0.self_attn.q_proj}
+     * @return whether the module is adapted
      */
     public boolean matches(String module) {
         if (targetRegex != null) {
@@ -108,7 +152,7 @@ public final class LoraConfig {
     }
 
     /** PEFT's {@code adapter_config.json}. */
-    public ObjectNode toJson() {
+    ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("peft_type", "LORA");
         o.put("task_type", "CAUSAL_LM");
@@ -141,7 +185,22 @@ public final class LoraConfig {
         return o;
     }
 
-    /** Reads PEFT's {@code adapter_config.json} (a file, or the directory holding it). */
+    /**
+     * This configuration as the text of a {@code adapter_config.json} file (pretty-printed JSON).
+     *
+     * @return the JSON text
+     */
+    public String toJsonString() {
+        return Json.toPrettyString(toJson());
+    }
+
+    /**
+     * Reads PEFT's {@code adapter_config.json} (a file, or the directory holding it).
+     *
+     * @param path a file, or the directory holding it
+     * @return the configuration read
+     * @throws IOException if a file cannot be read or written
+     */
     public static LoraConfig fromJson(Path path) throws IOException {
         Preconditions.notNull(path, "path");
         Path file = Files.isDirectory(path) ? path.resolve("adapter_config.json") : path;
@@ -154,7 +213,7 @@ public final class LoraConfig {
     }
 
     /** Reads a parsed {@code adapter_config.json}. */
-    public static LoraConfig fromJson(JsonNode root) {
+    static LoraConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "adapter config must be a JSON object");
         String type = root.path("peft_type").asText("LORA");
         Preconditions.checkArgument(type.equals("LORA"), "peft_type must be LORA, was \"" + type + "\"");
@@ -234,23 +293,46 @@ public final class LoraConfig {
         private Builder() {
         }
 
+        /**
+         * Sets the rank.
+         *
+         * @param r the rank r, &gt; 0
+         * @return this builder
+         */
         public Builder rank(int r) {
             this.rank = Preconditions.checkPositive(r, "r");
             return this;
         }
 
+        /**
+         * Sets the alpha.
+         *
+         * @param alpha the mixing weight
+         * @return this builder
+         */
         public Builder alpha(double alpha) {
             this.alpha = Preconditions.checkPositive(alpha, "lora_alpha");
             return this;
         }
 
+        /**
+         * Sets the dropout.
+         *
+         * @param p the dropout probability, in [0, 1)
+         * @return this builder
+         */
         public Builder dropout(double p) {
             Preconditions.checkArgument(p >= 0 && p < 1, "lora_dropout must be in [0, 1), was " + p);
             this.dropout = p;
             return this;
         }
 
-        /** Module name suffixes such as {@code q_proj}, or {@link #ALL_LINEAR}. */
+        /**
+         * Module name suffixes such as {@code q_proj}, or {@link #ALL_LINEAR}.
+         *
+         * @param modules module names (suffixes of the module path) or {@code all-linear}
+         * @return this builder
+         */
         public Builder targetModules(String... modules) {
             Preconditions.checkArgument(modules != null && modules.length > 0, "target_modules must not be empty");
             for (String m : modules) {
@@ -261,7 +343,12 @@ public final class LoraConfig {
             return this;
         }
 
-        /** A regular expression that the whole module path must match. */
+        /**
+         * A regular expression that the whole module path must match.
+         *
+         * @param regex a regular expression the whole module path must match
+         * @return this builder
+         */
         public Builder targetRegex(String regex) {
             Preconditions.notBlank(regex, "target regex");
             try {
@@ -275,16 +362,33 @@ public final class LoraConfig {
             return this;
         }
 
+        /**
+         * Sets the use rslora.
+         *
+         * @param use whether to scale by alpha / sqrt(r) instead of alpha / r
+         * @return this builder
+         */
         public Builder useRslora(boolean use) {
             this.useRslora = use;
             return this;
         }
 
+        /**
+         * Sets the base model.
+         *
+         * @param name the base model id recorded in the adapter, or null
+         * @return this builder
+         */
         public Builder baseModel(String name) {
             this.baseModel = name;
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public LoraConfig build() {
             return new LoraConfig(this);
         }

@@ -35,42 +35,74 @@ public final class LoraLayer {
                         + " must be [r, in] and [out, r]");
     }
 
-    /** The module path of the wrapped layer. */
+    /**
+     * The module path of the wrapped layer.
+     *
+     * @return the module
+     */
     public String module() {
         return module;
     }
 
-    /** {@code lora_A}, shape {@code [r, in]}. */
+    /**
+     * {@code lora_A}, shape {@code [r, in]}.
+     *
+     * @return the a
+     */
     public Parameter a() {
         return a;
     }
 
-    /** {@code lora_B}, shape {@code [out, r]}. */
+    /**
+     * {@code lora_B}, shape {@code [out, r]}.
+     *
+     * @return the b
+     */
     public Parameter b() {
         return b;
     }
 
-    /** The rank {@code r}. */
+    /**
+     * The rank {@code r}.
+     *
+     * @return the rank
+     */
     public int rank() {
         return (int) a.getArray().getShape().get(0);
     }
 
-    /** Input features of the wrapped layer. */
+    /**
+     * Input features of the wrapped layer.
+     *
+     * @return the in features
+     */
     public int inFeatures() {
         return (int) a.getArray().getShape().get(1);
     }
 
-    /** Output features of the wrapped layer. */
+    /**
+     * Output features of the wrapped layer.
+     *
+     * @return the out features
+     */
     public int outFeatures() {
         return (int) b.getArray().getShape().get(0);
     }
 
-    /** The factor applied to {@code B A x}. */
+    /**
+     * The factor applied to {@code B A x}.
+     *
+     * @return the scaling
+     */
     public float scaling() {
         return scaling;
     }
 
-    /** Whether the update is currently folded into the base weight. */
+    /**
+     * Whether the update is currently folded into the base weight.
+     *
+     * @return whether the update is folded into the base weights
+     */
     public boolean isMerged() {
         return merged;
     }
@@ -87,7 +119,13 @@ public final class LoraLayer {
         return scaled;
     }
 
-    /** The update for input {@code x} ({@code [..., in]}), in {@code x}'s manager. */
+    /**
+     * The update for input {@code x} ({@code [..., in]}), in {@code x}'s manager.
+     *
+     * @param x the input
+     * @param training the training settings
+     * @return the delta
+     */
     public NDArray delta(NDArray x, boolean training) {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray h = Linear.linear(in, a.getArray()).singletonOrThrow();

@@ -28,6 +28,16 @@ public final class AdamW implements AutoCloseable {
     private int steps;
     private boolean closed;
 
+    /**
+     * AdamW over {@code params}, with zeroed moments in a sub-manager of {@code parent}.
+     *
+     * @param params      the parameters it updates, by name
+     * @param beta1       the decay of the first moment
+     * @param beta2       the decay of the second moment
+     * @param epsilon     the denominator guard
+     * @param weightDecay the decoupled weight decay, 0 for none
+     * @param parent      the manager whose sub-manager holds the moments
+     */
     public AdamW(Map<String, Parameter> params, double beta1, double beta2, double epsilon, double weightDecay,
                  NDManager parent) {
         this.params = new LinkedHashMap<>(Preconditions.notNull(params, "params"));
@@ -42,12 +52,20 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Steps taken so far. */
+    /**
+     * Steps taken so far.
+     *
+     * @return the steps
+     */
     public int steps() {
         return steps;
     }
 
-    /** Applies one update with the gradients now in the parameters. */
+    /**
+     * Applies one update with the gradients now in the parameters.
+     *
+     * @param learningRate the learning rate, > 0
+     */
     public void step(double learningRate) {
         Preconditions.checkState(!closed, "AdamW is closed");
         steps++;
@@ -79,11 +97,20 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** The first and second moments by parameter name, for checkpoints. */
+    /**
+     * The first and second moments by parameter name, for checkpoints.
+     *
+     * @return the first moments
+     */
     public Map<String, NDArray> firstMoments() {
         return m;
     }
 
+    /**
+     * The second moments.
+     *
+     * @return the second moments
+     */
     public Map<String, NDArray> secondMoments() {
         return v;
     }

@@ -21,6 +21,12 @@ public final class ChatExamples {
      * Renders {@code record} with {@code template}; the tokens of the last assistant message (and
      * {@code eosTokenId}, if {@code >= 0}, appended after it) are the targets, everything before is
      * prompt.
+     *
+     * @param record the chat record
+     * @param tokenizer the tokenizer
+     * @param template the chat template
+     * @param eosTokenId the end-of-sequence token id, or -1 for none
+     * @return the example; the reply (and the eos token, if any) are its targets
      */
     public static TrainingExample encode(ChatRecord record, LmTokenizer tokenizer, ChatTemplate template, long eosTokenId) {
         Preconditions.notNull(record, "record");
@@ -46,7 +52,15 @@ public final class ChatExamples {
         return new TrainingExample(ids, mask);
     }
 
-    /** Encodes every record. */
+    /**
+     * Encodes every record.
+     *
+     * @param records the chat records
+     * @param tokenizer the tokenizer
+     * @param template the chat template
+     * @param eosTokenId the end-of-sequence token id, or -1 for none
+     * @return the encoded examples, in order
+     */
     public static List<TrainingExample> encodeAll(List<ChatRecord> records, LmTokenizer tokenizer,
                                                   ChatTemplate template, long eosTokenId) {
         List<TrainingExample> out = new ArrayList<>(records.size());

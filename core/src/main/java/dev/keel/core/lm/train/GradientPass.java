@@ -8,6 +8,10 @@ package dev.keel.core.lm.train;
 @FunctionalInterface
 public interface GradientPass {
 
-    /** Computes the gradients at the current weights and returns the mean loss. */
+    /**
+     * Computes the gradients at the current weights and returns the mean loss.
+     *
+     * @return the loss of the pass
+     */
     float run();
 }

@@ -8,36 +8,22 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
-import dev.keel.core.internal.AtomicFiles;
-import dev.keel.core.internal.Json;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.internal.LmLoss;
-import dev.keel.core.lm.safetensors.DType;
-import dev.keel.core.lm.safetensors.SafeTensors;
-import dev.keel.core.lm.safetensors.SafeTensorsFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Trains the given parameters of a {@link LlamaModel} (a LoRA adapter's, or the base weights after
@@ -65,11 +51,16 @@ import java.util.stream.Stream;
 public final class LmTrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LmTrainer.class);
-    private static final String LATEST = "latest";
 
     /** Writes extra files (e.g. the adapter in PEFT layout) into a checkpoint directory being made. */
     @FunctionalInterface
     public interface CheckpointExtras {
+        /**
+         * The write.
+         *
+         * @param dir the directory
+         * @throws IOException if a file cannot be read or written
+         */
         void write(Path dir) throws IOException;
     }
 
@@ -98,6 +89,11 @@ public final class LmTrainer implements AutoCloseable {
                 model.manager());
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -107,12 +103,22 @@ public final class LmTrainer implements AutoCloseable {
         stopRequested = true;
     }
 
-    /** The optimizer, e.g. for an optimizer wrapper that needs its state. */
+    /**
+     * The optimizer, e.g. for an optimizer wrapper that needs its state.
+     *
+     * @return the optimizer
+     */
     public AdamW optimizer() {
         return optimizer;
     }
 
-    /** Trains on {@code examples}, resuming from the latest checkpoint if there is one and resume is on. */
+    /**
+     * Trains on {@code examples}, resuming from the latest checkpoint if there is one and resume is on.
+     *
+     * @param examples the training examples
+     * @return how the run ended, with its losses and provenance
+     * @throws IOException if a file cannot be read or written
+     */
     public TrainingResult fit(List<TrainingExample> examples) throws IOException {
         Preconditions.checkState(!closed, "LmTrainer is closed");
         Preconditions.notEmpty(examples, "examples");
@@ -129,10 +135,13 @@ public final class LmTrainer implements AutoCloseable {
         List<Float> losses = new ArrayList<>();
         int step = 0;
         Path lastCheckpoint = null;
-        if (resume && checkpointDir != null && Files.exists(checkpointDir.resolve(LATEST))) {
-            lastCheckpoint = checkpointDir.resolve(Files.readString(checkpointDir.resolve(LATEST)).strip());
-            step = restore(lastCheckpoint, losses);
-            LOG.info("resumed from {} at step {}", lastCheckpoint, step);
+        Checkpoints checkpoints = checkpointDir == null ? null : new Checkpoints(checkpointDir, config.keepCheckpoints());
+        if (resume && checkpoints != null) {
+            lastCheckpoint = checkpoints.latest().orElse(null);
+            if (lastCheckpoint != null) {
+                step = Checkpoints.restore(lastCheckpoint, params, optimizer, losses);
+                LOG.info("resumed from {} at step {}", lastCheckpoint, step);
+            }
         }
         Batches batches = new Batches(data, config.batchSize(), config.seed());
         Provenance provenance = Provenance.of(model.toString(), config.asMap(), config.seed());
@@ -191,10 +200,10 @@ public final class LmTrainer implements AutoCloseable {
                 l.onStep(progress);
             }
             boolean stop = stopRequested && step < totalSteps;
-            boolean due = checkpointDir != null && (step == totalSteps || stop
+            boolean due = checkpoints != null && (step == totalSteps || stop
                     || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0));
             if (due) {
-                lastCheckpoint = writeCheckpoint(step, losses);
+                lastCheckpoint = writeCheckpoint(checkpoints, step, losses);
             }
             if (stop) {
                 stopRequested = false;
@@ -238,7 +247,14 @@ public final class LmTrainer implements AutoCloseable {
         return (float) (total / targetTokens);
     }
 
-    /** Right-pads a batch: input ids, attention mask and label mask, each {@code [B, L]}. */
+    /**
+     * Right-pads a batch: input ids, attention mask and label mask, each {@code [B, L]}.
+     *
+     * @param manager the manager that owns the arrays
+     * @param batch the examples of the batch
+     * @param padTokenId the pad token id
+     * @return input ids, label mask and attention mask, each [batch, longest length]
+     */
     public static NDArray[] collate(NDManager manager, List<TrainingExample> batch, long padTokenId) {
         Preconditions.notEmpty(batch, "batch");
         int len = 0;
@@ -303,116 +319,14 @@ public final class LmTrainer implements AutoCloseable {
         }
     }
 
-    private Path writeCheckpoint(int step, List<Float> losses) throws IOException {
-        Files.createDirectories(checkpointDir);
-        String name = String.format(Locale.ROOT, "step-%06d", step);
-        Path target = checkpointDir.resolve(name);
-        Path tmp = Files.createTempDirectory(checkpointDir, "." + name + ".");
-        boolean done = false;
-        try {
-            SafeTensors.Writer w = SafeTensors.writer().metadata("format", "pt").metadata("step", Integer.toString(step));
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                w.add("param/" + e.getKey(), e.getValue().getArray(), DType.F32);
-                w.add("adam_m/" + e.getKey(), optimizer.firstMoments().get(e.getKey()), DType.F32);
-                w.add("adam_v/" + e.getKey(), optimizer.secondMoments().get(e.getKey()), DType.F32);
-            }
-            w.write(tmp.resolve("trainer_state.safetensors"));
-            ObjectNode state = Json.mapper().createObjectNode();
-            state.put("step", step);
-            state.put("optimizer_steps", optimizer.steps());
-            ArrayNode l = state.putArray("losses");
-            losses.forEach(l::add);
-            Provenance prov = Provenance.of(model.toString(), config.asMap(), config.seed());
-            ObjectNode pn = state.putObject("provenance");
-            pn.put("library", prov.library());
-            pn.put("model", prov.model());
-            ObjectNode cfg = pn.putObject("config");
-            prov.config().forEach(cfg::put);
-            pn.put("seed", prov.seed());
-            pn.put("time", prov.time().toString());
-            AtomicFiles.writeString(tmp.resolve("trainer_state.json"),
-                    Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
-            if (extras != null) {
-                extras.write(tmp);
-            }
-            if (Files.exists(target)) {
-                deleteTree(target);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target);
-            }
-            done = true;
-        } finally {
-            if (!done) {
-                deleteTree(tmp);
-            }
-        }
-        AtomicFiles.writeString(checkpointDir.resolve(LATEST), name + "\n");
-        prune(name);
+    private Path writeCheckpoint(Checkpoints checkpoints, int step, List<Float> losses) throws IOException {
+        Path target = checkpoints.write(step, params, optimizer, losses,
+                Provenance.of(model.toString(), config.asMap(), config.seed()), extras);
         for (TrainingListener lis : listeners) {
             lis.onCheckpoint(step, target);
         }
         LOG.info("checkpoint {}", target);
         return target;
-    }
-
-    private void prune(String keep) throws IOException {
-        List<Path> all;
-        try (Stream<Path> s = Files.list(checkpointDir)) {
-            all = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("step-\\d{6}") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList());
-        }
-        while (all.size() > config.keepCheckpoints()) {
-            Path oldest = all.remove(0);
-            if (!oldest.getFileName().toString().equals(keep)) {
-                deleteTree(oldest);
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
-
-    private int restore(Path dir, List<Float> losses) throws IOException {
-        JsonNode state = Json.readFile(dir.resolve("trainer_state.json"));
-        int step = state.path("step").asInt(-1);
-        if (step < 0) {
-            throw new IOException(dir + ": trainer_state.json has no step");
-        }
-        Map<String, float[]> first = new LinkedHashMap<>();
-        Map<String, float[]> second = new LinkedHashMap<>();
-        try (SafeTensorsFile f = SafeTensorsFile.open(dir.resolve("trainer_state.safetensors"))) {
-            for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                String key = "param/" + e.getKey();
-                if (!f.contains(key)) {
-                    throw new IOException(dir + ": checkpoint has no parameter \"" + e.getKey() + "\"");
-                }
-                NDArray a = e.getValue().getArray();
-                long[] expected = a.getShape().getShape();
-                if (!java.util.Arrays.equals(f.info(key).shape(), expected)) {
-                    throw new IOException(dir + ": parameter \"" + e.getKey() + "\" has shape "
-                            + java.util.Arrays.toString(f.info(key).shape()) + ", expected " + java.util.Arrays.toString(expected));
-                }
-                a.set(FloatBuffer.wrap(f.readFloats(key)));
-                first.put(e.getKey(), f.readFloats("adam_m/" + e.getKey()));
-                second.put(e.getKey(), f.readFloats("adam_v/" + e.getKey()));
-            }
-        }
-        optimizer.restore(state.path("optimizer_steps").asInt(step), first, second);
-        for (JsonNode l : state.path("losses")) {
-            losses.add(l.floatValue());
-        }
-        return step;
     }
 
     /** Frees the optimizer state; idempotent. The model and its parameters stay the caller's. */
@@ -439,12 +353,23 @@ public final class LmTrainer implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Sets the model.
+         *
+         * @param model the model
+         * @return this builder
+         */
         public Builder model(LlamaModel model) {
             this.model = Preconditions.notNull(model, "model");
             return this;
         }
 
-        /** The parameters to train, by name; each must take gradients. */
+        /**
+         * The parameters to train, by name; each must take gradients.
+         *
+         * @param params the parameters, by name
+         * @return this builder
+         */
         public Builder parameters(Map<String, Parameter> params) {
             Preconditions.notNull(params, "parameters");
             Preconditions.checkArgument(!params.isEmpty(), "parameters must not be empty");
@@ -456,38 +381,77 @@ public final class LmTrainer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sets the config.
+         *
+         * @param config the configuration
+         * @return this builder
+         */
         public Builder config(TrainingConfig config) {
             this.config = Preconditions.notNull(config, "config");
             return this;
         }
 
-        /** Where checkpoints go; {@code null} for none. */
+        /**
+         * Where checkpoints go; {@code null} for none.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
         public Builder checkpointDir(Path dir) {
             this.checkpointDir = dir;
             return this;
         }
 
-        /** Whether {@link #fit} resumes from the checkpoint directory's latest checkpoint (default true). */
+        /**
+         * Whether {@link #fit} resumes from the checkpoint directory's latest checkpoint (default true).
+         *
+         * @param resume whether to resume
+         * @return this builder
+         */
         public Builder resume(boolean resume) {
             this.resume = resume;
             return this;
         }
 
+        /**
+         * Sets the listener.
+         *
+         * @param listener told of each step, checkpoint and the end
+         * @return this builder
+         */
         public Builder listener(TrainingListener listener) {
             listeners.add(Preconditions.notNull(listener, "listener"));
             return this;
         }
 
+        /**
+         * Sets the step strategy.
+         *
+         * @param strategy how each step computes its gradients
+         * @return this builder
+         */
         public Builder stepStrategy(StepStrategy strategy) {
             this.strategy = Preconditions.notNull(strategy, "strategy");
             return this;
         }
 
+        /**
+         * Sets the checkpoint extras.
+         *
+         * @param extras writes more files into each checkpoint
+         * @return this builder
+         */
         public Builder checkpointExtras(CheckpointExtras extras) {
             this.extras = extras;
             return this;
         }
 
+        /**
+         * Builds the value, checking the settings together.
+         *
+         * @return the immutable result
+         */
         public LmTrainer build() {
             Preconditions.checkState(model != null, "model must be set");
             Preconditions.checkState(params != null, "parameters must be set");

@@ -12,6 +12,13 @@ public enum LrSchedule {
     /**
      * The rate for 0-based {@code step} of {@code totalSteps}: linear warm-up over {@code warmupSteps}
      * (step {@code s} gets {@code peak * (s + 1) / warmupSteps}), then this schedule.
+     *
+     * @param peak the peak rate
+     * @param step the optimizer step
+     * @param warmupSteps the warmup steps
+     * @param totalSteps the total steps
+     * @param minLrRatio the min lr ratio
+     * @return the learning rate at that step
      */
     public double rate(double peak, int step, int warmupSteps, int totalSteps, double minLrRatio) {
         if (step < warmupSteps) {

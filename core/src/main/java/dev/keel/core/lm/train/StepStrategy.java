@@ -27,10 +27,15 @@ public interface StepStrategy {
      *
      * @param pass   computes gradients at the current weights
      * @param params the trainable parameters, by name
+     * @return the loss at the current weights
      */
     float computeGradients(GradientPass pass, Map<String, Parameter> params);
 
-    /** One gradient pass per step. */
+    /**
+     * One gradient pass per step.
+     *
+     * @return the one-pass strategy
+     */
     static StepStrategy standard() {
         return (pass, params) -> pass.run();
     }

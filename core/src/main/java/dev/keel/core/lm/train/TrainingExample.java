@@ -13,6 +13,12 @@ import java.util.Arrays;
  */
 public record TrainingExample(long[] inputIds, boolean[] labelMask) {
 
+    /**
+     * The training example.
+     *
+     * @param inputIds token ids, [batch, length]
+     * @param labelMask the label mask
+     */
     public TrainingExample {
         Preconditions.notNull(inputIds, "inputIds");
         Preconditions.notNull(labelMask, "labelMask");
@@ -24,7 +30,12 @@ public record TrainingExample(long[] inputIds, boolean[] labelMask) {
         labelMask = labelMask.clone();
     }
 
-    /** Every token but the first is a target. */
+    /**
+     * Every token but the first is a target.
+     *
+     * @param inputIds token ids, [batch, length]
+     * @return the new value
+     */
     public static TrainingExample of(long... inputIds) {
         boolean[] m = new boolean[inputIds.length];
         Arrays.fill(m, true);
@@ -34,7 +45,13 @@ public record TrainingExample(long[] inputIds, boolean[] labelMask) {
         return new TrainingExample(inputIds, m);
     }
 
-    /** The prompt's tokens are context only; the response's tokens are targets. */
+    /**
+     * The prompt's tokens are context only; the response's tokens are targets.
+     *
+     * @param prompt the prompt token ids (not trained on)
+     * @param response the response token ids (the targets)
+     * @return the example, with only the response as target
+     */
     public static TrainingExample promptAndResponse(long[] prompt, long[] response) {
         Preconditions.notNull(prompt, "prompt");
         Preconditions.notNull(response, "response");
@@ -45,21 +62,40 @@ public record TrainingExample(long[] inputIds, boolean[] labelMask) {
         return new TrainingExample(ids, m);
     }
 
+    /**
+     * The input ids.
+     *
+     * @return the input ids
+     */
     @Override
     public long[] inputIds() {
         return inputIds.clone();
     }
 
+    /**
+     * The label mask.
+     *
+     * @return the label mask
+     */
     @Override
     public boolean[] labelMask() {
         return labelMask.clone();
     }
 
+    /**
+     * The length.
+     *
+     * @return the length
+     */
     public int length() {
         return inputIds.length;
     }
 
-    /** The number of target tokens. */
+    /**
+     * The number of target tokens.
+     *
+     * @return the target count
+     */
     public int targetCount() {
         int n = 0;
         for (int i = 1; i < labelMask.length; i++) {
@@ -70,7 +106,12 @@ public record TrainingExample(long[] inputIds, boolean[] labelMask) {
         return n;
     }
 
-    /** The first {@code max} tokens. */
+    /**
+     * The first {@code max} tokens.
+     *
+     * @param max the upper end
+     * @return this example, cut to at most that many tokens
+     */
     public TrainingExample truncate(int max) {
         if (inputIds.length <= max) {
             return this;

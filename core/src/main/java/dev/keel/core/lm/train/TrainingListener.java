@@ -6,15 +6,28 @@ import java.time.Duration;
 /** Receives a trainer's progress, e.g. to render a progress bar. Called on the training thread. */
 public interface TrainingListener {
 
-    /** After each optimizer step. */
+    /**
+     * After each optimizer step.
+     *
+     * @param progress the step just taken
+     */
     default void onStep(Progress progress) {
     }
 
-    /** After a checkpoint was written. */
+    /**
+     * After a checkpoint was written.
+     *
+     * @param step the optimizer step
+     * @param dir the directory
+     */
     default void onCheckpoint(int step, Path dir) {
     }
 
-    /** When the run ends, however it ends. */
+    /**
+     * When the run ends, however it ends.
+     *
+     * @param result how the run ended
+     */
     default void onEnd(TrainingResult result) {
     }
 

@@ -28,6 +28,16 @@ public record TrainingResult(Status status, int steps, List<Float> losses, Path 
         DIVERGED
     }
 
+    /**
+     * The training result.
+     *
+     * @param status how the run ended
+     * @param steps optimizer steps taken in all
+     * @param losses the loss of every step
+     * @param lastCheckpoint the last checkpoint
+     * @param message what happened, in words
+     * @param provenance version, model, config, seed and time of the run
+     */
     public TrainingResult {
         losses = List.copyOf(losses);
     }

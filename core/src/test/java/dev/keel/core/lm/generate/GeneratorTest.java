@@ -1,12 +1,11 @@
 package dev.keel.core.lm.generate;
 
 import ai.djl.Device;
+import dev.keel.core.testkit.TinyFixtures;
 import dev.keel.core.chat.GenerationOptions;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.TestVectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.util.Set;
@@ -16,23 +15,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GeneratorTest {
 
-    static LlamaModel model;
+    @RegisterExtension
+    static final TinyFixtures.VectorsModel MODEL = new TinyFixtures.VectorsModel();
     static final long[] PROMPT = {49, 71, 31, 10, 49, 8};
 
-    @BeforeAll
-    static void load() throws IOException {
-        model = LlamaModel.load(TestVectors.dir(), Device.cpu());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
+    private static LlamaModel model() {
+        return MODEL.get();
     }
 
     @Test
     void cachedAndUncachedGreedyOutputsAreIdentical() {
         GenerationOptions o = GenerationOptions.builder().maxTokens(30).build();
-        Generator g = new Generator(model);
+        Generator g = new Generator(model());
         GenerationResult cached = g.generate(PROMPT, o, Set.of(), true, null);
         GenerationResult uncached = g.generate(PROMPT, o, Set.of(), false, null);
         assertThat(cached.tokens()).hasSize(30);
@@ -43,9 +37,9 @@ class GeneratorTest {
     @Test
     void greedyFollowsTheArgmaxOfTheLogits() {
         // the first generated token is the argmax of the last position's logits
-        GenerationResult r = new Generator(model).generate(PROMPT, GenerationOptions.builder().maxTokens(1).build(),
+        GenerationResult r = new Generator(model()).generate(PROMPT, GenerationOptions.builder().maxTokens(1).build(),
                 Set.of(), true, null);
-        float[] expected = TestVectors.expected("logits");
+        float[] expected = TinyFixtures.expected("logits");
         // input row 0 of the vectors starts with the prompt: position 5 predicts after PROMPT
         int best = 0;
         for (int v = 1; v < 97; v++) {
@@ -58,7 +52,7 @@ class GeneratorTest {
 
     @Test
     void samplingIsReproducibleFromTheSeedAndTinyTopPIsGreedy() {
-        Generator g = new Generator(model);
+        Generator g = new Generator(model());
         GenerationOptions sampled = GenerationOptions.builder().temperature(1.5).topP(0.95).maxTokens(25).seed(11).build();
         GenerationResult a = g.generate(PROMPT, sampled, Set.of(), true, null);
         GenerationResult b = g.generate(PROMPT, sampled, Set.of(), false, null);
@@ -72,7 +66,7 @@ class GeneratorTest {
 
     @Test
     void stopsAtStopTokensCallbacksAndContextLength() {
-        Generator g = new Generator(model);
+        Generator g = new Generator(model());
         GenerationOptions o = GenerationOptions.builder().maxTokens(20).build();
         long[] free = g.generate(PROMPT, o, Set.of(), true, null).tokens();
         long stop = free[3];

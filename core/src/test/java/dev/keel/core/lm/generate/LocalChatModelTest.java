@@ -1,5 +1,6 @@
 package dev.keel.core.lm.generate;
 
+import dev.keel.core.testkit.TinyFixtures;
 import ai.djl.Device;
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.ChatModel;
@@ -7,7 +8,6 @@ import dev.keel.core.chat.ChatRequest;
 import dev.keel.core.chat.ChatResponse;
 import dev.keel.core.chat.GenerationOptions;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.TestVectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +33,7 @@ class LocalChatModelTest {
     /** The test checkpoint plus a word-level tokenizer.json of 97 tokens, in one model directory. */
     static Path modelDir(Path dir, String tokenizerName) throws IOException {
         for (String f : new String[] {"config.json", "model.safetensors", "adapter_config.json", "adapter_model.safetensors"}) {
-            Files.copy(TestVectors.dir().resolve(f), dir.resolve(f));
+            Files.copy(TinyFixtures.vectorsDir().resolve(f), dir.resolve(f));
         }
         Files.copy(tokenizer(tokenizerName), dir.resolve("tokenizer.json"));
         return dir;

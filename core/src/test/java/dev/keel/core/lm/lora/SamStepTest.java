@@ -1,5 +1,6 @@
 package dev.keel.core.lm.lora;
 
+import dev.keel.core.testkit.TinyFixtures;
 import dev.keel.core.internal.Gradients;
 
 import ai.djl.Device;
@@ -11,7 +12,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.internal.LmLoss;
-import dev.keel.core.lm.TestVectors;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -47,7 +47,7 @@ class SamStepTest {
         float loss;
         try (NDManager step = model.manager().newSubManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray ids = TestVectors.inputIds(step);
+            NDArray ids = TinyFixtures.vectorsInputIds(step);
             NDArray l = LmLoss.mean(model.forward(ids, null, null, true), ids, null);
             gc.backward(l);
             loss = l.getFloat();
@@ -64,12 +64,12 @@ class SamStepTest {
     void oneSamStepMatchesTheReference() throws IOException {
         double rho = 0.05;
         float lr = 0.1f;
-        try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
-             LoraAdapter lora = LoraAdapter.load(model, TestVectors.dir())) {
+        try (LlamaModel model = TinyFixtures.vectorsModel();
+             LoraAdapter lora = LoraAdapter.load(model, TinyFixtures.vectorsDir())) {
             Map<String, Parameter> params = lora.parameters();
             Map<String, float[]> g = new LinkedHashMap<>();
             float loss = lossAndGradients(model, params, g);
-            assertThat((double) loss).isCloseTo(TestVectors.vectors().get("loss_with_adapter").doubleValue(), offset(1e-4));
+            assertThat((double) loss).isCloseTo(TinyFixtures.vectors().get("loss_with_adapter").doubleValue(), offset(1e-4));
             double sq = 0;
             for (float[] v : g.values()) {
                 for (float x : v) {
@@ -77,7 +77,7 @@ class SamStepTest {
                 }
             }
             double norm = Math.sqrt(sq);
-            double expectedNorm = TestVectors.vectors().get("sam").get("grad_norm").doubleValue();
+            double expectedNorm = TinyFixtures.vectors().get("sam").get("grad_norm").doubleValue();
             // perturb: w += e, e = rho * g / (||g|| + 1e-12)
             List<NDArray> perturbations = new ArrayList<>();
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -101,11 +101,11 @@ class SamStepTest {
                     w.subi(step);
                 }
             }
-            double expectedPerturbed = TestVectors.vectors().get("sam").get("loss_at_perturbed_weights").doubleValue();
+            double expectedPerturbed = TinyFixtures.vectors().get("sam").get("loss_at_perturbed_weights").doubleValue();
             double worst = 0;
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                float[] expected = TestVectors.expected("sam_step." + e.getKey());
-                worst = Math.max(worst, TestVectors.maxAbsDiff(e.getValue().getArray().toFloatArray(), expected));
+                float[] expected = TinyFixtures.expected("sam_step." + e.getKey());
+                worst = Math.max(worst, TinyFixtures.maxAbsDiff(e.getValue().getArray().toFloatArray(), expected));
             }
             System.out.printf("|grad_norm - expected| = %.3g, |loss_at_perturbed - expected| = %.3g,"
                     + " max |sam_step - expected| = %.3g%n", Math.abs(norm - expectedNorm),

@@ -1,5 +1,6 @@
 package dev.keel.core.lm.train;
 
+import dev.keel.core.testkit.TinyFixtures;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,7 +8,6 @@ import ai.djl.nn.Parameter;
 import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.lm.LlamaModel;
-import dev.keel.core.lm.TestVectors;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.lora.LoraAdapter;
@@ -60,7 +60,7 @@ class LmTrainerTest {
 
     @Test
     void trainingLowersTheLoss() throws IOException {
-        try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+        try (LlamaModel model = TinyFixtures.vectorsModel();
              LoraAdapter adapter = LoraAdapter.create(model, lora(), 1);
              LmTrainer trainer = LmTrainer.builder().model(model).parameters(adapter.parameters())
                      .config(config().learningRate(2e-2).totalSteps(15).build()).build()) {
@@ -78,7 +78,7 @@ class LmTrainerTest {
     void progressIsReportedToListeners() throws IOException {
         List<TrainingListener.Progress> seen = new ArrayList<>();
         List<TrainingResult> ended = new ArrayList<>();
-        try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+        try (LlamaModel model = TinyFixtures.vectorsModel();
              LoraAdapter adapter = LoraAdapter.create(model, lora(), 1);
              LmTrainer trainer = LmTrainer.builder().model(model).parameters(adapter.parameters())
                      .config(config().totalSteps(4).build()).listener(new TrainingListener() {
@@ -108,7 +108,7 @@ class LmTrainerTest {
 
     /** Runs 6 steps, checkpointing every 3, optionally stopping after step 3. */
     private static TrainingResult run(Path ckpt, boolean stopAtThree, Map<String, float[]> finalWeights) throws IOException {
-        try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+        try (LlamaModel model = TinyFixtures.vectorsModel();
              LoraAdapter adapter = LoraAdapter.create(model, lora(), 1)) {
             LmTrainer[] holder = new LmTrainer[1];
             try (LmTrainer trainer = LmTrainer.builder().model(model).parameters(adapter.parameters())
@@ -152,7 +152,7 @@ class LmTrainerTest {
             assertThat(resumed.losses().get(i)).isCloseTo(straight.losses().get(i), offset(1e-6f));
         }
         for (String k : straightWeights.keySet()) {
-            assertThat(TestVectors.maxAbsDiff(resumedWeights.get(k), straightWeights.get(k))).as(k).isLessThan(1e-6);
+            assertThat(TinyFixtures.maxAbsDiff(resumedWeights.get(k), straightWeights.get(k))).as(k).isLessThan(1e-6);
         }
         try (Stream<Path> s = Files.list(dir.resolve("b"))) {
             assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
@@ -166,7 +166,7 @@ class LmTrainerTest {
         Map<String, float[]> accumulated = new HashMap<>();
         float[] losses = new float[2];
         for (int variant = 0; variant < 2; variant++) {
-            try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+            try (LlamaModel model = TinyFixtures.vectorsModel();
                  LoraAdapter adapter = LoraAdapter.create(model, LoraConfig.builder().rank(4).alpha(8).build(), 1);
                  LmTrainer trainer = LmTrainer.builder().model(model).parameters(adapter.parameters())
                          .config(config().totalSteps(1).warmupSteps(0).batchSize(variant == 0 ? 4 : 2)
@@ -178,13 +178,13 @@ class LmTrainerTest {
         }
         assertThat(losses[1]).isCloseTo(losses[0], offset(1e-5f));
         for (String k : big.keySet()) {
-            assertThat(TestVectors.maxAbsDiff(accumulated.get(k), big.get(k))).as(k).isLessThan(1e-6);
+            assertThat(TinyFixtures.maxAbsDiff(accumulated.get(k), big.get(k))).as(k).isLessThan(1e-6);
         }
     }
 
     @Test
     void aNonFiniteLossStopsWithTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
-        try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+        try (LlamaModel model = TinyFixtures.vectorsModel();
              LoraAdapter adapter = LoraAdapter.create(model, lora(), 1)) {
             int[] step = {0};
             StepStrategy poisoned = (pass, params) -> ++step[0] == 3 ? Float.NaN : pass.run();
@@ -221,7 +221,7 @@ class LmTrainerTest {
         };
         List<Float> losses = new ArrayList<>();
         for (StepStrategy strategy : List.of(StepStrategy.standard(), twoPasses)) {
-            try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu());
+            try (LlamaModel model = TinyFixtures.vectorsModel();
                  LoraAdapter adapter = LoraAdapter.create(model, noDropout, 1);
                  LmTrainer trainer = LmTrainer.builder().model(model).parameters(adapter.parameters())
                          .config(config().totalSteps(3).build()).stepStrategy(strategy).build()) {
@@ -296,7 +296,7 @@ class LmTrainerTest {
                 .hasMessageContaining("warmupSteps (10) must not exceed totalSteps (5)");
         assertThatThrownBy(() -> TrainingConfig.builder().betas(1.0, 0.9)).hasMessageContaining("beta1");
         assertThatThrownBy(() -> TrainingExample.of(1)).hasMessageContaining("at least 2 tokens");
-        try (LlamaModel model = LlamaModel.load(TestVectors.dir(), Device.cpu())) {
+        try (LlamaModel model = TinyFixtures.vectorsModel()) {
             assertThatThrownBy(() -> LmTrainer.builder().model(model).parameters(model.parameters()))
                     .hasMessageContaining("does not take gradients");
         }
