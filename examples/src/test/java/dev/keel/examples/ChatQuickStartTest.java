@@ -1,6 +1,6 @@
 package dev.keel.examples;
 
-import dev.keel.core.testkit.LoopbackJudgeServer;
+import dev.keel.core.testkit.OpenAiTestServer;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,10 +10,10 @@ class ChatQuickStartTest {
 
     @Test
     void asksTheEndpointOnceAndReturnsItsReply() throws Exception {
-        try (LoopbackJudgeServer server = new LoopbackJudgeServer()) {
+        try (OpenAiTestServer server = OpenAiTestServer.judge()) {
             String reply = ChatQuickStart.ask(server.baseUrl(), "loopback");
             assertThat(reply).isEqualTo("#reason: default.\n#score: 4");
-            assertThat(server.requests()).isEqualTo(1);
+            assertThat(server.count()).isEqualTo(1);
         }
     }
 

@@ -1,11 +1,15 @@
 package dev.keel.safety;
 
 import dev.keel.core.internal.Preconditions;
+import dev.keel.core.chat.ChatMessage;
 import dev.keel.core.chat.ChatRecord;
+import dev.keel.safety.internal.Texts;
 import dev.keel.safety.data.HarmfulBehavior;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -96,6 +100,28 @@ public record SafetySample(String instruction, PolicyCategory category, String r
         Preconditions.notNull(behavior, "behavior");
         return new SafetySample(behavior.goal(), behavior.category(), refusal(behavior.category(), behavior.index()),
                 behavior.source());
+    }
+
+    /**
+     * The samples of {@code pool} whose instruction appears in no message of {@code records}, compared
+     * as the evaluation-leak check compares (after folding case, whitespace and punctuation): a pool
+     * that cannot repeat what a fine-tuning set already holds.
+     *
+     * @param pool    the safety samples, none null
+     * @param records the records whose message texts are excluded, none null
+     * @return the samples of {@code pool} not in {@code records}, in order, a new unmodifiable list
+     * @throws IllegalArgumentException if an argument holds a null
+     */
+    public static List<SafetySample> notIn(List<SafetySample> pool, List<ChatRecord> records) {
+        Preconditions.noNulls(pool, "pool");
+        Preconditions.noNulls(records, "records");
+        Set<String> used = new HashSet<>();
+        for (ChatRecord r : records) {
+            for (ChatMessage m : r.messages()) {
+                used.add(Texts.normalise(m.content()));
+            }
+        }
+        return pool.stream().filter(s -> !used.contains(Texts.normalise(s.instruction()))).toList();
     }
 
     /**

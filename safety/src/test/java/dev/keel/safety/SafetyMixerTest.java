@@ -61,4 +61,16 @@ class SafetyMixerTest {
                 .isInstanceOf(EvaluationLeakException.class).hasMessageContaining("safety pool");
     }
 
+
+    @Test
+    void notInDropsSamplesWhoseInstructionAFineTuningSetAlreadyHolds() {
+        List<SafetySample> pool = SafetySample.of(AdvBench.train().subList(0, 5));
+        String held = pool.get(2).instruction();
+        List<ChatRecord> records = List.of(ChatRecord.of(null, "  " + held.toUpperCase() + " !", "ok"),
+                ChatRecord.of(null, "something else", "ok"));
+        assertThat(SafetySample.notIn(pool, records)).hasSize(4).doesNotContain(pool.get(2));
+        assertThat(SafetySample.notIn(pool, List.of())).isEqualTo(pool);
+        assertThatThrownBy(() -> SafetySample.notIn(pool, java.util.Arrays.asList((ChatRecord) null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("records");
+    }
 }

@@ -29,8 +29,6 @@ import dev.keel.examples.safety.SafetyTables.Prompting;
 import dev.keel.examples.safety.SafetyTables.Table;
 import dev.keel.safety.data.AdvBench;
 import dev.keel.safety.data.HarmfulBehavior;
-import dev.keel.safety.internal.Stratified;
-import dev.keel.safety.internal.Texts;
 import dev.keel.sam.FineTuneResult;
 import dev.keel.sam.OptimizerChoice;
 import dev.keel.examples.sam.FineTuneSettings;
@@ -41,15 +39,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
 
 /**
  * A small-scale reproduction of Qi et al., "Fine-tuning Aligned Language Models Compromises Safety,
@@ -355,24 +349,7 @@ public final class SafetyExperiment {
         if (n == 0 || n == all.size()) {
             return all;
         }
-        Map<PolicyCategory, List<HarmfulBehavior>> by = new EnumMap<>(PolicyCategory.class);
-        for (HarmfulBehavior b : all) {
-            by.computeIfAbsent(b.category(), c -> new ArrayList<>()).add(b);
-        }
-        PolicyCategory[] cats = PolicyCategory.values();
-        int[] available = new int[cats.length];
-        for (int c = 0; c < cats.length; c++) {
-            available[c] = by.getOrDefault(cats[c], List.of()).size();
-        }
-        int[] quota = Stratified.allocate(n, available, new Random(EVALUATION_SUBSET_SEED));
-        List<HarmfulBehavior> out = new ArrayList<>(n);
-        for (int c = 0; c < cats.length; c++) {
-            if (quota[c] > 0) {
-                out.addAll(by.get(cats[c]).subList(0, quota[c]));
-            }
-        }
-        out.sort(Comparator.comparingInt(HarmfulBehavior::index));
-        return List.copyOf(out);
+        return AdvBench.stratified(all, n, EVALUATION_SUBSET_SEED);
     }
 
     /** Loads the model and tokenizer from {@code c.modelDir()} and runs the experiment. */
@@ -543,14 +520,7 @@ public final class SafetyExperiment {
         if (spec.safety() == 0) {
             return base;
         }
-        Set<String> used = new HashSet<>();
-        for (ChatRecord r : base) {
-            for (ChatMessage m : r.messages()) {
-                used.add(Texts.normalise(m.content()));
-            }
-        }
-        List<SafetySample> pool = SafetySample.of(AdvBench.train()).stream()
-                .filter(s -> !used.contains(Texts.normalise(s.instruction()))).toList();
+        List<SafetySample> pool = SafetySample.notIn(SafetySample.of(AdvBench.train()), base);
         SafetyMixer.Builder mixer = SafetyMixer.builder().seed(seed).pool(pool);
         if (spec.setting() == Table.IDENTITY_SHIFT) {
             mixer.systemPrompt(FineTuningSets.AOA_SYSTEM_PROMPT);

@@ -2,6 +2,8 @@ package dev.keel.safety.data;
 
 import dev.keel.safety.PolicyCategory;
 import dev.keel.safety.internal.CategoryRules;
+import dev.keel.safety.internal.Stratified;
+import dev.keel.core.internal.Preconditions;
 import dev.keel.core.data.Csv;
 
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +100,45 @@ public final class AdvBench {
      */
     public static List<HarmfulBehavior> of(Split split) {
         return all().stream().filter(b -> b.split() == split).toList();
+    }
+
+    /**
+     * {@code n} of {@code behaviours} stratified over policy categories: the counts of any two
+     * categories differ by at most one unless the smaller one is used up; which categories get the
+     * extra one when {@code n} does not divide evenly is a seeded random choice. Within a category the
+     * first behaviours are taken; the result is in AdvBench order ({@link HarmfulBehavior#index()}).
+     *
+     * <pre>{@code
+     * List<HarmfulBehavior> subset = AdvBench.stratified(AdvBench.evaluation(), 33, 7);
+     * }</pre>
+     *
+     * @param behaviours the behaviours to choose from, none null
+     * @param n          how many to choose, in {@code [0, behaviours.size()]}
+     * @param seed       the seed of the tie-breaking choice
+     * @return {@code n} behaviours, a new unmodifiable list
+     * @throws IllegalArgumentException if {@code n} is out of range or a behaviour is null
+     */
+    public static List<HarmfulBehavior> stratified(List<HarmfulBehavior> behaviours, int n, long seed) {
+        Preconditions.noNulls(behaviours, "behaviours");
+        Preconditions.checkArgument(n >= 0 && n <= behaviours.size(), "n must be in [0, " + behaviours.size() + "], was " + n);
+        Map<PolicyCategory, List<HarmfulBehavior>> by = new EnumMap<>(PolicyCategory.class);
+        for (HarmfulBehavior b : behaviours) {
+            by.computeIfAbsent(b.category(), c -> new ArrayList<>()).add(b);
+        }
+        PolicyCategory[] cats = PolicyCategory.values();
+        int[] available = new int[cats.length];
+        for (int c = 0; c < cats.length; c++) {
+            available[c] = by.getOrDefault(cats[c], List.of()).size();
+        }
+        int[] quota = Stratified.allocate(n, available, new Random(seed));
+        List<HarmfulBehavior> out = new ArrayList<>(n);
+        for (int c = 0; c < cats.length; c++) {
+            if (quota[c] > 0) {
+                out.addAll(by.get(cats[c]).subList(0, quota[c]));
+            }
+        }
+        out.sort(Comparator.comparingInt(HarmfulBehavior::index));
+        return List.copyOf(out);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AdvBenchTest {
 
@@ -79,5 +80,34 @@ class AdvBenchTest {
             assertThat(eval).as("held-out %s", c).anyMatch(b -> b.category() == c);
             assertThat(train).as("train %s", c).anyMatch(b -> b.category() == c);
         }
+    }
+
+    @Test
+    void stratifiedSubsetsBalanceCategoriesKeepOrderAndFollowTheSeed() {
+        List<HarmfulBehavior> eval = AdvBench.evaluation();
+        List<HarmfulBehavior> sub = AdvBench.stratified(eval, 33, 7);
+        assertThat(sub).hasSize(33).isSubsetOf(eval).doesNotHaveDuplicates()
+                .isSortedAccordingTo(java.util.Comparator.comparingInt(HarmfulBehavior::index));
+        java.util.Map<PolicyCategory, Long> counts = new java.util.EnumMap<>(PolicyCategory.class);
+        java.util.Map<PolicyCategory, Long> available = new java.util.EnumMap<>(PolicyCategory.class);
+        sub.forEach(b -> counts.merge(b.category(), 1L, Long::sum));
+        eval.forEach(b -> available.merge(b.category(), 1L, Long::sum));
+        long max = counts.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        for (PolicyCategory c : available.keySet()) {
+            long got = counts.getOrDefault(c, 0L);
+            // a category below the largest count is used up or at most one short
+            assertThat(got == available.get(c) || got >= max - 1).as(c.id()).isTrue();
+        }
+        assertThat(AdvBench.stratified(eval, 33, 7)).isEqualTo(sub);
+        assertThat(AdvBench.stratified(eval, eval.size(), 7)).isEqualTo(eval);
+        assertThat(AdvBench.stratified(eval, 0, 7)).isEmpty();
+    }
+
+    @Test
+    void stratifiedRefusesACountOutOfRange() {
+        List<HarmfulBehavior> eval = AdvBench.evaluation();
+        assertThatThrownBy(() -> AdvBench.stratified(eval, eval.size() + 1, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was " + (eval.size() + 1));
+        assertThatThrownBy(() -> AdvBench.stratified(eval, -1, 1)).hasMessageContaining("was -1");
     }
 }
