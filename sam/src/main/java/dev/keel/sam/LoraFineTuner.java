@@ -84,7 +84,7 @@ public final class LoraFineTuner {
     /**
      * Starts a fine-tuner of {@code model} on chat records, encoded with {@code template} and
      * {@code tokenizer}; the final assistant reply of each is the target, followed by the model's eos
-     * token unless the template {@linkplain ChatTemplate#endsTurnWithEos ends turns itself}.
+     * token unless the template {@linkplain dev.keel.core.lm.generate.ChatTemplate#endsTurnWithEos() ends turns itself}.
      *
      * @param model     the model the adapter is attached to
      * @param records   the chat records, not empty
