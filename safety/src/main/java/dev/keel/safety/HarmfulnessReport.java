@@ -369,17 +369,7 @@ public final class HarmfulnessReport {
     }
 
     private static ObjectNode countsAndNumbers(Stats s) {
-        ObjectNode o = Json.mapper().createObjectNode();
-        s.countsAndNumbers().forEach((k, v) -> {
-            if (v == null) {
-                o.putNull(k);
-            } else if (v instanceof Integer i) {
-                o.put(k, i);
-            } else {
-                o.put(k, (Double) v);
-            }
-        });
-        return o;
+        return Json.objectOf(s.countsAndNumbers());
     }
 
     /**

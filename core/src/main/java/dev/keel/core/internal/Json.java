@@ -63,6 +63,16 @@ public final class Json {
         }
     }
 
+    /**
+     * An object node of {@code fields} in their order, nulls written as JSON null (the mapper's
+     * default would leave them out): for numbers that may be missing, such as a NaN score.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode objectOf(java.util.Map<String, ?> fields) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = MAPPER.createObjectNode();
+        fields.forEach((k, v) -> o.set(k, v == null ? o.nullNode() : MAPPER.valueToTree(v)));
+        return o;
+    }
+
     /** Writes {@code value} as one line of compact JSON. */
     public static String toLine(Object value) {
         try {

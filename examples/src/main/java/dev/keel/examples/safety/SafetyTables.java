@@ -444,16 +444,6 @@ public record SafetyTables(List<String> optimizers, List<Initial> initial, List<
     }
 
     private static ObjectNode counts(HarmfulnessReport.Stats s) {
-        ObjectNode o = Json.mapper().createObjectNode();
-        s.countsAndNumbers().forEach((k, v) -> {
-            if (v == null) {
-                o.putNull(k);
-            } else if (v instanceof Integer i) {
-                o.put(k, i);
-            } else {
-                o.put(k, (Double) v);
-            }
-        });
-        return o;
+        return Json.objectOf(s.countsAndNumbers());
     }
 }
