@@ -94,7 +94,12 @@ public final class Devices {
      * @throws EngineMissingException if no native library is on the class path or configured
      */
     public static void requirePyTorch(String what) {
-        if (!pyTorchNativePresent()) {
+        requirePyTorch(what, pyTorchNativePresent());
+    }
+
+    /** {@link #requirePyTorch(String)} with the look-up's answer given, so that the refusal can be tested. */
+    static void requirePyTorch(String what, boolean present) {
+        if (!present) {
             throw new EngineMissingException(what + " runs on DJL's PyTorch engine, but no PyTorch native library is on the class path: "
                     + "add the dependency " + PYTORCH_NATIVE_CPU + " (or a CUDA build, ai.djl.pytorch:pytorch-native-cuXYZ, for a GPU), "
                     + "or set PYTORCH_LIBRARY_PATH to a libtorch of version 2.7.1");

@@ -28,4 +28,16 @@ class DevicesTest {
             assertThatThrownBy(() -> Devices.choose("gpu:0")).hasMessageContaining("0 GPU(s) are visible");
         }
     }
+
+    @Test
+    void theLanguageModelWithoutPyTorchNativeNamesTheArtifactToAdd() {
+        assertThat(Devices.pyTorchNativePresent()).isTrue();   // the tests bring the CPU jar
+        Devices.requirePyTorch("LlamaModel");                    // so this passes
+        assertThatThrownBy(() -> Devices.requirePyTorch("LlamaModel", false))
+                .isInstanceOf(EngineMissingException.class)
+                .isInstanceOf(dev.keel.core.KeelException.class)
+                .hasMessageContaining("LlamaModel")
+                .hasMessageContaining("ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64")
+                .hasMessageContaining("PYTORCH_LIBRARY_PATH");
+    }
 }
