@@ -234,22 +234,41 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * Names of checkpoint tensors that are derived from the configuration rather than learned, and so
+     * are accepted and not read: the rotary inverse frequencies some exporters store
+     * ({@code model.rotary_emb.inv_freq}, {@code model.layers.N.self_attn.rotary_emb.inv_freq}). Keel
+     * recomputes them from {@code rope_theta} and {@code rope_scaling}.
+     */
+    public static final java.util.regex.Pattern DERIVED_TENSORS =
+            java.util.regex.Pattern.compile("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq");
+
+    /** How many names an error message lists before it says how many more there are. */
+    private static final int NAMES_LISTED = 12;
+
+    /**
      * Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}.
+     * The load is exact or refused: every tensor the architecture needs must be present with its shape and
+     * a floating-point dtype, and every tensor of the checkpoint must be used, except the derived ones of
+     * {@link #DERIVED_TENSORS} and an {@code lm_head.weight} equal to the embedding of a tied model. A
+     * config with fewer layers than the weights is therefore refused, naming the layers' tensors.
      *
      * @param config the configuration
      * @param source the tensors, by Hugging Face name
      * @param manager the manager that owns the arrays
      * @return the model
-     * @throws IOException if a file cannot be read or written
+     * @throws IOException if a file cannot be read, a needed tensor is missing or misshapen, or a tensor
+     *                     of the checkpoint would be left unused (the message names them)
      */
     public static LlamaModel fromTensors(LlamaConfig config, TensorSource source, NDManager manager) throws IOException {
         Preconditions.notNull(config, "config");
         Preconditions.notNull(source, "source");
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+        Preconditions.notNull(manager, "manager");
+        Map<String, long[]> expected = expectedShapes(config);
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
             if (!source.contains(e.getKey())) {
-                throw new IOException("checkpoint has no tensor \"" + e.getKey() + "\" (expected shape "
-                        + Arrays.toString(e.getValue()) + " for " + config + ")");
+                missing.add(e.getKey() + " " + Arrays.toString(e.getValue()));
+                continue;
             }
             TensorInfo info = source.info(e.getKey());
             if (!Arrays.equals(info.shape(), e.getValue())) {
@@ -260,9 +279,52 @@ public final class LlamaModel implements AutoCloseable {
                 throw new IOException("tensor \"" + e.getKey() + "\" has dtype " + info.dtype()
                         + ", expected a floating-point type");
             }
-            weights.put(e.getKey(), source.load(manager, e.getKey()));
+        }
+        if (!missing.isEmpty()) {
+            throw new IOException("checkpoint has no tensor " + listed(missing) + " (name and expected shape) for "
+                    + config);
+        }
+        boolean tiedHeadStored = false;
+        List<String> unused = new ArrayList<>();
+        for (String name : source.names()) {
+            if (expected.containsKey(name) || DERIVED_TENSORS.matcher(name).matches()) {
+                continue;
+            }
+            if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) {
+                tiedHeadStored = true;
+                continue;
+            }
+            unused.add(name);
+        }
+        if (!unused.isEmpty()) {
+            throw new IOException("checkpoint tensor " + listed(unused) + " would be left unused by " + config
+                    + "; refusing a partial load (is config.json the checkpoint's own?)");
+        }
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            weights.put(name, source.load(manager, name));
+        }
+        if (tiedHeadStored) {
+            TensorInfo info = source.info("lm_head.weight");
+            NDArray embed = weights.get("model.embed_tokens.weight");
+            boolean same = Arrays.equals(info.shape(), embed.getShape().getShape()) && info.dtype().isFloating();
+            if (same) {
+                try (NDArray headWeights = source.load(manager, "lm_head.weight")) {
+                    same = headWeights.contentEquals(embed);
+                }
+            }
+            if (!same) {
+                throw new IOException("checkpoint tensor [lm_head.weight] differs from model.embed_tokens.weight "
+                        + "while tie_word_embeddings is true; it would be left unused");
+            }
         }
         return new LlamaModel(config, manager, weights);
+    }
+
+    private static String listed(List<String> names) {
+        String shown = String.join(", ", names.subList(0, Math.min(NAMES_LISTED, names.size())));
+        return "[" + shown + (names.size() > NAMES_LISTED ? ", ... " + (names.size() - NAMES_LISTED) + " more" : "")
+                + "]" + (names.size() > 1 ? " (" + names.size() + " tensors)" : "");
     }
 
     /**
