@@ -68,8 +68,6 @@ public final class LlamaModel implements AutoCloseable {
     private final List<Layer> layers;
     private final Map<String, LinearLayer> linears;
     private final float[] invFreq;
-    private final float[] cosTable;
-    private final float[] sinTable;
     private final NDArray epsScalar;
     private final NDArray attentionScale;
     private boolean baseTrainable;
@@ -85,6 +83,8 @@ public final class LlamaModel implements AutoCloseable {
         LinearLayer gate;
         LinearLayer up;
         LinearLayer down;
+        Parameter qNorm;
+        Parameter kNorm;
     }
 
     private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights) {
@@ -98,14 +98,18 @@ public final class LlamaModel implements AutoCloseable {
             String p = "model.layers." + i + ".";
             Layer l = new Layer();
             l.inputNorm = param(p + "input_layernorm.weight", weights);
-            l.q = linear(p + "self_attn.q_proj", weights);
-            l.k = linear(p + "self_attn.k_proj", weights);
-            l.v = linear(p + "self_attn.v_proj", weights);
-            l.o = linear(p + "self_attn.o_proj", weights);
+            l.q = linear(p + "self_attn.q_proj", weights, config.attentionBias());
+            l.k = linear(p + "self_attn.k_proj", weights, config.attentionBias());
+            l.v = linear(p + "self_attn.v_proj", weights, config.attentionBias());
+            l.o = linear(p + "self_attn.o_proj", weights, config.outputBias());
+            if (config.qkNorm()) {
+                l.qNorm = param(p + "self_attn.q_norm.weight", weights);
+                l.kNorm = param(p + "self_attn.k_norm.weight", weights);
+            }
             l.postNorm = param(p + "post_attention_layernorm.weight", weights);
-            l.gate = linear(p + "mlp.gate_proj", weights);
-            l.up = linear(p + "mlp.up_proj", weights);
-            l.down = linear(p + "mlp.down_proj", weights);
+            l.gate = linear(p + "mlp.gate_proj", weights, config.mlpBias());
+            l.up = linear(p + "mlp.up_proj", weights, config.mlpBias());
+            l.down = linear(p + "mlp.down_proj", weights, config.mlpBias());
             layers.add(l);
         }
         this.finalNorm = param("model.norm.weight", weights);
@@ -113,31 +117,11 @@ public final class LlamaModel implements AutoCloseable {
             this.head = new LinearLayer("lm_head", embed);
             linears.put("lm_head", head);
         } else {
-            this.head = linear("lm_head", weights);
+            this.head = linear("lm_head", weights, false);
         }
-        int half = config.headDim() / 2;
-        this.invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
-        }
+        this.invFreq = config.ropeScaling().inverseFrequencies(config.ropeTheta(), config.headDim());
         this.epsScalar = manager.create((float) config.rmsNormEps());
         this.attentionScale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
-        // cos/sin of every position, [maxPos, headDim] in the rotate-half layout (both halves alike)
-        int hd = config.headDim();
-        int maxPos = config.maxPositionEmbeddings();
-        this.cosTable = new float[maxPos * hd];
-        this.sinTable = new float[maxPos * hd];
-        for (int p = 0; p < maxPos; p++) {
-            for (int i = 0; i < half; i++) {
-                float angle = p * invFreq[i];
-                float c = (float) Math.cos(angle);
-                float sn = (float) Math.sin(angle);
-                cosTable[p * hd + i] = c;
-                cosTable[p * hd + half + i] = c;
-                sinTable[p * hd + i] = sn;
-                sinTable[p * hd + half + i] = sn;
-            }
-        }
     }
 
     private Parameter param(String name, Map<String, NDArray> weights) {
@@ -148,8 +132,9 @@ public final class LlamaModel implements AutoCloseable {
         return p;
     }
 
-    private LinearLayer linear(String module, Map<String, NDArray> weights) {
-        LinearLayer l = new LinearLayer(module, param(module + ".weight", weights));
+    private LinearLayer linear(String module, Map<String, NDArray> weights, boolean bias) {
+        LinearLayer l = new LinearLayer(module, param(module + ".weight", weights),
+                bias ? param(module + ".bias", weights) : null);
         linears.put(module, l);
         return l;
     }
@@ -171,13 +156,34 @@ public final class LlamaModel implements AutoCloseable {
             String p = "model.layers." + i + ".";
             m.put(p + "input_layernorm.weight", new long[] {h});
             m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+            if (c.attentionBias()) {
+                m.put(p + "self_attn.q_proj.bias", new long[] {q});
+            }
             m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+            if (c.attentionBias()) {
+                m.put(p + "self_attn.k_proj.bias", new long[] {kv});
+            }
             m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            if (c.attentionBias()) {
+                m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            }
             m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+            if (c.outputBias()) {
+                m.put(p + "self_attn.o_proj.bias", new long[] {h});
+            }
+            if (c.qkNorm()) {
+                m.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+                m.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
+            }
             m.put(p + "post_attention_layernorm.weight", new long[] {h});
             m.put(p + "mlp.gate_proj.weight", new long[] {im, h});
             m.put(p + "mlp.up_proj.weight", new long[] {im, h});
             m.put(p + "mlp.down_proj.weight", new long[] {h, im});
+            if (c.mlpBias()) {
+                m.put(p + "mlp.gate_proj.bias", new long[] {im});
+                m.put(p + "mlp.up_proj.bias", new long[] {im});
+                m.put(p + "mlp.down_proj.bias", new long[] {h});
+            }
         }
         m.put("model.norm.weight", new long[] {h});
         if (!c.tieWordEmbeddings()) {
@@ -328,7 +334,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * A randomly initialised model (normal, std 0.02, as Hugging Face initialises Llama; norms at 1),
+     * A randomly initialised model (normal, std 0.02, as Hugging Face initialises Llama; norms at 1, biases at 0),
      * reproducible from {@code seed}; arrays go to a sub-manager of {@code parent}.
      *
      * @param config the configuration
@@ -349,7 +355,9 @@ public final class LlamaModel implements AutoCloseable {
                 n *= d;
             }
             float[] v = new float[Math.toIntExact(n)];
-            if (s.length == 1) {
+            if (e.getKey().endsWith(".bias")) {
+                Arrays.fill(v, 0f);
+            } else if (s.length == 1) {
                 Arrays.fill(v, 1f);
             } else {
                 for (int i = 0; i < v.length; i++) {
@@ -559,6 +567,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         // positions count real tokens only (left padding); rotary tables are [B, 1, T, headDim]
         int hd = config.headDim();
+        int half = hd / 2;
         float[] cos = new float[b * t * hd];
         float[] sin = new float[b * t * hd];
         for (int bi = 0; bi < b; bi++) {
@@ -575,8 +584,15 @@ public final class LlamaModel implements AutoCloseable {
                     count++;
                 }
                 int base = (bi * t + ti) * hd;
-                System.arraycopy(cosTable, p * hd, cos, base, hd);
-                System.arraycopy(sinTable, p * hd, sin, base, hd);
+                for (int i = 0; i < half; i++) {
+                    float angle = p * invFreq[i];
+                    float c = (float) Math.cos(angle);
+                    float sn = (float) Math.sin(angle);
+                    cos[base + i] = c;
+                    cos[base + half + i] = c;
+                    sin[base + i] = sn;
+                    sin[base + half + i] = sn;
+                }
             }
         }
         NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));
@@ -586,6 +602,10 @@ public final class LlamaModel implements AutoCloseable {
         NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
         NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
         NDArray allowed = keyPos.lte(queryPos);
+        if (config.slidingWindow() > 0) {
+            // sliding window (Mistral): query i sees key j only when i - j < window, with or without the cache
+            allowed = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
+        }
         if (maskHost != null) {
             allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
         }
@@ -647,8 +667,15 @@ public final class LlamaModel implements AutoCloseable {
         int nkv = config.numKeyValueHeads();
         int hd = config.headDim();
         int group = config.groupSize();
-        NDArray q = l.q.forward(x, training).reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
-        NDArray k = l.k.forward(x, training).reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
+        NDArray q = l.q.forward(x, training).reshape(b, t, nh, hd);
+        NDArray k = l.k.forward(x, training).reshape(b, t, nkv, hd);
+        if (l.qNorm != null) {
+            // Qwen3: RMSNorm over each head of q and k, before the rotary embedding
+            q = rmsNorm(q, l.qNorm);
+            k = rmsNorm(k, l.kNorm);
+        }
+        q = q.transpose(0, 2, 1, 3);
+        k = k.transpose(0, 2, 1, 3);
         NDArray v = l.v.forward(x, training).reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
         q = rotate(q, cos, sin, hd / 2);
         k = rotate(k, cos, sin, hd / 2);
