@@ -38,6 +38,14 @@ import java.util.SplittableRandom;
  * over DJL {@link NDArray}s whose weights are DJL {@link Parameter}s named as in Hugging Face
  * checkpoints ({@code model.layers.0.self_attn.q_proj.weight}, ...).
  *
+ * <p>The variants of the Hub's checkpoints are computed as transformers computes them, from what
+ * {@link LlamaConfig} read: Llama 1/2/3.x (with {@code rope_scaling} {@code linear} or {@code llama3},
+ * see {@link RopeScaling}; SmolLM2 and TinyLlama are Llamas), Mistral (sliding-window attention: a query
+ * at position i sees keys j with {@code 0 <= i - j < sliding_window}, also through the {@link KvCache}),
+ * Qwen2/Qwen2.5 (biases on the q/k/v projections) and Qwen3 (RMSNorm over each head of q and k before
+ * the rotary embedding, explicit {@code head_dim}). A checkpoint is loaded exactly or refused
+ * ({@link #fromTensors}).
+ *
  * <p>The base weights are frozen (no gradients) unless {@link #setBaseTrainable(boolean)} says
  * otherwise; LoRA adapters add trainable parameters. {@link #forward} puts every array it creates in
  * the manager of its input ids, so scoping a step in {@code manager.newSubManager()} frees them.

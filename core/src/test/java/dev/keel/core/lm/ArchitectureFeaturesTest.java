@@ -146,6 +146,21 @@ class ArchitectureFeaturesTest {
     }
 
     @Test
+    void cachedAndUncachedGreedyGenerationAgreeForEachArchitecture() throws IOException {
+        for (String variant : new String[] {"qwen2-a", "llama3-a", "qwen3-a", "mistral-a"}) {
+            try (LlamaModel model = LlamaModel.load(TinyFixtures.vectorsDir(variant), Device.cpu())) {
+                dev.keel.core.lm.generate.Generator g = new dev.keel.core.lm.generate.Generator(model);
+                dev.keel.core.chat.GenerationOptions o = dev.keel.core.chat.GenerationOptions.builder().maxTokens(20).build();
+                long[] prompt = {5, 17, 33, 8, 21};
+                var cached = g.generate(prompt, o, java.util.Set.of(), true, null);
+                var uncached = g.generate(prompt, o, java.util.Set.of(), false, null);
+                assertThat(cached.tokens()).as(variant).hasSize(20);
+                assertThat(cached).as(variant).isEqualTo(uncached);
+            }
+        }
+    }
+
+    @Test
     void savesAndReloadsEachArchitecture(@TempDir Path dir) throws IOException {
         for (String variant : new String[] {"qwen2-a", "llama3-a", "qwen3-a", "mistral-a"}) {
             Path out = dir.resolve(variant);
