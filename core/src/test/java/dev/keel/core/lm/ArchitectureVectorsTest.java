@@ -51,6 +51,12 @@ class ArchitectureVectorsTest {
         assertThat(diff("qwen3-a")).isLessThan(1e-4);
     }
 
+    /** Own vector (core/src/test/python/llama_reference.py, NumPy in float64): linear scaling, q/k/v/o and MLP biases. */
+    @Test
+    void llamaWithLinearRopeScalingAndBiases() throws IOException {
+        assertThat(diff("llama-linear-bias")).isLessThan(1e-4);
+    }
+
     @Test
     void mistralWithSlidingWindow() throws IOException {
         assertThat(diff("mistral-a")).isLessThan(1e-4);
