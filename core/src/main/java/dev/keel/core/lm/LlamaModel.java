@@ -328,6 +328,7 @@ public final class LlamaModel implements AutoCloseable {
                 }
             }
             if (!same) {
+                weights.values().forEach(NDArray::close);
                 throw new IOException("checkpoint tensor [lm_head.weight] differs from model.embed_tokens.weight "
                         + "while tie_word_embeddings is true; it would be left unused");
             }
