@@ -6,20 +6,28 @@ import ai.djl.nn.core.Linear;
 import dev.keel.core.lm.lora.LoraLayer;
 
 /**
- * A bias-free linear projection {@code y = x W^T} of the decoder, named by its Hugging Face module
+ * A linear projection {@code y = x W^T} (plus a bias {@code b} where the architecture has one, e.g.
+ * Qwen2's q/k/v projections) of the decoder, named by its Hugging Face module
  * path (e.g. {@code model.layers.0.self_attn.q_proj}), optionally with a LoRA update attached.
  */
 public final class LinearLayer {
 
     private final String name;
     private final Parameter weight;
+    private final Parameter bias;
     private final int inFeatures;
     private final int outFeatures;
     private LoraLayer lora;
 
     public LinearLayer(String name, Parameter weight) {
+        this(name, weight, null);
+    }
+
+    /** A layer with a bias ({@code [out]}), or none when {@code bias} is {@code null}. */
+    public LinearLayer(String name, Parameter weight, Parameter bias) {
         this.name = name;
         this.weight = weight;
+        this.bias = bias;
         long[] s = weight.getArray().getShape().getShape();
         this.outFeatures = (int) s[0];
         this.inFeatures = (int) s[1];
@@ -33,6 +41,11 @@ public final class LinearLayer {
     /** The weight, shape {@code [out, in]}. */
     public Parameter weight() {
         return weight;
+    }
+
+    /** The bias, shape {@code [out]}, or {@code null} for a bias-free layer. */
+    public Parameter bias() {
+        return bias;
     }
 
     /** Input features ({@code in}). */
@@ -63,7 +76,8 @@ public final class LinearLayer {
 
     /** Applies the layer to {@code x} ({@code [..., in]}); the result lives in {@code x}'s manager. */
     public NDArray forward(NDArray x, boolean training) {
-        NDArray y = Linear.linear(x, weight.getArray()).singletonOrThrow();
+        NDArray y = bias == null ? Linear.linear(x, weight.getArray()).singletonOrThrow()
+                : Linear.linear(x, weight.getArray(), bias.getArray()).singletonOrThrow();
         if (lora != null && !lora.isMerged()) {
             NDArray delta = lora.delta(x, training);
             NDArray sum = y.add(delta);
@@ -76,6 +90,6 @@ public final class LinearLayer {
 
     @Override
     public String toString() {
-        return "LinearLayer[" + name + ", " + inFeatures + " -> " + outFeatures + (lora != null ? ", " + lora : "") + "]";
+        return "LinearLayer[" + name + ", " + inFeatures + " -> " + outFeatures + (bias != null ? ", bias" : "") + (lora != null ? ", " + lora : "") + "]";
     }
 }

@@ -34,11 +34,29 @@ import java.util.Locale;
  * @param maxPositionEmbeddings  {@code max_position_embeddings}
  * @param bosTokenId             {@code bos_token_id}, or -1
  * @param eosTokenId             {@code eos_token_id} (the first, if a list), or -1
+ * @param modelType              {@code model_type}: {@code llama}, {@code mistral}, {@code qwen2} or {@code qwen3}
+ *                               ({@code keel-tiny} is a Llama)
+ * @param attentionBias          whether the q, k and v projections add a bias (always for Qwen2;
+ *                               {@code attention_bias} for Llama and Qwen3)
+ * @param outputBias             whether the attention output projection {@code o_proj} adds a bias
+ *                               ({@code attention_bias} for Llama and Qwen3; never for Qwen2)
+ * @param mlpBias                whether the MLP projections add a bias ({@code mlp_bias}, Llama)
+ * @param qkNorm                 whether each head of q and k is RMS-normalised before the rotary
+ *                               embedding ({@code q_norm}/{@code k_norm}, Qwen3)
+ * @param slidingWindow          {@code sliding_window}: a query at position i sees keys j with
+ *                               {@code 0 <= i - j < slidingWindow}; 0 for full causal attention
+ * @param ropeScaling            {@code rope_scaling} (or {@code rope_parameters}); {@link RopeScaling#NONE} for none
  */
 public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
                           int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps,
                           double ropeTheta, boolean tieWordEmbeddings, int maxPositionEmbeddings,
-                          int bosTokenId, int eosTokenId) {
+                          int bosTokenId, int eosTokenId, String modelType, boolean attentionBias,
+                          boolean outputBias, boolean mlpBias, boolean qkNorm, int slidingWindow,
+                          RopeScaling ropeScaling) {
+
+    /** The {@code model_type}s this decoder computes exactly. */
+    public static final java.util.List<String> MODEL_TYPES = java.util.List.of("llama", "mistral", "qwen2", "qwen3",
+            "keel-tiny");
 
     /**
      * The llama config.
@@ -56,8 +74,25 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
      * @param maxPositionEmbeddings the max position embeddings
      * @param bosTokenId the bos token id
      * @param eosTokenId the end-of-sequence token id, or -1 for none
+     * @param modelType the model type, one of {@link #MODEL_TYPES}
+     * @param attentionBias whether q, k and v projections have a bias
+     * @param outputBias whether the attention output projection has a bias
+     * @param mlpBias whether the MLP projections have a bias
+     * @param qkNorm whether q and k heads are RMS-normalised before the rotary embedding
+     * @param slidingWindow the attention window, or 0 for none
+     * @param ropeScaling the rotary scaling, {@link RopeScaling#NONE} for none
+     * @throws IllegalArgumentException naming the value that is out of range
      */
     public LlamaConfig {
+        Preconditions.notNull(modelType, "model_type");
+        Preconditions.notNull(ropeScaling, "rope_scaling");
+        if (!MODEL_TYPES.contains(modelType)) {
+            throw new IllegalArgumentException("model_type \"" + modelType + "\" is not supported (supported: "
+                    + String.join(", ", MODEL_TYPES) + ")");
+        }
+        if (slidingWindow < 0) {
+            throw new IllegalArgumentException("sliding_window must be positive (or 0 for none), was " + slidingWindow);
+        }
         Preconditions.checkPositive(vocabSize, "vocab_size");
         Preconditions.checkPositive(hiddenSize, "hidden_size");
         Preconditions.checkPositive(intermediateSize, "intermediate_size");
@@ -106,27 +141,94 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     static LlamaConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "config must be a JSON object");
         String modelType = text(root, "model_type");
-        if (modelType != null && !modelType.equals("llama") && !modelType.equals("mistral")
-                && !modelType.equals("qwen2") && !modelType.equals("keel-tiny")) {
-            throw new IllegalArgumentException("model_type \"" + modelType + "\" is not a Llama-family model");
+        if (modelType == null) {
+            modelType = "llama";
         }
+        if (!MODEL_TYPES.contains(modelType)) {
+            throw new IllegalArgumentException("model_type \"" + modelType + "\" is not supported (supported: "
+                    + String.join(", ", MODEL_TYPES) + ")");
+        }
+        boolean llamaLike = modelType.equals("llama") || modelType.equals("keel-tiny");
         String act = text(root, "hidden_act");
         if (act != null && !act.equals("silu")) {
             throw new IllegalArgumentException("hidden_act \"" + act + "\" is not supported, expected silu");
         }
-        JsonNode scaling = root.get("rope_scaling");
-        if (scaling != null && !scaling.isNull()) {
-            throw new IllegalArgumentException("rope_scaling " + scaling + " is not supported");
-        }
-        for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
-            JsonNode b = root.get(bias);
-            if (b != null && b.asBoolean(false)) {
-                throw new IllegalArgumentException(bias + " (true) is not supported");
+        // rotary embedding: rope_scaling (transformers 4.x) or rope_parameters (newer), which may also hold rope_theta
+        JsonNode params = root.get("rope_parameters");
+        RopeScaling scaling = RopeScaling.fromJson("rope_scaling", root.get("rope_scaling"));
+        double theta = number(root, "rope_theta", 10000.0);
+        if (params != null && !params.isNull()) {
+            RopeScaling fromParams = RopeScaling.fromJson("rope_parameters", params);
+            if (root.hasNonNull("rope_scaling") && !fromParams.equals(scaling)) {
+                throw new IllegalArgumentException("rope_parameters " + params + " and rope_scaling "
+                        + root.get("rope_scaling") + " disagree");
             }
+            scaling = fromParams;
+            if (params.hasNonNull("rope_theta")) {
+                double t = number(params, "rope_theta", theta);
+                if (root.hasNonNull("rope_theta") && t != theta) {
+                    throw new IllegalArgumentException("rope_parameters.rope_theta (" + t + ") and rope_theta ("
+                            + theta + ") disagree");
+                }
+                theta = t;
+            }
+        }
+        JsonNode partial = root.get("partial_rotary_factor");
+        if (partial != null && !partial.isNull() && !(partial.isNumber() && partial.doubleValue() == 1.0)) {
+            throw new IllegalArgumentException("partial_rotary_factor (" + partial + ") is not supported, expected 1");
+        }
+        // biases: Qwen2 always has q/k/v biases; Llama and Qwen3 follow attention_bias (q/k/v and o);
+        // Mistral has none; only Llama reads mlp_bias (transformers ignores these fields elsewhere, and the
+        // strict load refuses bias tensors the architecture does not use)
+        boolean attentionBias = switch (modelType) {
+            case "qwen2" -> true;
+            case "mistral" -> false;
+            default -> bool(root, "attention_bias");
+        };
+        boolean outputBias = !modelType.equals("qwen2") && attentionBias;
+        boolean mlpBias = llamaLike && bool(root, "mlp_bias");
+        // sliding windows: Mistral's sliding_window (transformers' default 4096 when the field is absent);
+        // Qwen2/Qwen3 only with use_sliding_window, which is refused
+        int window = 0;
+        if (modelType.equals("mistral")) {
+            window = root.has("sliding_window") ? (root.get("sliding_window").isNull() ? 0
+                    : integer(root, "sliding_window", null)) : 4096;
+            if (root.has("sliding_window") && !root.get("sliding_window").isNull() && window <= 0) {
+                throw new IllegalArgumentException("sliding_window must be positive or null, was " + window);
+            }
+        } else if (modelType.startsWith("qwen") && bool(root, "use_sliding_window")) {
+            throw new IllegalArgumentException("use_sliding_window (true) is not supported for model_type "
+                    + modelType + " (sliding_window " + root.get("sliding_window") + ", max_window_layers "
+                    + root.get("max_window_layers") + ")");
+        }
+        int layersCount = integer(root, "num_hidden_layers", null);
+        JsonNode layerTypes = root.get("layer_types");
+        if (layerTypes != null && !layerTypes.isNull()) {
+            String wanted = window > 0 ? "sliding_attention" : "full_attention";
+            if (!layerTypes.isArray() || layerTypes.size() != layersCount) {
+                throw new IllegalArgumentException("layer_types must list " + layersCount + " layers, was " + layerTypes);
+            }
+            for (int i = 0; i < layerTypes.size(); i++) {
+                if (!wanted.equals(layerTypes.get(i).asText())) {
+                    throw new IllegalArgumentException("layer_types[" + i + "] (" + layerTypes.get(i)
+                            + ") is not supported, expected \"" + wanted + "\" for every layer");
+                }
+            }
+        }
+        JsonNode dropout = root.get("attention_dropout");
+        if (dropout != null && !dropout.isNull() && !(dropout.isNumber() && dropout.doubleValue() == 0.0)) {
+            throw new IllegalArgumentException("attention_dropout (" + dropout + ") is not supported, expected 0");
+        }
+        if (root.hasNonNull("quantization_config")) {
+            throw new IllegalArgumentException("quantization_config " + root.get("quantization_config")
+                    + " is not supported: Keel loads unquantised floating-point weights");
         }
         int hidden = integer(root, "hidden_size", null);
         int heads = integer(root, "num_attention_heads", null);
         Integer headDim = root.hasNonNull("head_dim") ? integer(root, "head_dim", null) : null;
+        if (headDim == null && modelType.equals("qwen3")) {
+            headDim = 128; // Qwen3Config's default, not hidden_size / num_attention_heads
+        }
         if (headDim == null) {
             if (heads > 0 && hidden % heads != 0) {
                 throw new IllegalArgumentException("num_attention_heads (" + heads + ") must divide hidden_size ("
@@ -138,16 +240,28 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 integer(root, "vocab_size", null),
                 hidden,
                 integer(root, "intermediate_size", null),
-                integer(root, "num_hidden_layers", null),
+                layersCount,
                 heads,
                 integer(root, "num_key_value_heads", heads),
                 headDim,
                 number(root, "rms_norm_eps", 1e-6),
-                number(root, "rope_theta", 10000.0),
+                theta,
                 root.path("tie_word_embeddings").asBoolean(false),
                 integer(root, "max_position_embeddings", 2048),
                 tokenId(root, "bos_token_id"),
-                tokenId(root, "eos_token_id"));
+                tokenId(root, "eos_token_id"),
+                modelType, attentionBias, outputBias, mlpBias, modelType.equals("qwen3"), window, scaling);
+    }
+
+    private static boolean bool(JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n == null || n.isNull()) {
+            return false;
+        }
+        if (!n.isBoolean()) {
+            throw new IllegalArgumentException(key + " must be true or false, was " + n);
+        }
+        return n.booleanValue();
     }
 
     private static String text(JsonNode root, String key) {
@@ -197,16 +311,39 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     /** Writes this configuration as a Hugging Face {@code config.json} object. */
     ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
-        o.putArray("architectures").add("LlamaForCausalLM");
-        o.put("model_type", "llama");
+        o.putArray("architectures").add(switch (modelType) {
+            case "mistral" -> "MistralForCausalLM";
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
+            default -> "LlamaForCausalLM";
+        });
+        o.put("model_type", modelType);
         o.put("vocab_size", vocabSize);
         o.put("hidden_size", hiddenSize);
         o.put("intermediate_size", intermediateSize);
         o.put("num_hidden_layers", numHiddenLayers);
         o.put("num_attention_heads", numAttentionHeads);
         o.put("num_key_value_heads", numKeyValueHeads);
-        if (headDim * numAttentionHeads != hiddenSize) {
+        if (headDim * numAttentionHeads != hiddenSize || modelType.equals("qwen3")) {
             o.put("head_dim", headDim);
+        }
+        if (modelType.equals("llama") || modelType.equals("keel-tiny") || modelType.equals("qwen3")) {
+            o.put("attention_bias", attentionBias);
+        }
+        if (modelType.equals("llama") || modelType.equals("keel-tiny")) {
+            o.put("mlp_bias", mlpBias);
+        }
+        if (modelType.equals("mistral")) {
+            if (slidingWindow > 0) {
+                o.put("sliding_window", slidingWindow);
+            } else {
+                o.putNull("sliding_window");
+            }
+        } else if (modelType.startsWith("qwen")) {
+            o.put("use_sliding_window", false);
+        }
+        if (!ropeScaling.isNone()) {
+            o.set("rope_scaling", ropeScaling.toJson());
         }
         o.put("rms_norm_eps", rmsNormEps);
         o.put("rope_theta", ropeTheta);
@@ -250,16 +387,21 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         long h = hiddenSize;
         long q = (long) numAttentionHeads * headDim;
         long kv = (long) numKeyValueHeads * headDim;
-        long perLayer = h * q * 2 + h * kv * 2 + 3 * h * intermediateSize + 2 * h;
+        long perLayer = h * q * 2 + h * kv * 2 + 3 * h * intermediateSize + 2 * h
+                + (attentionBias ? q + 2 * kv : 0) + (outputBias ? h : 0)
+                + (mlpBias ? 2L * intermediateSize + h : 0) + (qkNorm ? 2L * headDim : 0);
         return vocabSize * h * (tieWordEmbeddings ? 1 : 2) + numHiddenLayers * perLayer + h;
     }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "LlamaConfig[vocab=%d, hidden=%d, intermediate=%d, layers=%d, heads=%d, "
-                        + "kvHeads=%d, headDim=%d, eps=%g, theta=%g, tied=%b, maxPos=%d]", vocabSize, hiddenSize,
-                intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps, ropeTheta,
-                tieWordEmbeddings, maxPositionEmbeddings);
+                        + "kvHeads=%d, headDim=%d, eps=%g, theta=%g, tied=%b, maxPos=%d, type=%s%s%s%s%s%s%s]", vocabSize,
+                hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps,
+                ropeTheta, tieWordEmbeddings, maxPositionEmbeddings, modelType, attentionBias ? ", qkvBias" : "",
+                outputBias ? ", oBias" : "", mlpBias ? ", mlpBias" : "", qkNorm ? ", qkNorm" : "",
+                slidingWindow > 0 ? ", window=" + slidingWindow : "",
+                ropeScaling.isNone() ? "" : ", rope=" + ropeScaling);
     }
 
     /**
@@ -286,8 +428,94 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         private int maxPositionEmbeddings = 2048;
         private int bosTokenId = -1;
         private int eosTokenId = -1;
+        private String modelType = "llama";
+        private boolean attentionBias;
+        private boolean outputBias;
+        private boolean mlpBias;
+        private boolean qkNorm;
+        private int slidingWindow;
+        private RopeScaling ropeScaling = RopeScaling.NONE;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the model type (default {@code llama}); it names the architecture written to config.json
+         * and does not by itself turn on biases, norms or windows.
+         *
+         * @param v one of {@link #MODEL_TYPES}
+         * @return this builder
+         */
+        public Builder modelType(String v) {
+            this.modelType = Preconditions.notNull(v, "model_type");
+            return this;
+        }
+
+        /**
+         * Sets whether the q, k and v projections have a bias (default false).
+         *
+         * @param v whether they have one
+         * @return this builder
+         */
+        public Builder attentionBias(boolean v) {
+            this.attentionBias = v;
+            return this;
+        }
+
+        /**
+         * Sets whether the attention output projection has a bias (default false).
+         *
+         * @param v whether it has one
+         * @return this builder
+         */
+        public Builder outputBias(boolean v) {
+            this.outputBias = v;
+            return this;
+        }
+
+        /**
+         * Sets whether the MLP projections have a bias (default false).
+         *
+         * @param v whether they have one
+         * @return this builder
+         */
+        public Builder mlpBias(boolean v) {
+            this.mlpBias = v;
+            return this;
+        }
+
+        /**
+         * Sets whether each head of q and k is RMS-normalised before the rotary embedding (default false).
+         *
+         * @param v whether it is
+         * @return this builder
+         */
+        public Builder qkNorm(boolean v) {
+            this.qkNorm = v;
+            return this;
+        }
+
+        /**
+         * Sets the sliding attention window (default 0: none).
+         *
+         * @param v the window, or 0 for full causal attention
+         * @return this builder
+         */
+        public Builder slidingWindow(int v) {
+            Preconditions.checkArgument(v >= 0, "sliding_window must be >= 0, was " + v);
+            this.slidingWindow = v;
+            return this;
+        }
+
+        /**
+         * Sets the rotary scaling (default {@link RopeScaling#NONE}).
+         *
+         * @param v the scaling
+         * @return this builder
+         */
+        public Builder ropeScaling(RopeScaling v) {
+            this.ropeScaling = Preconditions.notNull(v, "rope_scaling");
+            return this;
         }
 
         /**
@@ -449,7 +677,8 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             }
             return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                     numKeyValueHeads < 0 ? numAttentionHeads : numKeyValueHeads, hd, rmsNormEps, ropeTheta,
-                    tieWordEmbeddings, maxPositionEmbeddings, bosTokenId, eosTokenId);
+                    tieWordEmbeddings, maxPositionEmbeddings, bosTokenId, eosTokenId, modelType, attentionBias,
+                    outputBias, mlpBias, qkNorm, slidingWindow, ropeScaling);
         }
     }
 }

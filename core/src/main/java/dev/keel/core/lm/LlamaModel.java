@@ -38,6 +38,14 @@ import java.util.SplittableRandom;
  * over DJL {@link NDArray}s whose weights are DJL {@link Parameter}s named as in Hugging Face
  * checkpoints ({@code model.layers.0.self_attn.q_proj.weight}, ...).
  *
+ * <p>The variants of the Hub's checkpoints are computed as transformers computes them, from what
+ * {@link LlamaConfig} read: Llama 1/2/3.x (with {@code rope_scaling} {@code linear} or {@code llama3},
+ * see {@link RopeScaling}; SmolLM2 and TinyLlama are Llamas), Mistral (sliding-window attention: a query
+ * at position i sees keys j with {@code 0 <= i - j < sliding_window}, also through the {@link KvCache}),
+ * Qwen2/Qwen2.5 (biases on the q/k/v projections) and Qwen3 (RMSNorm over each head of q and k before
+ * the rotary embedding, explicit {@code head_dim}). A checkpoint is loaded exactly or refused
+ * ({@link #fromTensors}).
+ *
  * <p>The base weights are frozen (no gradients) unless {@link #setBaseTrainable(boolean)} says
  * otherwise; LoRA adapters add trainable parameters. {@link #forward} puts every array it creates in
  * the manager of its input ids, so scoping a step in {@code manager.newSubManager()} frees them.
@@ -68,8 +76,6 @@ public final class LlamaModel implements AutoCloseable {
     private final List<Layer> layers;
     private final Map<String, LinearLayer> linears;
     private final float[] invFreq;
-    private final float[] cosTable;
-    private final float[] sinTable;
     private final NDArray epsScalar;
     private final NDArray attentionScale;
     private boolean baseTrainable;
@@ -85,6 +91,8 @@ public final class LlamaModel implements AutoCloseable {
         LinearLayer gate;
         LinearLayer up;
         LinearLayer down;
+        Parameter qNorm;
+        Parameter kNorm;
     }
 
     private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights) {
@@ -98,14 +106,18 @@ public final class LlamaModel implements AutoCloseable {
             String p = "model.layers." + i + ".";
             Layer l = new Layer();
             l.inputNorm = param(p + "input_layernorm.weight", weights);
-            l.q = linear(p + "self_attn.q_proj", weights);
-            l.k = linear(p + "self_attn.k_proj", weights);
-            l.v = linear(p + "self_attn.v_proj", weights);
-            l.o = linear(p + "self_attn.o_proj", weights);
+            l.q = linear(p + "self_attn.q_proj", weights, config.attentionBias());
+            l.k = linear(p + "self_attn.k_proj", weights, config.attentionBias());
+            l.v = linear(p + "self_attn.v_proj", weights, config.attentionBias());
+            l.o = linear(p + "self_attn.o_proj", weights, config.outputBias());
+            if (config.qkNorm()) {
+                l.qNorm = param(p + "self_attn.q_norm.weight", weights);
+                l.kNorm = param(p + "self_attn.k_norm.weight", weights);
+            }
             l.postNorm = param(p + "post_attention_layernorm.weight", weights);
-            l.gate = linear(p + "mlp.gate_proj", weights);
-            l.up = linear(p + "mlp.up_proj", weights);
-            l.down = linear(p + "mlp.down_proj", weights);
+            l.gate = linear(p + "mlp.gate_proj", weights, config.mlpBias());
+            l.up = linear(p + "mlp.up_proj", weights, config.mlpBias());
+            l.down = linear(p + "mlp.down_proj", weights, config.mlpBias());
             layers.add(l);
         }
         this.finalNorm = param("model.norm.weight", weights);
@@ -113,31 +125,11 @@ public final class LlamaModel implements AutoCloseable {
             this.head = new LinearLayer("lm_head", embed);
             linears.put("lm_head", head);
         } else {
-            this.head = linear("lm_head", weights);
+            this.head = linear("lm_head", weights, false);
         }
-        int half = config.headDim() / 2;
-        this.invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            invFreq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
-        }
+        this.invFreq = config.ropeScaling().inverseFrequencies(config.ropeTheta(), config.headDim());
         this.epsScalar = manager.create((float) config.rmsNormEps());
         this.attentionScale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
-        // cos/sin of every position, [maxPos, headDim] in the rotate-half layout (both halves alike)
-        int hd = config.headDim();
-        int maxPos = config.maxPositionEmbeddings();
-        this.cosTable = new float[maxPos * hd];
-        this.sinTable = new float[maxPos * hd];
-        for (int p = 0; p < maxPos; p++) {
-            for (int i = 0; i < half; i++) {
-                float angle = p * invFreq[i];
-                float c = (float) Math.cos(angle);
-                float sn = (float) Math.sin(angle);
-                cosTable[p * hd + i] = c;
-                cosTable[p * hd + half + i] = c;
-                sinTable[p * hd + i] = sn;
-                sinTable[p * hd + half + i] = sn;
-            }
-        }
     }
 
     private Parameter param(String name, Map<String, NDArray> weights) {
@@ -148,8 +140,9 @@ public final class LlamaModel implements AutoCloseable {
         return p;
     }
 
-    private LinearLayer linear(String module, Map<String, NDArray> weights) {
-        LinearLayer l = new LinearLayer(module, param(module + ".weight", weights));
+    private LinearLayer linear(String module, Map<String, NDArray> weights, boolean bias) {
+        LinearLayer l = new LinearLayer(module, param(module + ".weight", weights),
+                bias ? param(module + ".bias", weights) : null);
         linears.put(module, l);
         return l;
     }
@@ -171,13 +164,34 @@ public final class LlamaModel implements AutoCloseable {
             String p = "model.layers." + i + ".";
             m.put(p + "input_layernorm.weight", new long[] {h});
             m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+            if (c.attentionBias()) {
+                m.put(p + "self_attn.q_proj.bias", new long[] {q});
+            }
             m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+            if (c.attentionBias()) {
+                m.put(p + "self_attn.k_proj.bias", new long[] {kv});
+            }
             m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+            if (c.attentionBias()) {
+                m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            }
             m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+            if (c.outputBias()) {
+                m.put(p + "self_attn.o_proj.bias", new long[] {h});
+            }
+            if (c.qkNorm()) {
+                m.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+                m.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
+            }
             m.put(p + "post_attention_layernorm.weight", new long[] {h});
             m.put(p + "mlp.gate_proj.weight", new long[] {im, h});
             m.put(p + "mlp.up_proj.weight", new long[] {im, h});
             m.put(p + "mlp.down_proj.weight", new long[] {h, im});
+            if (c.mlpBias()) {
+                m.put(p + "mlp.gate_proj.bias", new long[] {im});
+                m.put(p + "mlp.up_proj.bias", new long[] {im});
+                m.put(p + "mlp.down_proj.bias", new long[] {h});
+            }
         }
         m.put("model.norm.weight", new long[] {h});
         if (!c.tieWordEmbeddings()) {
@@ -234,22 +248,41 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * Names of checkpoint tensors that are derived from the configuration rather than learned, and so
+     * are accepted and not read: the rotary inverse frequencies some exporters store
+     * ({@code model.rotary_emb.inv_freq}, {@code model.layers.N.self_attn.rotary_emb.inv_freq}). Keel
+     * recomputes them from {@code rope_theta} and {@code rope_scaling}.
+     */
+    public static final java.util.regex.Pattern DERIVED_TENSORS =
+            java.util.regex.Pattern.compile("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq");
+
+    /** How many names an error message lists before it says how many more there are. */
+    private static final int NAMES_LISTED = 12;
+
+    /**
      * Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}.
+     * The load is exact or refused: every tensor the architecture needs must be present with its shape and
+     * a floating-point dtype, and every tensor of the checkpoint must be used, except the derived ones of
+     * {@link #DERIVED_TENSORS} and an {@code lm_head.weight} equal to the embedding of a tied model. A
+     * config with fewer layers than the weights is therefore refused, naming the layers' tensors.
      *
      * @param config the configuration
      * @param source the tensors, by Hugging Face name
      * @param manager the manager that owns the arrays
      * @return the model
-     * @throws IOException if a file cannot be read or written
+     * @throws IOException if a file cannot be read, a needed tensor is missing or misshapen, or a tensor
+     *                     of the checkpoint would be left unused (the message names them)
      */
     public static LlamaModel fromTensors(LlamaConfig config, TensorSource source, NDManager manager) throws IOException {
         Preconditions.notNull(config, "config");
         Preconditions.notNull(source, "source");
-        Map<String, NDArray> weights = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+        Preconditions.notNull(manager, "manager");
+        Map<String, long[]> expected = expectedShapes(config);
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
             if (!source.contains(e.getKey())) {
-                throw new IOException("checkpoint has no tensor \"" + e.getKey() + "\" (expected shape "
-                        + Arrays.toString(e.getValue()) + " for " + config + ")");
+                missing.add(e.getKey() + " " + Arrays.toString(e.getValue()));
+                continue;
             }
             TensorInfo info = source.info(e.getKey());
             if (!Arrays.equals(info.shape(), e.getValue())) {
@@ -260,13 +293,57 @@ public final class LlamaModel implements AutoCloseable {
                 throw new IOException("tensor \"" + e.getKey() + "\" has dtype " + info.dtype()
                         + ", expected a floating-point type");
             }
-            weights.put(e.getKey(), source.load(manager, e.getKey()));
+        }
+        if (!missing.isEmpty()) {
+            throw new IOException("checkpoint has no tensor " + listed(missing) + " (name and expected shape) for "
+                    + config);
+        }
+        boolean tiedHeadStored = false;
+        List<String> unused = new ArrayList<>();
+        for (String name : source.names()) {
+            if (expected.containsKey(name) || DERIVED_TENSORS.matcher(name).matches()) {
+                continue;
+            }
+            if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) {
+                tiedHeadStored = true;
+                continue;
+            }
+            unused.add(name);
+        }
+        if (!unused.isEmpty()) {
+            throw new IOException("checkpoint tensor " + listed(unused) + " would be left unused by " + config
+                    + "; refusing a partial load (is config.json the checkpoint's own?)");
+        }
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            weights.put(name, source.load(manager, name));
+        }
+        if (tiedHeadStored) {
+            TensorInfo info = source.info("lm_head.weight");
+            NDArray embed = weights.get("model.embed_tokens.weight");
+            boolean same = Arrays.equals(info.shape(), embed.getShape().getShape()) && info.dtype().isFloating();
+            if (same) {
+                try (NDArray headWeights = source.load(manager, "lm_head.weight")) {
+                    same = headWeights.contentEquals(embed);
+                }
+            }
+            if (!same) {
+                weights.values().forEach(NDArray::close);
+                throw new IOException("checkpoint tensor [lm_head.weight] differs from model.embed_tokens.weight "
+                        + "while tie_word_embeddings is true; it would be left unused");
+            }
         }
         return new LlamaModel(config, manager, weights);
     }
 
+    private static String listed(List<String> names) {
+        String shown = String.join(", ", names.subList(0, Math.min(NAMES_LISTED, names.size())));
+        return "[" + shown + (names.size() > NAMES_LISTED ? ", ... " + (names.size() - NAMES_LISTED) + " more" : "")
+                + "]" + (names.size() > 1 ? " (" + names.size() + " tensors)" : "");
+    }
+
     /**
-     * A randomly initialised model (normal, std 0.02, as Hugging Face initialises Llama; norms at 1),
+     * A randomly initialised model (normal, std 0.02, as Hugging Face initialises Llama; norms at 1, biases at 0),
      * reproducible from {@code seed}; arrays go to a sub-manager of {@code parent}.
      *
      * @param config the configuration
@@ -287,7 +364,9 @@ public final class LlamaModel implements AutoCloseable {
                 n *= d;
             }
             float[] v = new float[Math.toIntExact(n)];
-            if (s.length == 1) {
+            if (e.getKey().endsWith(".bias")) {
+                Arrays.fill(v, 0f);
+            } else if (s.length == 1) {
                 Arrays.fill(v, 1f);
             } else {
                 for (int i = 0; i < v.length; i++) {
@@ -497,6 +576,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         // positions count real tokens only (left padding); rotary tables are [B, 1, T, headDim]
         int hd = config.headDim();
+        int half = hd / 2;
         float[] cos = new float[b * t * hd];
         float[] sin = new float[b * t * hd];
         for (int bi = 0; bi < b; bi++) {
@@ -513,8 +593,15 @@ public final class LlamaModel implements AutoCloseable {
                     count++;
                 }
                 int base = (bi * t + ti) * hd;
-                System.arraycopy(cosTable, p * hd, cos, base, hd);
-                System.arraycopy(sinTable, p * hd, sin, base, hd);
+                for (int i = 0; i < half; i++) {
+                    float angle = p * invFreq[i];
+                    float c = (float) Math.cos(angle);
+                    float sn = (float) Math.sin(angle);
+                    cos[base + i] = c;
+                    cos[base + half + i] = c;
+                    sin[base + i] = sn;
+                    sin[base + half + i] = sn;
+                }
             }
         }
         NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));
@@ -524,6 +611,10 @@ public final class LlamaModel implements AutoCloseable {
         NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
         NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
         NDArray allowed = keyPos.lte(queryPos);
+        if (config.slidingWindow() > 0) {
+            // sliding window (Mistral): query i sees key j only when i - j < window, with or without the cache
+            allowed = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
+        }
         if (maskHost != null) {
             allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
         }
@@ -585,8 +676,15 @@ public final class LlamaModel implements AutoCloseable {
         int nkv = config.numKeyValueHeads();
         int hd = config.headDim();
         int group = config.groupSize();
-        NDArray q = l.q.forward(x, training).reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
-        NDArray k = l.k.forward(x, training).reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
+        NDArray q = l.q.forward(x, training).reshape(b, t, nh, hd);
+        NDArray k = l.k.forward(x, training).reshape(b, t, nkv, hd);
+        if (l.qNorm != null) {
+            // Qwen3: RMSNorm over each head of q and k, before the rotary embedding
+            q = rmsNorm(q, l.qNorm);
+            k = rmsNorm(k, l.kNorm);
+        }
+        q = q.transpose(0, 2, 1, 3);
+        k = k.transpose(0, 2, 1, 3);
         NDArray v = l.v.forward(x, training).reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
         q = rotate(q, cos, sin, hd / 2);
         k = rotate(k, cos, sin, hd / 2);

@@ -102,6 +102,44 @@ public final class TinyFixtures {
     }
 
     /**
+     * The directory of one architecture's test vectors ({@code qwen2-a}, {@code llama3-a}, {@code qwen3-a},
+     * {@code mistral-a}): config.json, model.safetensors, vectors.json and expected.safetensors.
+     *
+     * @param variant the folder's name under {@code testvectors/}
+     * @return the directory
+     */
+    public static Path vectorsDir(String variant) {
+        Path dir = null;
+        for (String f : List.of("config.json", "model.safetensors", "vectors.json", "expected.safetensors")) {
+            dir = resource("testvectors/" + variant + "/" + f).getParent();
+        }
+        return dir;
+    }
+
+    /**
+     * The {@code input_ids} of a vectors directory's {@code vectors.json} as an int64 array.
+     *
+     * @param dir the vectors directory
+     * @param manager where the array is made
+     * @return the token ids, [rows, length]
+     */
+    public static NDArray inputIds(Path dir, NDManager manager) {
+        try {
+            JsonNode ids = Json.mapper().readTree(Files.readString(dir.resolve("vectors.json"))).get("input_ids");
+            long[][] out = new long[ids.size()][];
+            for (int i = 0; i < ids.size(); i++) {
+                out[i] = new long[ids.get(i).size()];
+                for (int j = 0; j < out[i].length; j++) {
+                    out[i][j] = ids.get(i).get(j).longValue();
+                }
+            }
+            return manager.create(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * The tiny-llama-a model of the vectors, on the CPU.
      *
      * @return the loaded model; the caller closes it
