@@ -27,7 +27,7 @@ class LmRenderCommandTest {
         KeelCliTest.Run r = run("lm", "render", "--model", CHAT_TEMPLATES.resolve("qwen3").toString(),
                 "--in", CHAT_TEMPLATES.resolve("conversations.jsonl").toString(), "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("rendered 22 of 22");
+        assertThat(r.out()).contains("rendered 24 of 24");
         List<String> actual = Files.readAllLines(out, StandardCharsets.UTF_8);
         List<String> expected = Files.readAllLines(CHAT_TEMPLATES.resolve("qwen3/expected-jinja2.jsonl"), StandardCharsets.UTF_8);
         assertThat(actual).hasSameSizeAs(expected);
