@@ -54,6 +54,13 @@ class JinjaChatTemplateTest {
     }
 
     @Test
+    void listsAndMapsPrintAsPythonPrintsThem() {
+        JinjaChatTemplate t = JinjaChatTemplate.of("t", "{{ xs }} {{ m }} {{ 7 // 2 }} {{ 3 / 2 }}", Map.of());
+        assertThat(t.renderMessages(List.of(), false, Map.of("xs", List.of(1, "a"), "m", Map.of("k", "v"))))
+                .isEqualTo("[1, 'a'] {'k': 'v'} 3 1.5");
+    }
+
+    @Test
     void namespaceKeywordArgumentsTakeTheWholeExpression() {
         String src = "{% set ns = namespace(last=messages|length - 1, seen=false) %}{{ ns.last }}";
         assertThat(render(src, List.of(ChatMessage.user("a"), ChatMessage.assistant("b"), ChatMessage.user("c")))).isEqualTo("2");
