@@ -88,6 +88,15 @@ class LmRenderCommandTest {
     }
 
     @Test
+    void dashWritesToStandardOutput(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("c.jsonl");
+        Files.writeString(in, "{\"id\": \"a\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+        KeelCliTest.Run r = run("lm", "render", "--model", model(dir).toString(), "--in", in.toString(), "--out", "-");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("{\"id\":\"a\",\"text\":\"<s>[user] hi\\n\"}");
+    }
+
+    @Test
     void aDirectoryWithoutATemplateIsRefused(@TempDir Path dir) throws IOException {
         Path model = Files.createDirectories(dir.resolve("empty"));
         Path in = dir.resolve("c.jsonl");
