@@ -13,15 +13,30 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.lm.generate.HubModelFiles;
+import dev.keel.core.lm.generate.JinjaChatTemplate;
+
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** {@code keel lm logits}: low-level language-model tools for checking a checkpoint against another implementation. */
+/**
+ * {@code keel lm logits} and {@code keel lm render}: low-level language-model tools for checking a
+ * checkpoint or a chat template against another implementation.
+ */
 @Command(name = "lm", mixinStandardHelpOptions = true,
-        description = "Language-model tools: logits of a checkpoint for given token ids.",
-        subcommands = {LmCommand.Logits.class})
+        description = "Language-model tools: logits of a checkpoint for given token ids; conversations rendered with a model's own chat template.",
+        subcommands = {LmCommand.Logits.class, LmCommand.Render.class})
 final class LmCommand implements Runnable {
 
     @CommandLine.Spec
@@ -29,7 +44,7 @@ final class LmCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: logits");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: logits or render");
     }
 
     @Command(name = "logits", mixinStandardHelpOptions = true,
@@ -97,6 +112,130 @@ final class LmCommand implements Runnable {
                 }
             }
             return ids;
+        }
+    }
+
+    @Command(name = "render", mixinStandardHelpOptions = true,
+            description = "Render conversations ({\"id\", \"messages\": [{\"role\", \"content\"}], \"add_generation_prompt\"?} lines) "
+                    + "with the model directory's own chat template (chat_template.jinja or tokenizer_config.json) into {\"id\", \"text\"} lines; "
+                    + "a conversation the template refuses gives {\"id\", \"error\"} and exit code 1.")
+    static final class Render extends CheckedCommand {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory with tokenizer_config.json or chat_template.jinja")
+        Path model;
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "conversations, JSON Lines (- for standard input)")
+        Path in;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "rendered texts, JSON Lines, written atomically (- for standard output)")
+        Path out;
+
+        @Override
+        int run(CommandLine cl) throws Exception {
+            ChatCommand.requireDir(cl, "--model", model);
+            boolean stdin = in.toString().equals("-");
+            boolean stdout = out.toString().equals("-");
+            if (!stdin) {
+                SafetyCommand.requireFile(cl, "--in", in);
+            }
+            if (!stdout) {
+                if (Files.exists(out) && !Files.isRegularFile(out)) {
+                    throw new CommandLine.ParameterException(cl, "--out " + out + ": exists and is not a regular file");
+                }
+                if (!stdin && (out.toAbsolutePath().normalize().equals(in.toAbsolutePath().normalize())
+                        || (Files.exists(out) && Files.isSameFile(out, in)))) {
+                    throw new CommandLine.ParameterException(cl, "--out " + out + " is the --in file: the output must not replace its input");
+                }
+            }
+            JinjaChatTemplate template;
+            try {
+                template = JinjaChatTemplate.of(HubModelFiles.read(model));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, "--model " + model + ": " + e.getMessage());
+            }
+            String source = stdin ? "standard input" : in.toString();
+            List<String> lines = new ArrayList<>();
+            int failed = 0;
+            int n = 0;
+            try (BufferedReader r = stdin ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                    : Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
+                String line;
+                int lineNo = 0;
+                while ((line = r.readLine()) != null) {
+                    lineNo++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    Conversation c = parse(cl, source, lineNo, line);
+                    ObjectNode o = Json.mapper().createObjectNode();
+                    o.set("id", c.id);
+                    try {
+                        o.put("text", template.renderMessages(c.messages, c.addGenerationPrompt, Map.of()));
+                    } catch (IllegalArgumentException e) {
+                        o.put("error", e.getMessage());
+                        failed++;
+                    }
+                    n++;
+                    lines.add(Json.mapper().writeValueAsString(o));
+                }
+            }
+            if (stdout) {
+                for (String l : lines) {
+                    cl.getOut().println(l);
+                }
+                cl.getOut().flush();
+            } else {
+                AtomicFiles.writeText(out, w -> write(w, lines));
+                cl.getOut().println("rendered " + (n - failed) + " of " + n + " conversations with " + template.name() + " to " + out
+                        + (failed == 0 ? "" : " (" + failed + " failed: see their \"error\")"));
+            }
+            if (failed > 0) {
+                cl.getErr().println(failed + " of " + n + " conversations failed to render");
+            }
+            return failed == 0 ? 0 : 1;
+        }
+
+        private static void write(Writer w, List<String> lines) throws IOException {
+            for (String l : lines) {
+                w.write(l);
+                w.write('\n');
+            }
+        }
+
+        private record Conversation(JsonNode id, List<Map<String, Object>> messages, boolean addGenerationPrompt) {
+        }
+
+        private static Conversation parse(CommandLine cl, String source, int lineNo, String line) {
+            String where = "--in " + source + " line " + lineNo + ": ";
+            JsonNode node;
+            try {
+                node = Json.mapper().readTree(line);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new CommandLine.ParameterException(cl, where + "not valid JSON: " + e.getOriginalMessage());
+            }
+            if (node == null || !node.isObject()) {
+                throw new CommandLine.ParameterException(cl, where + "expected a JSON object, was " + line);
+            }
+            JsonNode id = node.get("id");
+            if (id == null || !(id.isTextual() || id.isIntegralNumber())) {
+                throw new CommandLine.ParameterException(cl, where + "\"id\" must be a string or an integer, was " + id);
+            }
+            JsonNode messages = node.get("messages");
+            if (messages == null || !messages.isArray() || messages.isEmpty()) {
+                throw new CommandLine.ParameterException(cl, where + "\"messages\" must be a non-empty list, was " + messages);
+            }
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                JsonNode m = messages.get(i);
+                if (!m.isObject() || !m.path("role").isTextual() || !m.path("content").isTextual()) {
+                    throw new CommandLine.ParameterException(cl, where + "message " + i + " needs a string \"role\" and \"content\", was " + m);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> map = Json.mapper().convertValue(m, LinkedHashMap.class);
+                list.add(map);
+            }
+            JsonNode agp = node.get("add_generation_prompt");
+            if (agp != null && !agp.isNull() && !agp.isBoolean()) {
+                throw new CommandLine.ParameterException(cl, where + "\"add_generation_prompt\" must be true or false, was " + agp);
+            }
+            return new Conversation(id, list, agp != null && agp.asBoolean(false));
         }
     }
 }
