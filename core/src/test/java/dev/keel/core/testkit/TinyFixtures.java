@@ -159,15 +159,7 @@ public final class TinyFixtures {
      * @return the token ids
      */
     public static NDArray vectorsInputIds(NDManager manager) {
-        JsonNode ids = vectors().get("input_ids");
-        long[][] out = new long[ids.size()][];
-        for (int i = 0; i < ids.size(); i++) {
-            out[i] = new long[ids.get(i).size()];
-            for (int j = 0; j < out[i].length; j++) {
-                out[i][j] = ids.get(i).get(j).longValue();
-            }
-        }
-        return manager.create(out);
+        return inputIds(vectorsDir(), manager);
     }
 
     /**

@@ -158,10 +158,23 @@ public final class JinjaChatTemplate implements ChatTemplate {
     private static final Pattern NAMESPACE_CALL = Pattern.compile("\\bnamespace\\s*\\(");
     private static final Pattern KEYWORD_ARGUMENT = Pattern.compile("(?s)(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)");
 
-    private static int matchingParen(String s, int open) {
+    /** What {@link #walk} calls for each character outside quotes. */
+    @FunctionalInterface
+    private interface Visitor {
+        /** Sees {@code c} at {@code index}, {@code depth} brackets deep after it; true stops the walk there. */
+        boolean visit(int index, char c, int depth);
+    }
+
+    /**
+     * Walks {@code s} from {@code from} as a Jinja expression: quoted strings (with backslash escapes)
+     * are skipped, round, square and curly brackets counted.
+     *
+     * @return the index where {@code visitor} stopped the walk, or -1 if it never did
+     */
+    private static int walk(String s, int from, Visitor visitor) {
         int depth = 0;
         char quote = 0;
-        for (int i = open; i < s.length(); i++) {
+        for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (quote != 0) {
                 if (c == '\\') {
@@ -169,45 +182,40 @@ public final class JinjaChatTemplate implements ChatTemplate {
                 } else if (c == quote) {
                     quote = 0;
                 }
-            } else if (c == '\'' || c == '"') {
+                continue;
+            }
+            if (c == '\'' || c == '"') {
                 quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
                 depth++;
             } else if (c == ')' || c == ']' || c == '}') {
                 depth--;
-                if (depth == 0) {
-                    return c == ')' ? i : -1;
-                }
+            }
+            if (visitor.visit(i, c, depth)) {
+                return i;
             }
         }
         return -1;
     }
 
+    private static int matchingParen(String s, int open) {
+        int close = walk(s, open, (i, c, depth) -> depth == 0 && (c == ')' || c == ']' || c == '}'));
+        return close >= 0 && s.charAt(close) == ')' ? close : -1;
+    }
+
     private static List<String> splitTopLevel(String s) {
         List<String> parts = new ArrayList<>();
-        int depth = 0;
-        char quote = 0;
-        int start = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                parts.add(s.substring(start, i));
-                start = i + 1;
+        int[] start = {0};
+        walk(s, 0, (i, c, depth) -> {
+            if (c == ',' && depth == 0) {
+                parts.add(s.substring(start[0], i));
+                start[0] = i + 1;
             }
-        }
-        parts.add(s.substring(start));
+            return false;
+        });
+        parts.add(s.substring(start[0]));
         return parts;
     }
 
