@@ -2,7 +2,6 @@ package dev.keel.core;
 
 import dev.keel.core.internal.AtomicFiles;
 import dev.keel.core.internal.Json;
-import dev.keel.core.internal.JsonText;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.ProvenanceJson;
 
@@ -86,7 +85,7 @@ public record Provenance(String library, String model, Map<String, String> confi
      *                                  of the wrong type (the message names it)
      */
     public static Provenance parse(String json) {
-        return ProvenanceJson.fromJson(JsonText.parseObject(json));
+        return ProvenanceJson.fromJson(Json.parseObject(json));
     }
 
     /**

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.JsonLines;
-import dev.keel.core.internal.JsonText;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,7 +51,7 @@ public record JudgeItem(String id, PolicyCategory category, String instruction, 
      *                                  field, an unknown category
      */
     public static JudgeItem parseLine(String line) {
-        return fromJson(JsonText.parseObject(line));
+        return fromJson(Json.parseObject(line));
     }
 
     /**

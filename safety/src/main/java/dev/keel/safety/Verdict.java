@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.JsonLines;
-import dev.keel.core.internal.JsonText;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -158,7 +157,7 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
      *                                  the outcome
      */
     public static Verdict parseLine(String line) {
-        return fromJson(JsonText.parseObject(line));
+        return fromJson(Json.parseObject(line));
     }
 
     /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.JsonLines;
-import dev.keel.core.internal.JsonText;
 import dev.keel.core.internal.Preconditions;
 
 import java.io.IOException;
@@ -102,7 +101,7 @@ public record ChatRecord(List<ChatMessage> messages, String category, String sou
      *                                  field, an unknown role
      */
     public static ChatRecord parseLine(String line) {
-        return fromJson(JsonText.parseObject(line));
+        return fromJson(Json.parseObject(line));
     }
 
     /**

@@ -45,6 +45,30 @@ public final class Json {
         }
     }
 
+    /**
+     * Parses {@code text} as one JSON object: the common core of the public {@code parseLine(String)}
+     * methods.
+     *
+     * @param text the JSON text, e.g. one line of a JSON Lines file
+     * @return the object
+     * @throws NullPointerException     if {@code text} is null
+     * @throws IllegalArgumentException if {@code text} is not valid JSON or not an object
+     */
+    public static JsonNode parseObject(String text) {
+        Preconditions.notNull(text, "text");
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("expected a JSON object, was "
+                    + (node == null || node.isMissingNode() ? "empty text" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return node;
+    }
+
     /** Writes {@code value} as indented JSON ending in a line break. */
     public static String toPrettyString(Object value) {
         try {
