@@ -92,6 +92,46 @@ public final class TinyFixtures {
         return resource("tokenizers/tiny-word-97.json");
     }
 
+    private static Path qwen3Dir;
+
+    /**
+     * A directory holding Qwen3's real {@code tokenizer.json} (uncompressed once per JVM from the
+     * committed {@code tokenizers/qwen3/tokenizer.json.gz}, deleted at exit) and its
+     * {@code tokenizer_config.json}; Apache-2.0, see {@code tokenizers/qwen3/README.md}.
+     *
+     * @return the directory
+     */
+    public static synchronized Path qwen3TokenizerDir() {
+        if (qwen3Dir == null) {
+            try {
+                Path dir = Files.createTempDirectory("keel-qwen3-tokenizer");
+                dir.toFile().deleteOnExit();
+                Path json = dir.resolve("tokenizer.json");
+                try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
+                        Files.newInputStream(resource("tokenizers/qwen3/tokenizer.json.gz")))) {
+                    Files.copy(in, json);
+                }
+                json.toFile().deleteOnExit();
+                Path config = dir.resolve("tokenizer_config.json");
+                Files.copy(resource("tokenizers/qwen3/tokenizer_config.json"), config);
+                config.toFile().deleteOnExit();
+                qwen3Dir = dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot unpack the Qwen3 tokenizer fixture", e);
+            }
+        }
+        return qwen3Dir;
+    }
+
+    /**
+     * Qwen3's real {@code tokenizer.json}, see {@link #qwen3TokenizerDir()}.
+     *
+     * @return the file
+     */
+    public static Path qwen3Tokenizer() {
+        return qwen3TokenizerDir().resolve("tokenizer.json");
+    }
+
     /** The tiny-llama-a directory: config.json, model.safetensors, the adapter and the expected values. */
     public static Path vectorsDir() {
         Path dir = null;
