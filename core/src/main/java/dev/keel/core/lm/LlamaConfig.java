@@ -43,16 +43,27 @@ import java.util.Locale;
  * @param mlpBias                whether the MLP projections add a bias ({@code mlp_bias}, Llama)
  * @param qkNorm                 whether each head of q and k is RMS-normalised before the rotary
  *                               embedding ({@code q_norm}/{@code k_norm}, Qwen3)
- * @param slidingWindow          {@code sliding_window}: a query at position i sees keys j with
- *                               {@code 0 <= i - j < slidingWindow}; 0 for full causal attention
+ * @param slidingWindow          {@code sliding_window}: in a sliding layer a query at position i sees keys j
+ *                               with {@code 0 <= i - j < slidingWindow}; 0 for none
  * @param ropeScaling            {@code rope_scaling} (or {@code rope_parameters}); {@link RopeScaling#NONE} for none
+ * @param layerTypes             each layer's attention, {@code full_attention} or {@code sliding_attention}
+ *                               ({@code layer_types}; Mistral: every layer sliding when it has a window;
+ *                               Qwen2/Qwen3: with {@code use_sliding_window}, layers from
+ *                               {@code max_window_layers} on, or the explicit {@code layer_types}); {@code null}
+ *                               for every layer sliding when {@code slidingWindow > 0}, else full
  */
 public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
                           int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps,
                           double ropeTheta, boolean tieWordEmbeddings, int maxPositionEmbeddings,
                           int bosTokenId, int eosTokenId, String modelType, boolean attentionBias,
                           boolean outputBias, boolean mlpBias, boolean qkNorm, int slidingWindow,
-                          RopeScaling ropeScaling) {
+                          RopeScaling ropeScaling, java.util.List<String> layerTypes) {
+
+    /** A layer with full causal attention, as {@code layer_types} names it. */
+    public static final String FULL_ATTENTION = "full_attention";
+
+    /** A layer with sliding-window attention, as {@code layer_types} names it. */
+    public static final String SLIDING_ATTENTION = "sliding_attention";
 
     /** The {@code model_type}s this decoder computes exactly. */
     public static final java.util.List<String> MODEL_TYPES = java.util.List.of("llama", "mistral", "qwen2", "qwen3",
@@ -81,6 +92,8 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
      * @param qkNorm whether q and k heads are RMS-normalised before the rotary embedding
      * @param slidingWindow the attention window, or 0 for none
      * @param ropeScaling the rotary scaling, {@link RopeScaling#NONE} for none
+     * @param layerTypes each layer's attention ({@link #FULL_ATTENTION} or {@link #SLIDING_ATTENTION}), or
+     *                   {@code null} for every layer sliding when {@code slidingWindow > 0}, else full
      * @throws IllegalArgumentException naming the value that is out of range
      */
     public LlamaConfig {
@@ -109,6 +122,33 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         }
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException("head_dim (" + headDim + ") must be even for rotary embeddings");
+        }
+        if (layerTypes == null) {
+            layerTypes = java.util.Collections.nCopies(numHiddenLayers, slidingWindow > 0 ? SLIDING_ATTENTION
+                    : FULL_ATTENTION);
+        }
+        layerTypes = java.util.List.copyOf(layerTypes);
+        if (layerTypes.size() != numHiddenLayers) {
+            throw new IllegalArgumentException("layer_types must list " + numHiddenLayers + " layers, was "
+                    + layerTypes.size() + ": " + layerTypes);
+        }
+        boolean mixed = false;
+        for (int i = 0; i < layerTypes.size(); i++) {
+            String t = layerTypes.get(i);
+            if (!t.equals(FULL_ATTENTION) && !t.equals(SLIDING_ATTENTION)) {
+                throw new IllegalArgumentException("layer_types[" + i + "] (\"" + t + "\") is not supported (supported: "
+                        + FULL_ATTENTION + ", " + SLIDING_ATTENTION + ")");
+            }
+            if (t.equals(SLIDING_ATTENTION) && slidingWindow == 0) {
+                throw new IllegalArgumentException("layer_types[" + i + "] (\"" + t + "\") needs a sliding_window, "
+                        + "but there is none");
+            }
+            mixed |= !t.equals(layerTypes.get(0));
+        }
+        if (!modelType.startsWith("qwen") && (mixed || (slidingWindow > 0) != layerTypes.get(0).equals(SLIDING_ATTENTION))) {
+            throw new IllegalArgumentException("layer_types " + layerTypes + " is not supported for model_type "
+                    + modelType + ": every layer is " + (slidingWindow > 0 ? SLIDING_ATTENTION : FULL_ATTENTION)
+                    + " (sliding_window " + slidingWindow + ")");
         }
         if (bosTokenId >= vocabSize || eosTokenId >= vocabSize) {
             throw new IllegalArgumentException("bos_token_id (" + bosTokenId + ") and eos_token_id (" + eosTokenId
@@ -155,10 +195,14 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         }
         // rotary embedding: rope_scaling (transformers 4.x) or rope_parameters (newer), which may also hold rope_theta
         JsonNode params = root.get("rope_parameters");
-        RopeScaling scaling = RopeScaling.fromJson("rope_scaling", root.get("rope_scaling"));
+        int maxPositions = integer(root, "max_position_embeddings", 2048);
+        int originalPositions = root.hasNonNull("original_max_position_embeddings")
+                ? integer(root, "original_max_position_embeddings", null) : 0;
+        RopeScaling scaling = RopeScaling.fromJson("rope_scaling", root.get("rope_scaling"), maxPositions,
+                originalPositions);
         double theta = number(root, "rope_theta", 10000.0);
         if (params != null && !params.isNull()) {
-            RopeScaling fromParams = RopeScaling.fromJson("rope_parameters", params);
+            RopeScaling fromParams = RopeScaling.fromJson("rope_parameters", params, maxPositions, originalPositions);
             if (root.hasNonNull("rope_scaling") && !fromParams.equals(scaling)) {
                 throw new IllegalArgumentException("rope_parameters " + params + " and rope_scaling "
                         + root.get("rope_scaling") + " disagree");
@@ -187,32 +231,62 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         };
         boolean outputBias = !modelType.equals("qwen2") && attentionBias;
         boolean mlpBias = llamaLike && bool(root, "mlp_bias");
-        // sliding windows: Mistral's sliding_window (transformers' default 4096 when the field is absent);
-        // Qwen2/Qwen3 only with use_sliding_window, which is refused
+        // sliding windows: Mistral's sliding_window on every layer (transformers' default 4096 when the field is
+        // absent); Qwen2/Qwen3 only with use_sliding_window, on the layers layer_types names sliding or, without
+        // it, on layers i >= max_window_layers (transformers 5's Qwen2Config/Qwen3Config; 4.4x windowed the same
+        // layers in its flash-attention path)
+        int layersCount = integer(root, "num_hidden_layers", null);
         int window = 0;
+        java.util.List<String> layerTypes = null;
+        JsonNode typesNode = root.get("layer_types");
         if (modelType.equals("mistral")) {
             window = root.has("sliding_window") ? (root.get("sliding_window").isNull() ? 0
                     : integer(root, "sliding_window", null)) : 4096;
             if (root.has("sliding_window") && !root.get("sliding_window").isNull() && window <= 0) {
                 throw new IllegalArgumentException("sliding_window must be positive or null, was " + window);
             }
-        } else if (modelType.startsWith("qwen") && bool(root, "use_sliding_window")) {
-            throw new IllegalArgumentException("use_sliding_window (true) is not supported for model_type "
-                    + modelType + " (sliding_window " + root.get("sliding_window") + ", max_window_layers "
-                    + root.get("max_window_layers") + ")");
-        }
-        int layersCount = integer(root, "num_hidden_layers", null);
-        JsonNode layerTypes = root.get("layer_types");
-        if (layerTypes != null && !layerTypes.isNull()) {
-            String wanted = window > 0 ? "sliding_attention" : "full_attention";
-            if (!layerTypes.isArray() || layerTypes.size() != layersCount) {
-                throw new IllegalArgumentException("layer_types must list " + layersCount + " layers, was " + layerTypes);
-            }
-            for (int i = 0; i < layerTypes.size(); i++) {
-                if (!wanted.equals(layerTypes.get(i).asText())) {
-                    throw new IllegalArgumentException("layer_types[" + i + "] (" + layerTypes.get(i)
-                            + ") is not supported, expected \"" + wanted + "\" for every layer");
+        } else if (modelType.startsWith("qwen")) {
+            if (bool(root, "use_sliding_window")) {
+                window = root.has("sliding_window") ? (root.get("sliding_window").isNull() ? 0
+                        : integer(root, "sliding_window", null)) : 4096;
+                if (root.has("sliding_window") && !root.get("sliding_window").isNull() && window <= 0) {
+                    throw new IllegalArgumentException("sliding_window must be positive or null, was " + window);
                 }
+            }
+            if (typesNode == null || typesNode.isNull()) {
+                int maxWindowLayers = integer(root, "max_window_layers", 28);
+                if (maxWindowLayers < 0) {
+                    throw new IllegalArgumentException("max_window_layers must be >= 0, was " + maxWindowLayers);
+                }
+                layerTypes = new java.util.ArrayList<>();
+                for (int i = 0; i < layersCount; i++) {
+                    layerTypes.add(window > 0 && i >= maxWindowLayers ? SLIDING_ATTENTION : FULL_ATTENTION);
+                }
+            }
+        }
+        if (typesNode != null && !typesNode.isNull()) {
+            if (!typesNode.isArray() || typesNode.size() != layersCount) {
+                throw new IllegalArgumentException("layer_types must list " + layersCount + " layers, was " + typesNode);
+            }
+            layerTypes = new java.util.ArrayList<>();
+            for (int i = 0; i < typesNode.size(); i++) {
+                JsonNode t = typesNode.get(i);
+                if (!t.isTextual() || !(t.asText().equals(FULL_ATTENTION) || t.asText().equals(SLIDING_ATTENTION))) {
+                    throw new IllegalArgumentException("layer_types[" + i + "] (" + t + ") is not supported (supported: "
+                            + FULL_ATTENTION + ", " + SLIDING_ATTENTION + ")");
+                }
+                if (t.asText().equals(SLIDING_ATTENTION) && window == 0) {
+                    throw new IllegalArgumentException("layer_types[" + i + "] (" + t + ") needs a sliding window, but "
+                            + (modelType.startsWith("qwen") && !bool(root, "use_sliding_window")
+                            ? "use_sliding_window is not true" : "sliding_window is " + root.get("sliding_window")));
+                }
+                if (!modelType.startsWith("qwen") && !t.asText().equals(window > 0 ? SLIDING_ATTENTION : FULL_ATTENTION)) {
+                    // transformers' MistralConfig and LlamaConfig do not read layer_types: refuse what it would ignore
+                    throw new IllegalArgumentException("layer_types[" + i + "] (" + t + ") is not supported for model_type "
+                            + modelType + ", which transformers computes with "
+                            + (window > 0 ? SLIDING_ATTENTION : FULL_ATTENTION) + " on every layer");
+                }
+                layerTypes.add(t.asText());
             }
         }
         JsonNode dropout = root.get("attention_dropout");
@@ -247,10 +321,11 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 number(root, "rms_norm_eps", 1e-6),
                 theta,
                 root.path("tie_word_embeddings").asBoolean(false),
-                integer(root, "max_position_embeddings", 2048),
+                maxPositions,
                 tokenId(root, "bos_token_id"),
                 tokenId(root, "eos_token_id"),
-                modelType, attentionBias, outputBias, mlpBias, modelType.equals("qwen3"), window, scaling);
+                modelType, attentionBias, outputBias, mlpBias, modelType.equals("qwen3"), window, scaling,
+                layerTypes);
     }
 
     private static boolean bool(JsonNode root, String key) {
@@ -340,7 +415,18 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 o.putNull("sliding_window");
             }
         } else if (modelType.startsWith("qwen")) {
-            o.put("use_sliding_window", false);
+            o.put("use_sliding_window", slidingWindow > 0);
+            if (slidingWindow > 0) {
+                o.put("sliding_window", slidingWindow);
+                // layer_types for transformers 5; max_window_layers for older versions when the sliding layers
+                // are the top ones, as max_window_layers describes
+                int first = layerTypes.indexOf(SLIDING_ATTENTION);
+                boolean suffix = first >= 0 && layerTypes.subList(first, numHiddenLayers).stream()
+                        .allMatch(SLIDING_ATTENTION::equals);
+                o.put("max_window_layers", first < 0 ? numHiddenLayers : suffix ? first : numHiddenLayers);
+                var types = o.putArray("layer_types");
+                layerTypes.forEach(types::add);
+            }
         }
         if (!ropeScaling.isNone()) {
             o.set("rope_scaling", ropeScaling.toJson());
@@ -367,6 +453,27 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
      */
     public String toJsonString() {
         return Json.toPrettyString(toJson());
+    }
+
+    /**
+     * Whether a layer attends through the sliding window.
+     *
+     * @param layer the layer's index
+     * @return whether {@code layer_types[layer]} is {@link #SLIDING_ATTENTION}
+     * @throws IndexOutOfBoundsException if there is no such layer
+     */
+    public boolean isSlidingLayer(int layer) {
+        return layerTypes.get(layer).equals(SLIDING_ATTENTION);
+    }
+
+    /**
+     * The longest sequence (cached plus new positions) the model accepts: {@code max_position_embeddings},
+     * or longer where the rotary scaling is meant to reach further (see {@link RopeScaling#contextLength(int)}).
+     *
+     * @return the context length, in positions
+     */
+    public int contextLength() {
+        return ropeScaling.contextLength(maxPositionEmbeddings);
     }
 
     /**
@@ -400,8 +507,23 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps,
                 ropeTheta, tieWordEmbeddings, maxPositionEmbeddings, modelType, attentionBias ? ", qkvBias" : "",
                 outputBias ? ", oBias" : "", mlpBias ? ", mlpBias" : "", qkNorm ? ", qkNorm" : "",
-                slidingWindow > 0 ? ", window=" + slidingWindow : "",
+                slidingWindow > 0 ? ", window=" + slidingWindow + slidingLayersText() : "",
                 ropeScaling.isNone() ? "" : ", rope=" + ropeScaling);
+    }
+
+    private String slidingLayersText() {
+        if (layerTypes.stream().allMatch(SLIDING_ATTENTION::equals)) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(" on layers ");
+        String sep = "";
+        for (int i = 0; i < numHiddenLayers; i++) {
+            if (isSlidingLayer(i)) {
+                b.append(sep).append(i);
+                sep = ",";
+            }
+        }
+        return sep.isEmpty() ? " on no layer" : b.toString();
     }
 
     /**
@@ -435,6 +557,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         private boolean qkNorm;
         private int slidingWindow;
         private RopeScaling ropeScaling = RopeScaling.NONE;
+        private java.util.List<String> layerTypes;
 
         private Builder() {
         }
@@ -515,6 +638,17 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
          */
         public Builder ropeScaling(RopeScaling v) {
             this.ropeScaling = Preconditions.notNull(v, "rope_scaling");
+            return this;
+        }
+
+        /**
+         * Sets each layer's attention (default: every layer sliding when a window is set, else full).
+         *
+         * @param v {@link #FULL_ATTENTION} or {@link #SLIDING_ATTENTION} per layer, or {@code null} for the default
+         * @return this builder
+         */
+        public Builder layerTypes(java.util.List<String> v) {
+            this.layerTypes = v == null ? null : java.util.List.copyOf(v);
             return this;
         }
 
@@ -678,7 +812,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             return new LlamaConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                     numKeyValueHeads < 0 ? numAttentionHeads : numKeyValueHeads, hd, rmsNormEps, ropeTheta,
                     tieWordEmbeddings, maxPositionEmbeddings, bosTokenId, eosTokenId, modelType, attentionBias,
-                    outputBias, mlpBias, qkNorm, slidingWindow, ropeScaling);
+                    outputBias, mlpBias, qkNorm, slidingWindow, ropeScaling, layerTypes);
         }
     }
 }

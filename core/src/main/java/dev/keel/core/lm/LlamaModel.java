@@ -39,10 +39,11 @@ import java.util.SplittableRandom;
  * checkpoints ({@code model.layers.0.self_attn.q_proj.weight}, ...).
  *
  * <p>The variants of the Hub's checkpoints are computed as transformers computes them, from what
- * {@link LlamaConfig} read: Llama 1/2/3.x (with {@code rope_scaling} {@code linear} or {@code llama3},
+ * {@link LlamaConfig} read: Llama 1/2/3.x (with {@code rope_scaling} {@code linear}, {@code llama3}, {@code dynamic} or {@code yarn},
  * see {@link RopeScaling}; SmolLM2 and TinyLlama are Llamas), Mistral (sliding-window attention: a query
  * at position i sees keys j with {@code 0 <= i - j < sliding_window}, also through the {@link KvCache}),
- * Qwen2/Qwen2.5 (biases on the q/k/v projections) and Qwen3 (RMSNorm over each head of q and k before
+ * Qwen2/Qwen2.5 (biases on the q/k/v projections; {@code use_sliding_window} on the layers
+ * {@link LlamaConfig#layerTypes()} names) and Qwen3 (RMSNorm over each head of q and k before
  * the rotary embedding, explicit {@code head_dim}). A checkpoint is loaded exactly or refused
  * ({@link #fromTensors}).
  *
@@ -558,8 +559,9 @@ public final class LlamaModel implements AutoCloseable {
                 }
             }
         }
-        Preconditions.checkArgument(s <= config.maxPositionEmbeddings(), "sequence length " + s
-                + " exceeds max_position_embeddings (" + config.maxPositionEmbeddings() + ")");
+        Preconditions.checkArgument(s <= config.contextLength(), "sequence length " + s
+                + " exceeds the context length " + config.contextLength() + " (max_position_embeddings "
+                + config.maxPositionEmbeddings() + ", rope_scaling " + config.ropeScaling() + ")");
         long[] ids;
         if (inputIds.getDataType() == DataType.INT64) {
             ids = inputIds.toLongArray();
@@ -577,8 +579,8 @@ public final class LlamaModel implements AutoCloseable {
         // positions count real tokens only (left padding); rotary tables are [B, 1, T, headDim]
         int hd = config.headDim();
         int half = hd / 2;
-        float[] cos = new float[b * t * hd];
-        float[] sin = new float[b * t * hd];
+        int[] positions = new int[b * t];
+        int reach = 0;
         for (int bi = 0; bi < b; bi++) {
             int count = 0;
             for (int si = 0; si < past; si++) {
@@ -592,39 +594,54 @@ public final class LlamaModel implements AutoCloseable {
                 if (real) {
                     count++;
                 }
-                int base = (bi * t + ti) * hd;
-                for (int i = 0; i < half; i++) {
-                    float angle = p * invFreq[i];
-                    float c = (float) Math.cos(angle);
-                    float sn = (float) Math.sin(angle);
-                    cos[base + i] = c;
-                    cos[base + half + i] = c;
-                    sin[base + i] = sn;
-                    sin[base + half + i] = sn;
-                }
+                positions[bi * t + ti] = p;
+                reach = Math.max(reach, p + 1);
+            }
+        }
+        // dynamic NTK: the frequencies of this call's highest position (see RopeScaling#inverseFrequencies)
+        float[] freq = config.ropeScaling().isDynamic() ? config.ropeScaling().inverseFrequencies(config.ropeTheta(),
+                hd, config.maxPositionEmbeddings(), reach) : invFreq;
+        // YaRN scales cos and sin (in float32, as transformers does); 1 for the other types
+        float attention = (float) config.ropeScaling().attentionFactor();
+        float[] cos = new float[b * t * hd];
+        float[] sin = new float[b * t * hd];
+        for (int bt = 0; bt < b * t; bt++) {
+            int p = positions[bt];
+            int base = bt * hd;
+            for (int i = 0; i < half; i++) {
+                float angle = p * freq[i];
+                float c = (float) Math.cos(angle) * attention;
+                float sn = (float) Math.sin(angle) * attention;
+                cos[base + i] = c;
+                cos[base + half + i] = c;
+                sin[base + i] = sn;
+                sin[base + half + i] = sn;
             }
         }
         NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));
         NDArray sinA = sm.create(sin, new Shape(b, 1, t, hd));
-        // additive mask [B or 1, 1, 1, T, S]: 0 where query t may see key s (causal and not padding), else -1e9;
-        // it broadcasts over key/value heads and the query group
+        // additive masks [B or 1, 1, 1, T, S]: 0 where query t may see key s (causal and not padding), else -1e9;
+        // they broadcast over key/value heads and the query group. Sliding layers (layer_types) get a second one.
         NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
         NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
         NDArray allowed = keyPos.lte(queryPos);
-        if (config.slidingWindow() > 0) {
-            // sliding window (Mistral): query i sees key j only when i - j < window, with or without the cache
-            allowed = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
-        }
         if (maskHost != null) {
             allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
         }
-        NDArray mask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        NDArray fullMask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        NDArray windowMask = null;
+        if (config.slidingWindow() > 0 && config.layerTypes().contains(LlamaConfig.SLIDING_ATTENTION)) {
+            // sliding window: query i sees key j only when i - j < window, with or without the cache
+            NDArray inWindow = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
+            windowMask = inWindow.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        }
 
         NDArray flatIds = sm.create(ids);
         NDArray x = embed.getArray().get(new NDIndex("{}", flatIds));
         x.attach(sm);
         NDArray h = x.reshape(b, t, config.hiddenSize());
         for (int li = 0; li < layers.size(); li++) {
+            NDArray mask = config.isSlidingLayer(li) ? windowMask : fullMask;
             if (training) {
                 h = layer(li, h, cosA, sinA, mask, cache, b, t, true);
             } else {

@@ -174,22 +174,23 @@ class ArchitectureFeaturesTest {
 
     @Test
     void unsupportedFieldsAreRefusedByNameAndValue() throws IOException {
-        ObjectNode yarn = config("llama3-a");
-        ((ObjectNode) yarn.get("rope_scaling")).put("rope_type", "yarn");
-        assertThatThrownBy(() -> LlamaConfig.fromJson(yarn)).hasMessageContaining("rope_scaling.rope_type \"yarn\"");
-        ObjectNode dynamic = config("llama3-a");
-        dynamic.set("rope_scaling", Json.mapper().readTree("{\"type\": \"dynamic\", \"factor\": 2.0}"));
-        assertThatThrownBy(() -> LlamaConfig.fromJson(dynamic)).hasMessageContaining("rope_scaling.rope_type \"dynamic\"");
-        ObjectNode newerYarn = config("qwen3-a");
-        newerYarn.set("rope_parameters", Json.mapper().readTree("{\"rope_type\": \"yarn\", \"factor\": 4.0}"));
-        assertThatThrownBy(() -> LlamaConfig.fromJson(newerYarn)).hasMessageContaining("rope_parameters.rope_type \"yarn\"");
+        ObjectNode longrope = config("llama3-a");
+        ((ObjectNode) longrope.get("rope_scaling")).put("rope_type", "longrope");
+        assertThatThrownBy(() -> LlamaConfig.fromJson(longrope)).hasMessageContaining("rope_scaling.rope_type \"longrope\"");
+        ObjectNode newerLongrope = config("qwen3-a");
+        newerLongrope.set("rope_parameters", Json.mapper().readTree("{\"rope_type\": \"longrope\", \"factor\": 4.0}"));
+        assertThatThrownBy(() -> LlamaConfig.fromJson(newerLongrope))
+                .hasMessageContaining("rope_parameters.rope_type \"longrope\"");
         ObjectNode extraKey = config("llama3-a");
         ((ObjectNode) extraKey.get("rope_scaling")).put("attention_factor", 2.0);
         assertThatThrownBy(() -> LlamaConfig.fromJson(extraKey)).hasMessageContaining("rope_scaling.attention_factor (2.0)");
+        ObjectNode dynamicExtra = config("llama3-a");
+        dynamicExtra.set("rope_scaling", Json.mapper().readTree("{\"type\": \"dynamic\", \"factor\": 2.0, \"beta_fast\": 4}"));
+        assertThatThrownBy(() -> LlamaConfig.fromJson(dynamicExtra)).hasMessageContaining("rope_scaling.beta_fast (4)")
+                .hasMessageContaining("rope_type dynamic");
         ObjectNode window = config("qwen2-a");
-        window.put("use_sliding_window", true);
-        window.put("sliding_window", 4096);
-        assertThatThrownBy(() -> LlamaConfig.fromJson(window)).hasMessageContaining("use_sliding_window (true)");
+        window.put("use_sliding_window", "yes");
+        assertThatThrownBy(() -> LlamaConfig.fromJson(window)).hasMessageContaining("use_sliding_window must be true or false, was \"yes\"");
         ObjectNode gemma = config("qwen2-a");
         gemma.put("model_type", "gemma3");
         assertThatThrownBy(() -> LlamaConfig.fromJson(gemma)).hasMessageContaining("model_type \"gemma3\"");
@@ -198,13 +199,74 @@ class ArchitectureFeaturesTest {
         assertThatThrownBy(() -> LlamaConfig.fromJson(act)).hasMessageContaining("hidden_act \"gelu\"");
         ObjectNode layers = config("qwen3-a");
         layers.set("layer_types", Json.mapper().readTree("[\"full_attention\", \"sliding_attention\"]"));
-        assertThatThrownBy(() -> LlamaConfig.fromJson(layers)).hasMessageContaining("layer_types[1] (\"sliding_attention\")");
+        assertThatThrownBy(() -> LlamaConfig.fromJson(layers)).hasMessageContaining("layer_types[1] (\"sliding_attention\")")
+                .hasMessageContaining("use_sliding_window is not true");
+        ObjectNode chunked = config("qwen3-a");
+        chunked.put("use_sliding_window", true);
+        chunked.set("layer_types", Json.mapper().readTree("[\"full_attention\", \"chunked_attention\"]"));
+        assertThatThrownBy(() -> LlamaConfig.fromJson(chunked)).hasMessageContaining("layer_types[1] (\"chunked_attention\")")
+                .hasMessageContaining("supported: full_attention, sliding_attention");
+        ObjectNode shortList = config("qwen2-a");
+        shortList.set("layer_types", Json.mapper().readTree("[\"full_attention\"]"));
+        assertThatThrownBy(() -> LlamaConfig.fromJson(shortList)).hasMessageContaining("layer_types must list 2 layers");
+        ObjectNode ministral = config("mistral-a");
+        ministral.set("layer_types", Json.mapper().readTree("[\"full_attention\", \"sliding_attention\"]"));
+        assertThatThrownBy(() -> LlamaConfig.fromJson(ministral)).hasMessageContaining("layer_types[0] (\"full_attention\")")
+                .hasMessageContaining("model_type mistral");
         ObjectNode partial = config("llama3-a");
         partial.put("partial_rotary_factor", 0.5);
         assertThatThrownBy(() -> LlamaConfig.fromJson(partial)).hasMessageContaining("partial_rotary_factor (0.5)");
         ObjectNode quant = config("llama3-a");
         quant.set("quantization_config", Json.mapper().readTree("{\"quant_method\": \"gptq\"}"));
         assertThatThrownBy(() -> LlamaConfig.fromJson(quant)).hasMessageContaining("quantization_config");
+    }
+
+    @Test
+    void yarnDynamicAndQwenWindowsEachMatter(@TempDir Path dir) throws IOException {
+        ObjectNode noYarn = config("llama-yarn");
+        noYarn.remove("rope_scaling");
+        ObjectNode noDynamic = config("llama-dynamic");
+        noDynamic.remove("rope_scaling");
+        noDynamic.put("max_position_embeddings", 64);
+        ObjectNode noWindow = config("qwen2-sliding");
+        noWindow.put("use_sliding_window", false);
+        ObjectNode everyLayer = config("qwen2-sliding");
+        everyLayer.put("max_window_layers", 0);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            for (var c : Map.of("llama-yarn", noYarn, "llama-dynamic", noDynamic, "qwen2-sliding", noWindow).entrySet()) {
+                float[] without = logits(write(dir.resolve(c.getKey()), c.getKey(), c.getValue(), t -> { }, m), c.getKey());
+                assertThat(TinyFixtures.maxAbsDiff(without, expected(c.getKey()))).as(c.getKey()).isGreaterThan(1e-2);
+            }
+            float[] all = logits(write(dir.resolve("all"), "qwen2-sliding", everyLayer, t -> { }, m), "qwen2-sliding");
+            assertThat(TinyFixtures.maxAbsDiff(all, expected("qwen2-sliding"))).isGreaterThan(1e-2);
+            // the explicit layer_types of transformers 5 give the same model as use_sliding_window + max_window_layers
+            ObjectNode explicit = config("qwen2-sliding");
+            explicit.remove("max_window_layers");
+            explicit.set("layer_types", Json.mapper().readTree("[\"full_attention\", \"sliding_attention\"]"));
+            float[] listed = logits(write(dir.resolve("listed"), "qwen2-sliding", explicit, t -> { }, m), "qwen2-sliding");
+            assertThat(TinyFixtures.maxAbsDiff(listed, expected("qwen2-sliding"))).isLessThan(2e-5);
+            ObjectNode reversed = config("qwen2-sliding");
+            reversed.set("layer_types", Json.mapper().readTree("[\"sliding_attention\", \"full_attention\"]"));
+            float[] swapped = logits(write(dir.resolve("reversed"), "qwen2-sliding", reversed, t -> { }, m), "qwen2-sliding");
+            assertThat(TinyFixtures.maxAbsDiff(swapped, expected("qwen2-sliding"))).isGreaterThan(1e-2);
+        }
+        LlamaConfig c = LlamaConfig.fromJson(config("qwen2-sliding"));
+        assertThat(c.layerTypes()).containsExactly(LlamaConfig.FULL_ATTENTION, LlamaConfig.SLIDING_ATTENTION);
+        assertThat(c.isSlidingLayer(0)).isFalse();
+        assertThat(c.isSlidingLayer(1)).isTrue();
+        assertThat(c.toString()).contains("window=5 on layers 1");
+    }
+
+    @Test
+    void savesAndReloadsTheScaledAndWindowedVariants(@TempDir Path dir) throws IOException {
+        for (String variant : new String[] {"llama-yarn", "qwen2-yarn", "llama-dynamic", "qwen2-sliding"}) {
+            Path out = dir.resolve(variant);
+            try (LlamaModel model = LlamaModel.load(TinyFixtures.vectorsDir(variant), Device.cpu())) {
+                model.save(out);
+                assertThat(LlamaConfig.fromJson(out)).as(variant).isEqualTo(model.config());
+            }
+            assertThat(TinyFixtures.maxAbsDiff(logits(out, variant), expected(variant))).as(variant).isLessThan(2e-5);
+        }
     }
 
     @Test
@@ -225,5 +287,19 @@ class ArchitectureFeaturesTest {
         LlamaConfig qwen2 = LlamaConfig.fromJson(config("qwen2-a"));
         assertThat(qwen2.attentionBias()).isTrue();
         assertThat(qwen2.outputBias()).isFalse();
+        // Qwen2Config: sliding_window 4096 and max_window_layers 28 when absent, no window without use_sliding_window
+        ObjectNode qwenWindow = config("qwen2-a");
+        qwenWindow.put("use_sliding_window", true);
+        qwenWindow.remove(java.util.List.of("sliding_window", "max_window_layers"));
+        qwenWindow.put("num_hidden_layers", 30);
+        LlamaConfig w = LlamaConfig.fromJson(qwenWindow);
+        assertThat(w.slidingWindow()).isEqualTo(4096);
+        assertThat(w.isSlidingLayer(27)).isFalse();
+        assertThat(w.isSlidingLayer(28)).isTrue();
+        ObjectNode off = config("qwen2-a");
+        off.put("sliding_window", 8);
+        off.put("max_window_layers", 0);
+        assertThat(LlamaConfig.fromJson(off).slidingWindow()).isZero();
+        assertThat(LlamaConfig.fromJson(off).isSlidingLayer(1)).isFalse();
     }
 }
