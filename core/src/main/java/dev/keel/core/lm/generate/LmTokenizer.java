@@ -107,6 +107,19 @@ public final class LmTokenizer implements AutoCloseable {
     }
 
     /**
+     * Token ids of {@code text} with the special tokens the tokenizer's post-processor adds (transformers'
+     * {@code add_special_tokens=True}: Llama 3's {@code <|begin_of_text|>}, Gemma's {@code <bos>}; nothing for Qwen).
+     *
+     * @param text the text to encode
+     * @return the token ids
+     */
+    public long[] encodeAddingSpecialTokens(String text) {
+        checkOpen();
+        Preconditions.notNull(text, "text");
+        return tokenizer.encode(text, true, false).getIds();
+    }
+
+    /**
      * The text of {@code ids}, without special tokens.
      *
      * @param ids the token ids
