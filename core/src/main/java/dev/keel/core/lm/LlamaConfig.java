@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -57,7 +60,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                           double ropeTheta, boolean tieWordEmbeddings, int maxPositionEmbeddings,
                           int bosTokenId, int eosTokenId, String modelType, boolean attentionBias,
                           boolean outputBias, boolean mlpBias, boolean qkNorm, int slidingWindow,
-                          RopeScaling ropeScaling, java.util.List<String> layerTypes) {
+                          RopeScaling ropeScaling, List<String> layerTypes) {
 
     /** A layer with full causal attention, as {@code layer_types} names it. */
     public static final String FULL_ATTENTION = "full_attention";
@@ -66,7 +69,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     public static final String SLIDING_ATTENTION = "sliding_attention";
 
     /** The {@code model_type}s this decoder computes exactly. */
-    public static final java.util.List<String> MODEL_TYPES = java.util.List.of("llama", "mistral", "qwen2", "qwen3",
+    public static final List<String> MODEL_TYPES = List.of("llama", "mistral", "qwen2", "qwen3",
             "keel-tiny");
 
     /**
@@ -124,10 +127,10 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             throw new IllegalArgumentException("head_dim (" + headDim + ") must be even for rotary embeddings");
         }
         if (layerTypes == null) {
-            layerTypes = java.util.Collections.nCopies(numHiddenLayers, slidingWindow > 0 ? SLIDING_ATTENTION
+            layerTypes = Collections.nCopies(numHiddenLayers, slidingWindow > 0 ? SLIDING_ATTENTION
                     : FULL_ATTENTION);
         }
-        layerTypes = java.util.List.copyOf(layerTypes);
+        layerTypes = List.copyOf(layerTypes);
         if (layerTypes.size() != numHiddenLayers) {
             throw new IllegalArgumentException("layer_types must list " + numHiddenLayers + " layers, was "
                     + layerTypes.size() + ": " + layerTypes);
@@ -237,7 +240,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         // layers in its flash-attention path)
         int layersCount = integer(root, "num_hidden_layers", null);
         int window = 0;
-        java.util.List<String> layerTypes = null;
+        List<String> layerTypes = null;
         JsonNode typesNode = root.get("layer_types");
         if (modelType.equals("mistral")) {
             window = root.has("sliding_window") ? (root.get("sliding_window").isNull() ? 0
@@ -258,7 +261,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 if (maxWindowLayers < 0) {
                     throw new IllegalArgumentException("max_window_layers must be >= 0, was " + maxWindowLayers);
                 }
-                layerTypes = new java.util.ArrayList<>();
+                layerTypes = new ArrayList<>();
                 for (int i = 0; i < layersCount; i++) {
                     layerTypes.add(window > 0 && i >= maxWindowLayers ? SLIDING_ATTENTION : FULL_ATTENTION);
                 }
@@ -268,7 +271,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             if (!typesNode.isArray() || typesNode.size() != layersCount) {
                 throw new IllegalArgumentException("layer_types must list " + layersCount + " layers, was " + typesNode);
             }
-            layerTypes = new java.util.ArrayList<>();
+            layerTypes = new ArrayList<>();
             for (int i = 0; i < typesNode.size(); i++) {
                 JsonNode t = typesNode.get(i);
                 if (!t.isTextual() || !(t.asText().equals(FULL_ATTENTION) || t.asText().equals(SLIDING_ATTENTION))) {
@@ -557,7 +560,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         private boolean qkNorm;
         private int slidingWindow;
         private RopeScaling ropeScaling = RopeScaling.NONE;
-        private java.util.List<String> layerTypes;
+        private List<String> layerTypes;
 
         private Builder() {
         }
@@ -647,8 +650,8 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
          * @param v {@link #FULL_ATTENTION} or {@link #SLIDING_ATTENTION} per layer, or {@code null} for the default
          * @return this builder
          */
-        public Builder layerTypes(java.util.List<String> v) {
-            this.layerTypes = v == null ? null : java.util.List.copyOf(v);
+        public Builder layerTypes(List<String> v) {
+            this.layerTypes = v == null ? null : List.copyOf(v);
             return this;
         }
 
