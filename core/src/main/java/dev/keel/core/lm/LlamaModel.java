@@ -39,9 +39,10 @@ import java.util.SplittableRandom;
  * checkpoints ({@code model.layers.0.self_attn.q_proj.weight}, ...).
  *
  * <p>The variants of the Hub's checkpoints are computed as transformers computes them, from what
- * {@link LlamaConfig} read: Llama 1/2/3.x (with {@code rope_scaling} {@code linear}, {@code llama3}, {@code dynamic} or {@code yarn},
- * see {@link RopeScaling}; SmolLM2 and TinyLlama are Llamas), Mistral (sliding-window attention: a query
- * at position i sees keys j with {@code 0 <= i - j < sliding_window}, also through the {@link KvCache}),
+ * {@link LlamaConfig} read: Llama 1/2/3.x (with {@code rope_scaling} {@code linear}, {@code llama3},
+ * {@code dynamic} or {@code yarn}, see {@link RopeScaling}; SmolLM2 and TinyLlama are Llamas), Mistral
+ * (sliding-window attention: a query at position i sees keys j with {@code 0 <= i - j < sliding_window},
+ * also through the {@link KvCache}),
  * Qwen2/Qwen2.5 (biases on the q/k/v projections; {@code use_sliding_window} on the layers
  * {@link LlamaConfig#layerTypes()} names) and Qwen3 (RMSNorm over each head of q and k before
  * the rotary embedding, explicit {@code head_dim}). A checkpoint is loaded exactly or refused
