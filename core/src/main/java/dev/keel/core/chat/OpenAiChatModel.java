@@ -536,8 +536,9 @@ public final class OpenAiChatModel implements ChatModel {
             return this;
         }
 
+        /** Replaces the waits between attempts (for tests); {@code null} is a real wait that close() cuts short. */
         Builder sleeper(HttpTransport.Sleeper sleeper) {
-            this.sleeper = Preconditions.notNull(sleeper, "sleeper");
+            this.sleeper = sleeper;
             return this;
         }
 
