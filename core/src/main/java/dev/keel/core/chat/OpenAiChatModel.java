@@ -131,6 +131,8 @@ public final class OpenAiChatModel implements ChatModel {
      * sent again (the listener would see text twice), and a failure ends it as a failed response.
      * The deadline ({@code requestTimeout}) and the size limit cover the whole stream. A server that
      * answers with plain JSON instead of a stream is accepted: each choice arrives as one piece.
+     * An exception thrown by {@code listener} ends the request as a failed response of kind
+     * {@code OTHER}.
      *
      * @param request  the request
      * @param listener receives each piece of each choice's text (secrets masked)

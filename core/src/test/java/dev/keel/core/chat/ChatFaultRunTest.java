@@ -127,6 +127,40 @@ class ChatFaultRunTest {
     }
 
     @Test
+    void aCallTimeoutShorterThanTheRequestTimeoutEndsTheAttemptAndSaysSo() {
+        server.then(Reply.trickle(200, Duration.ofMillis(50)));
+        long start = System.nanoTime();
+        ChatModelException e;
+        try (OpenAiChatModel model = client().callTimeout(DEADLINE).build()) {
+            e = failed(one(model, "q"));
+        }
+        assertThat(millisSince(start)).isLessThan(4_000);
+        assertThat(e.kind()).isEqualTo(ChatModelException.Kind.TIMEOUT);
+        assertThat(e.getMessage()).contains("600 ms (callTimeout)");
+        assertThat(server.count()).as("no retry past the call timeout").isEqualTo(1);
+    }
+
+    @Test
+    void callersBeyondTheConcurrencyLimitQueueWithoutSpendingTheirDeadline() throws Exception {
+        server.otherwise(r -> Reply.completion("slow " + r.prompt()).after(Duration.ofMillis(400)));
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try (OpenAiChatModel model = client().requestTimeout(Duration.ofMillis(1500)).maxConcurrency(1).maxRetries(0).build()) {
+            List<Future<ChatResponse>> futures = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                int n = i;
+                futures.add(callers.submit(() -> one(model, "p" + n)));
+            }
+            for (int i = 0; i < 4; i++) {
+                ChatResponse r = futures.get(i).get(20, TimeUnit.SECONDS);
+                assertThat(r.isOk()).as("caller %d: %s", i, r.error()).isTrue();
+                assertThat(r.text()).isEqualTo("slow p" + i);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void aStalledStreamIsATimeout() {
         server.then(Reply.trickle(500, Duration.ofMillis(50)));
         long start = System.nanoTime();

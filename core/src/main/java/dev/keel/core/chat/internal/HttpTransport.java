@@ -319,7 +319,7 @@ public final class HttpTransport implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             Failure f;
             try {
-                attempt(httpRequest, Math.min(System.nanoTime() + requestTimeout.toNanos(), callDeadline), reader);
+                attempt(httpRequest, callDeadline, reader);
                 return;
             } catch (Failure e) {
                 f = e;
@@ -395,13 +395,27 @@ public final class HttpTransport implements AutoCloseable {
         }
     }
 
-    private void attempt(HttpRequest httpRequest, long deadline, BodyReader reader) throws Failure, InterruptedException {
-        long wait = deadline - System.nanoTime();
-        if (!permits.tryAcquire(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
-            throw new Failure(fail(ChatModelException.Kind.TIMEOUT, -1, "no request slot for " + endpoint + " within "
-                    + "the deadline (all " + "maxConcurrency slots busy)", null), true, Optional.empty());
+    /**
+     * One attempt. The wait for an in-flight slot counts against the call's deadline only (and ends
+     * when the transport closes); the attempt's own deadline, {@code requestTimeout}, starts once the
+     * slot is taken.
+     */
+    private void attempt(HttpRequest httpRequest, long callDeadline, BodyReader reader) throws Failure, InterruptedException {
+        while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            if (closed.get()) {
+                throw new Failure(closedFailure(-1), false, Optional.empty());
+            }
+            if (System.nanoTime() - callDeadline >= 0) {
+                throw new Failure(fail(ChatModelException.Kind.TIMEOUT, -1, "no request slot for " + endpoint
+                        + " within the call timeout of " + human(callTimeout) + " (callTimeout): all "
+                        + "maxConcurrency slots stayed busy", null), false, Optional.empty());
+            }
         }
+        long now = System.nanoTime();
+        boolean callBound = callDeadline - now < requestTimeout.toNanos();
+        long deadline = callBound ? callDeadline : now + requestTimeout.toNanos();
         InFlight handle = new InFlight();
+        CALL_BOUND.set(callBound);
         inFlight.add(handle);
         BodyStream body = null;
         try {
@@ -432,6 +446,7 @@ public final class HttpTransport implements AutoCloseable {
                 body.cancel();
             }
             inFlight.remove(handle);
+            CALL_BOUND.remove();
             permits.release();
         }
     }
@@ -630,9 +645,14 @@ public final class HttpTransport implements AutoCloseable {
     }
 
     private ChatModelException timeout(int status, String what, long bytes) {
+        boolean callBound = CALL_BOUND.get();
         return fail(ChatModelException.Kind.TIMEOUT, status, "no whole reply from " + endpoint + " within the deadline of "
-                + human(requestTimeout) + " (requestTimeout): " + what + (bytes > 0 ? " after " + bytes + " bytes" : ""), null);
+                + (callBound ? human(callTimeout) + " (callTimeout)" : human(requestTimeout) + " (requestTimeout)") + ": "
+                + what + (bytes > 0 ? " after " + bytes + " bytes" : ""), null);
     }
+
+    /** Whether the attempt running on this thread ends at the call timeout (for the wording of a timeout). */
+    private static final ThreadLocal<Boolean> CALL_BOUND = ThreadLocal.withInitial(() -> false);
 
     private ChatModelException tooLarge(int status, String why) {
         return fail(ChatModelException.Kind.TOO_LARGE, status, "the reply from " + endpoint + " is larger than the limit of "
