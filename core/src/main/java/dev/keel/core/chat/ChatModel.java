@@ -60,6 +60,29 @@ public interface ChatModel extends AutoCloseable {
     }
 
     /**
+     * Generates the reply to {@code request}, passing its text to {@code listener} piece by piece as
+     * it arrives. This default generates the whole reply with {@link #generateAll} and passes each
+     * choice's text as one piece; a model that can stream (an OpenAI-compatible endpoint) overrides
+     * it. Never throws for a failed request.
+     *
+     * @param request  the request
+     * @param listener receives each choice's text, in pieces
+     * @return the whole response, as {@link #generateAll} gives it
+     * @throws NullPointerException if an argument is null
+     */
+    default ChatResponse generateStreaming(ChatRequest request, ChatDeltaListener listener) {
+        java.util.Objects.requireNonNull(request, "request");
+        java.util.Objects.requireNonNull(listener, "listener");
+        ChatResponse r = generateAll(List.of(request)).get(0);
+        for (ChatChoice c : r.choices()) {
+            if (!c.text().isEmpty()) {
+                listener.onDelta(c.index(), c.text());
+            }
+        }
+        return r;
+    }
+
+    /**
      * An identifier of the model, for provenance (e.g. the endpoint's model name).
      *
      * @return the identifier

@@ -14,12 +14,16 @@ public class ChatModelException extends KeelException {
     public enum Kind {
         /** An HTTP status that is not retried (4xx other than 408/429), or one retried too often. */
         HTTP_STATUS,
-        /** No reply within the timeout. */
+        /** No whole reply within the deadline (headers and body, or a stream that stalled). */
         TIMEOUT,
         /** A network or I/O failure. */
         IO,
         /** A reply that is not the expected JSON. */
         MALFORMED_RESPONSE,
+        /** A reply body larger than the client's limit ({@code maxResponseBytes}); not retried. */
+        TOO_LARGE,
+        /** The client was closed while the request was waiting or in flight. */
+        CLOSED,
         /** The calling thread was interrupted. */
         INTERRUPTED,
         /** No recorded or local answer exists for the request. */

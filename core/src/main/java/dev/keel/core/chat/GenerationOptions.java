@@ -2,18 +2,42 @@ package dev.keel.core.chat;
 
 import dev.keel.core.internal.Preconditions;
 
+import dev.keel.core.chat.internal.StrictJson;
+
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * How to generate: temperature, nucleus (top-p), maximum new tokens, stop strings and seed.
- * Immutable; build with {@link #builder()} or start from {@link #defaults()} (greedy, 256 tokens).
+ * How to generate: temperature, nucleus (top-p), maximum new tokens, stop strings and seed; and for
+ * OpenAI-compatible endpoints the number of choices ({@code n}), per-token log probabilities, the
+ * {@code response_format}, whether the token limit is sent as {@code max_completion_tokens}, and
+ * extra parameters passed through as given. Immutable; build with {@link #builder()} or start from
+ * {@link #defaults()} (greedy, 256 tokens, one choice).
  *
  * <pre>{@code
- * GenerationOptions o = GenerationOptions.builder().temperature(0.7).topP(0.9).maxTokens(128).seed(7).build();
+ * GenerationOptions o = GenerationOptions.builder().temperature(0.7).topP(0.9).maxTokens(128).seed(7)
+ *         .n(3).logprobs(true).topLogprobs(2).responseFormat(ResponseFormat.jsonObject())
+ *         .extraParameter("repetition_penalty", "1.1").build();
  * }</pre>
  */
 public final class GenerationOptions {
+
+    /** The most choices one request may ask for. */
+    public static final int MAX_N = 128;
+    /** The most alternatives per token one request may ask for (OpenAI's limit). */
+    public static final int MAX_TOP_LOGPROBS = 20;
+
+    /**
+     * The request fields Keel sets itself, which {@link Builder#extraParameter(String, String)} refuses.
+     */
+    public static final Set<String> RESERVED_PARAMETERS = Set.of("model", "messages", "temperature", "top_p",
+            "max_tokens", "max_completion_tokens", "stop", "seed", "n", "logprobs", "top_logprobs",
+            "response_format", "stream", "stream_options");
 
     private static final GenerationOptions DEFAULTS = builder().build();
 
@@ -22,6 +46,12 @@ public final class GenerationOptions {
     private final int maxTokens;
     private final List<String> stop;
     private final Long seed;
+    private final int n;
+    private final boolean logprobs;
+    private final int topLogprobs;
+    private final boolean maxCompletionTokens;
+    private final ResponseFormat responseFormat;
+    private final Map<String, String> extraParameters;
 
     private GenerationOptions(Builder b) {
         this.temperature = b.temperature;
@@ -29,10 +59,17 @@ public final class GenerationOptions {
         this.maxTokens = b.maxTokens;
         this.stop = List.copyOf(b.stop);
         this.seed = b.seed;
+        this.n = b.n;
+        this.logprobs = b.logprobs;
+        this.topLogprobs = b.topLogprobs;
+        this.maxCompletionTokens = b.maxCompletionTokens;
+        this.responseFormat = b.responseFormat;
+        this.extraParameters = Collections.unmodifiableMap(new TreeMap<>(b.extraParameters));
     }
 
     /**
-     * Greedy decoding (temperature 0), top-p 1, 256 new tokens, no stop strings, no seed.
+     * Greedy decoding (temperature 0), top-p 1, 256 new tokens, no stop strings, no seed, one choice,
+     * no log probabilities, no response format, no extra parameters.
      *
      * @return the default options
      */
@@ -61,6 +98,12 @@ public final class GenerationOptions {
         b.maxTokens = maxTokens;
         b.stop = stop;
         b.seed = seed;
+        b.n = n;
+        b.logprobs = logprobs;
+        b.topLogprobs = topLogprobs;
+        b.maxCompletionTokens = maxCompletionTokens;
+        b.responseFormat = responseFormat;
+        b.extraParameters = new TreeMap<>(extraParameters);
         return b;
     }
 
@@ -109,21 +152,82 @@ public final class GenerationOptions {
         return seed;
     }
 
+    /**
+     * How many choices to generate for each request ({@code n}).
+     *
+     * @return the number of choices, in {@code [1, MAX_N]}
+     */
+    public int n() {
+        return n;
+    }
+
+    /**
+     * Whether per-token log probabilities are asked for ({@code logprobs}).
+     *
+     * @return {@code true} if they are
+     */
+    public boolean logprobs() {
+        return logprobs;
+    }
+
+    /**
+     * How many most likely alternatives are asked for at each token ({@code top_logprobs}).
+     *
+     * @return the count, in {@code [0, MAX_TOP_LOGPROBS]}; above 0 only with {@link #logprobs()}
+     */
+    public int topLogprobs() {
+        return topLogprobs;
+    }
+
+    /**
+     * Whether the token limit is sent as {@code max_completion_tokens} (which newer OpenAI models
+     * require) instead of {@code max_tokens}.
+     *
+     * @return {@code true} for {@code max_completion_tokens}
+     */
+    public boolean usesMaxCompletionTokens() {
+        return maxCompletionTokens;
+    }
+
+    /**
+     * The {@code response_format} to send.
+     *
+     * @return the format, or {@code null} to send none (the endpoint's default, free text)
+     */
+    public ResponseFormat responseFormat() {
+        return responseFormat;
+    }
+
+    /**
+     * Parameters sent as they are: name to the JSON text of the value, sorted by name.
+     *
+     * @return an unmodifiable map, possibly empty
+     */
+    public Map<String, String> extraParameters() {
+        return extraParameters;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationOptions g && g.temperature == temperature && g.topP == topP
-                && g.maxTokens == maxTokens && g.stop.equals(stop) && Objects.equals(g.seed, seed);
+                && g.maxTokens == maxTokens && g.stop.equals(stop) && Objects.equals(g.seed, seed)
+                && g.n == n && g.logprobs == logprobs && g.topLogprobs == topLogprobs
+                && g.maxCompletionTokens == maxCompletionTokens && Objects.equals(g.responseFormat, responseFormat)
+                && g.extraParameters.equals(extraParameters);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(temperature, topP, maxTokens, stop, seed);
+        return Objects.hash(temperature, topP, maxTokens, stop, seed, n, logprobs, topLogprobs, maxCompletionTokens,
+                responseFormat, extraParameters);
     }
 
     @Override
     public String toString() {
         return "GenerationOptions[temperature=" + temperature + ", topP=" + topP + ", maxTokens=" + maxTokens
-                + ", stop=" + stop + ", seed=" + seed + "]";
+                + ", stop=" + stop + ", seed=" + seed + ", n=" + n + ", logprobs=" + logprobs
+                + ", topLogprobs=" + topLogprobs + ", maxCompletionTokens=" + maxCompletionTokens
+                + ", responseFormat=" + responseFormat + ", extraParameters=" + extraParameters.keySet() + "]";
     }
 
     /** Builds {@link GenerationOptions}; each value is checked as it is set. */
@@ -133,6 +237,12 @@ public final class GenerationOptions {
         private int maxTokens = 256;
         private List<String> stop = List.of();
         private Long seed;
+        private int n = 1;
+        private boolean logprobs;
+        private int topLogprobs;
+        private boolean maxCompletionTokens;
+        private ResponseFormat responseFormat;
+        private Map<String, String> extraParameters = new TreeMap<>();
 
         private Builder() {
         }
@@ -163,7 +273,8 @@ public final class GenerationOptions {
         }
 
         /**
-         * The most tokens to generate; default 256.
+         * The most tokens to generate, sent as {@code max_tokens}; default 256. Undoes
+         * {@link #maxCompletionTokens(int)}.
          *
          * @param maxTokens {@code > 0}
          * @return this builder
@@ -171,6 +282,113 @@ public final class GenerationOptions {
          */
         public Builder maxTokens(int maxTokens) {
             this.maxTokens = Preconditions.checkPositive(maxTokens, "maxTokens");
+            this.maxCompletionTokens = false;
+            return this;
+        }
+
+        /**
+         * The most tokens to generate, sent as {@code max_completion_tokens} instead of
+         * {@code max_tokens} (newer OpenAI models refuse {@code max_tokens}). Undone by
+         * {@link #maxTokens(int)}; {@link GenerationOptions#maxTokens()} returns the value either way.
+         *
+         * @param maxCompletionTokens {@code > 0}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxCompletionTokens <= 0}
+         */
+        public Builder maxCompletionTokens(int maxCompletionTokens) {
+            this.maxTokens = Preconditions.checkPositive(maxCompletionTokens, "maxCompletionTokens");
+            this.maxCompletionTokens = true;
+            return this;
+        }
+
+        /**
+         * How many choices to generate ({@code n}); default 1 (not sent).
+         *
+         * @param n in {@code [1, MAX_N]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is out of range
+         */
+        public Builder n(int n) {
+            this.n = Preconditions.checkInRange(n, 1, MAX_N, "n");
+            return this;
+        }
+
+        /**
+         * Whether to ask for per-token log probabilities ({@code logprobs}); default {@code false}.
+         *
+         * @param logprobs {@code true} to ask for them
+         * @return this builder
+         */
+        public Builder logprobs(boolean logprobs) {
+            this.logprobs = logprobs;
+            return this;
+        }
+
+        /**
+         * How many most likely alternatives to return at each token ({@code top_logprobs});
+         * default 0 (not sent). Needs {@link #logprobs(boolean) logprobs(true)}, checked by {@link #build()}.
+         *
+         * @param topLogprobs in {@code [0, MAX_TOP_LOGPROBS]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code topLogprobs} is out of range
+         */
+        public Builder topLogprobs(int topLogprobs) {
+            this.topLogprobs = Preconditions.checkInRange(topLogprobs, 0, MAX_TOP_LOGPROBS, "topLogprobs");
+            return this;
+        }
+
+        /**
+         * The {@code response_format} to send; default none.
+         *
+         * @param responseFormat the format, or {@code null} to send none
+         * @return this builder
+         */
+        public Builder responseFormat(ResponseFormat responseFormat) {
+            this.responseFormat = responseFormat;
+            return this;
+        }
+
+        /**
+         * A parameter sent as it is, e.g. {@code extraParameter("repetition_penalty", "1.1")} or
+         * {@code extraParameter("chat_template_kwargs", "{\"enable_thinking\":false}")}. Replaces a
+         * value set before under the same name.
+         *
+         * @param name      the field name, not one of {@link #RESERVED_PARAMETERS}
+         * @param jsonValue the value as the text of one JSON value (a string needs its quotes)
+         * @return this builder
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if {@code name} is blank or reserved, or {@code jsonValue}
+         *                                  is not one valid JSON value
+         */
+        public Builder extraParameter(String name, String jsonValue) {
+            Preconditions.notBlank(name, "extra parameter name");
+            Preconditions.notNull(jsonValue, "extra parameter \"" + name + "\"");
+            Preconditions.checkArgument(!RESERVED_PARAMETERS.contains(name), "extra parameter \"" + name
+                    + "\" is set by Keel itself; use its option instead (reserved: " + new TreeSet<>(RESERVED_PARAMETERS) + ")");
+            StrictJson.readArgument(jsonValue, "extra parameter \"" + name + "\"");
+            extraParameters.put(name, jsonValue);
+            return this;
+        }
+
+        /**
+         * Parameters sent as they are, replacing those set before; see
+         * {@link #extraParameter(String, String)}.
+         *
+         * @param parameters name to the JSON text of the value
+         * @return this builder
+         * @throws NullPointerException     if {@code parameters} is null or holds a null key or value
+         * @throws IllegalArgumentException if a name is blank or reserved, or a value is not one JSON value
+         */
+        public Builder extraParameters(Map<String, String> parameters) {
+            Preconditions.notNull(parameters, "extraParameters");
+            Map<String, String> saved = extraParameters;
+            extraParameters = new TreeMap<>();
+            try {
+                parameters.forEach(this::extraParameter);
+            } catch (RuntimeException e) {
+                extraParameters = saved;
+                throw e;
+            }
             return this;
         }
 
@@ -206,8 +424,11 @@ public final class GenerationOptions {
          * Builds the options.
          *
          * @return the immutable options
+         * @throws IllegalStateException if {@code topLogprobs > 0} without {@code logprobs(true)}
          */
         public GenerationOptions build() {
+            Preconditions.checkState(topLogprobs == 0 || logprobs,
+                    "topLogprobs needs logprobs(true), was topLogprobs=" + topLogprobs + " with logprobs=false");
             return new GenerationOptions(this);
         }
     }

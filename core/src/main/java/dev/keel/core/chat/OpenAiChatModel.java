@@ -2,10 +2,15 @@ package dev.keel.core.chat;
 
 import dev.keel.core.chat.internal.HttpTransport;
 import dev.keel.core.chat.internal.OpenAiWire;
+import dev.keel.core.chat.internal.SecretMasker;
 import dev.keel.core.internal.Preconditions;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +27,10 @@ import java.util.function.UnaryOperator;
  * Ollama's {@code /v1}, ...), built on {@link java.net.http.HttpClient} with no further dependencies.
  *
  * <p>Each request is a {@code POST {baseUrl}/chat/completions}; the reply is
- * {@code choices[0].message.content}. Failures are retried under the model's {@link RetryPolicy}
+ * {@code choices[0].message.content}, and the {@link ChatResponse} also holds every choice (with
+ * {@code finish_reason} and log probabilities) and the {@code usage}. {@link #generateStreaming}
+ * asks for server-sent events ({@code "stream": true}) and passes each piece of text to a listener
+ * as it arrives; the streamed response equals the one a plain request gives. Failures are retried under the model's {@link RetryPolicy}
  * ({@link Builder#retryPolicy(RetryPolicy)}; by default HTTP 408, 429 and 5xx, timeouts and I/O
  * errors, at most 3 times, with exponential backoff and jitter). A {@code Retry-After} header on
  * 429 or 503 (seconds or an HTTP date) replaces the computed delay, capped at the policy's maximum
@@ -30,9 +38,22 @@ import java.util.function.UnaryOperator;
  * requests are in flight at a time; {@link #generateAll} runs a batch concurrently within that limit
  * and returns the replies in order.
  *
+ * <p>Every attempt has one deadline, {@link Builder#requestTimeout(Duration) requestTimeout}
+ * (default 120 s), that covers the connection, the headers and the whole body, so a server that
+ * trickles its body or goes silent cannot hold a call past it; {@link Builder#callTimeout(Duration)}
+ * bounds a call with all its retries. A body larger than
+ * {@link Builder#maxResponseBytes(long) maxResponseBytes} (default 8 MiB) is refused as it is read
+ * (kind {@code TOO_LARGE}, not retried), never held whole in memory.
+ *
  * <p>The API key is read from a named environment variable (or given directly) and sent as
- * {@code Authorization: Bearer ...}; it never appears in logs, exception messages or
- * {@link #toString()}.
+ * {@code Authorization: Bearer ...}. A key is optional for a local server: when the variable named by
+ * {@link Builder#apiKeyEnv(String) apiKeyEnv} is unset and the endpoint is on loopback
+ * ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}), no key is sent; for any other host
+ * {@link Builder#build()} fails. Credentials in the base URL ({@code http://user:password@host/v1})
+ * are taken out of it and sent as HTTP Basic authentication. Neither the key nor URL credentials
+ * ever appear in logs, exception messages, {@link #toString()} or {@link #endpoint()}; any
+ * occurrence of them in text from the server (error bodies, and reply texts too) is replaced by
+ * {@code ***}.
  *
  * <pre>{@code
  * try (OpenAiChatModel model = OpenAiChatModel.builder()
@@ -45,8 +66,9 @@ import java.util.function.UnaryOperator;
  * }
  * }</pre>
  *
- * <p>Instances are thread-safe. {@link #close()} is idempotent; requests in progress complete, and
- * any later use throws {@link IllegalStateException}.
+ * <p>Instances are thread-safe. {@link #close()} is idempotent; requests waiting or in flight end
+ * at once as failed responses of kind {@code CLOSED}, and any later use throws
+ * {@link IllegalStateException}.
  */
 public final class OpenAiChatModel implements ChatModel {
 
@@ -58,12 +80,15 @@ public final class OpenAiChatModel implements ChatModel {
     private final OpenAiWire wire;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private OpenAiChatModel(Builder b, String apiKey, RetryPolicy policy) {
+    private final SecretMasker masker;
+
+    private OpenAiChatModel(Builder b, String authorization, SecretMasker masker, RetryPolicy policy) {
         this.model = b.model;
         this.maxConcurrency = b.maxConcurrency;
-        this.transport = new HttpTransport(b.endpoint, apiKey, b.connectTimeout, b.requestTimeout, policy,
-                b.maxConcurrency, b.sleeper, b.clock, b.jitter);
-        this.wire = new OpenAiWire(model, b.endpoint, transport::snippet);
+        this.masker = masker;
+        this.transport = new HttpTransport(b.endpoint, authorization, masker, b.connectTimeout, b.requestTimeout,
+                b.callTimeout, b.maxResponseBytes, policy, b.maxConcurrency, b.sleeper, b.clock, b.jitter);
+        this.wire = new OpenAiWire(model, b.endpoint, transport::snippet, masker);
     }
 
     /**
@@ -100,6 +125,42 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     /**
+     * Generates the reply to {@code request} as a stream of server-sent events, passing each new piece
+     * of text to {@code listener} on the calling thread as it arrives. A failure before the first
+     * piece is retried under the {@link RetryPolicy}; once a piece was delivered the request is not
+     * sent again (the listener would see text twice), and a failure ends it as a failed response.
+     * The deadline ({@code requestTimeout}) and the size limit cover the whole stream. A server that
+     * answers with plain JSON instead of a stream is accepted: each choice arrives as one piece.
+     * An exception thrown by {@code listener} ends the request as a failed response of kind
+     * {@code OTHER}.
+     *
+     * @param request  the request
+     * @param listener receives each piece of each choice's text (secrets masked)
+     * @return the whole response, equal to what {@link #generateAll} gives for the same reply
+     * @throws NullPointerException  if an argument is null
+     * @throws IllegalStateException if this model is closed
+     */
+    @Override
+    public ChatResponse generateStreaming(ChatRequest request, ChatDeltaListener listener) {
+        Preconditions.notNull(request, "request");
+        Preconditions.notNull(listener, "listener");
+        checkOpen();
+        try {
+            OpenAiWire.StreamAssembler assembler = wire.streamAssembler(listener);
+            transport.postStreaming(wire.requestBody(request, true), assembler);
+            return assembler.response();
+        } catch (ChatModelException e) {
+            return ChatResponse.failed(masked(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ChatResponse.failed(HttpTransport.interruptedFailure());
+        } catch (RuntimeException e) {
+            return ChatResponse.failed(new ChatModelException(ChatModelException.Kind.OTHER,
+                    masker.mask("streamed chat request to " + endpoint() + " failed: " + e), null));
+        }
+    }
+
+    /**
      * The model name sent with each request.
      *
      * @return the model name
@@ -110,7 +171,8 @@ public final class OpenAiChatModel implements ChatModel {
     }
 
     /**
-     * The URI requests are posted to: {@code {baseUrl}/chat/completions}.
+     * The URI requests are posted to: {@code {baseUrl}/chat/completions}, without any user-info
+     * the base URL held.
      *
      * @return the endpoint
      */
@@ -145,7 +207,19 @@ public final class OpenAiChatModel implements ChatModel {
         return transport.policy();
     }
 
-    /** Stops the worker threads; requests in progress complete. Idempotent. */
+    /**
+     * The largest response body read; a larger one fails with kind {@code TOO_LARGE}.
+     *
+     * @return the limit in bytes
+     */
+    public long maxResponseBytes() {
+        return transport.maxResponseBytes();
+    }
+
+    /**
+     * Ends requests waiting or in flight (each becomes a failed response of kind {@code CLOSED})
+     * and stops the worker threads. Idempotent.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
@@ -177,16 +251,29 @@ public final class OpenAiChatModel implements ChatModel {
     /** One request with its retries; never throws. */
     private ChatResponse call(ChatRequest request) {
         try {
-            return ChatResponse.ok(wire.parseReply(transport.post(wire.requestBody(request))));
+            return wire.parseResponse(transport.post(wire.requestBody(request)));
         } catch (ChatModelException e) {
-            return ChatResponse.failed(e);
+            return ChatResponse.failed(masked(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ChatResponse.failed(HttpTransport.interruptedFailure());
         } catch (RuntimeException e) {
-            return ChatResponse.failed(new ChatModelException(ChatModelException.Kind.OTHER,
-                    "chat request to " + endpoint() + " failed: " + e, e));
+            String message = "chat request to " + endpoint() + " failed: " + e;
+            String m = masker.mask(message);
+            return ChatResponse.failed(new ChatModelException(ChatModelException.Kind.OTHER, m, m.equals(message) ? e : null));
         }
+    }
+
+    /** {@code e} with its message masked (a parser's message may quote the body); a leaking cause is dropped. */
+    private ChatModelException masked(ChatModelException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        String m = masker.mask(message);
+        Throwable cause = e.getCause();
+        boolean causeLeaks = cause != null && cause.getMessage() != null && !masker.mask(cause.getMessage()).equals(cause.getMessage());
+        if (m.equals(message) && !causeLeaks) {
+            return e;
+        }
+        return new ChatModelException(e.kind(), e.statusCode(), m, causeLeaks ? null : cause);
     }
 
     /**
@@ -195,14 +282,18 @@ public final class OpenAiChatModel implements ChatModel {
      */
     public static final class Builder {
         private URI endpoint;
+        private String userInfo;
+        private String rawUserInfo;
         private String model;
         private String apiKey;
         private String apiKeyEnv;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(120);
+        private Duration callTimeout;
+        private long maxResponseBytes = HttpTransport.DEFAULT_MAX_RESPONSE_BYTES;
         private RetryPolicy.Builder retry = RetryPolicy.builder();
         private int maxConcurrency = 4;
-        private HttpTransport.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+        private HttpTransport.Sleeper sleeper; // null: a real wait that close() cuts short
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
         private UnaryOperator<String> environment = System::getenv;
@@ -212,16 +303,20 @@ public final class OpenAiChatModel implements ChatModel {
 
         /**
          * The API's base URL, e.g. {@code http://localhost:8000/v1}; requests go to
-         * {@code {baseUrl}/chat/completions}. Must be absolute http or https.
+         * {@code {baseUrl}/chat/completions}. Must be absolute http or https. User-info
+         * ({@code http://user:password@host/v1}) is taken out of the URL and sent as HTTP Basic
+         * authentication; it is never written in a message (messages show {@code ***@host}).
          *
          * @param baseUrl the base URL, without query or fragment
          * @return this builder
          * @throws NullPointerException     if {@code baseUrl} is null
          * @throws IllegalArgumentException if {@code baseUrl} is blank, not a valid URI, not absolute
-         *                                  http(s), or has a query or fragment
+         *                                  http(s), or has a query or fragment (the message shows the
+         *                                  URL without its user-info)
          */
         public Builder baseUrl(String baseUrl) {
             Preconditions.notBlank(baseUrl, "baseUrl");
+            String shown = SecretMasker.redactUserInfo(baseUrl);
             String s = baseUrl.strip();
             while (s.endsWith("/")) {
                 s = s.substring(0, s.length() - 1);
@@ -230,14 +325,26 @@ public final class OpenAiChatModel implements ChatModel {
             try {
                 uri = new URI(s + "/chat/completions");
             } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("baseUrl must be a valid URI, was \"" + baseUrl + "\": " + e.getReason(), e);
+                throw new IllegalArgumentException("baseUrl must be a valid URI, was \"" + shown + "\": "
+                        + SecretMasker.redactUserInfo(e.getReason()));
             }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             Preconditions.checkArgument((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null,
-                    "baseUrl must be an absolute http or https URL, was \"" + baseUrl + "\"");
+                    "baseUrl must be an absolute http or https URL, was \"" + shown + "\"");
             Preconditions.checkArgument(uri.getRawQuery() == null && uri.getRawFragment() == null,
-                    "baseUrl must not have a query or fragment, was \"" + baseUrl + "\"");
+                    "baseUrl must not have a query or fragment, was \"" + shown + "\"");
+            String info = uri.getUserInfo();
+            String rawInfo = uri.getRawUserInfo();
+            if (rawInfo != null) {
+                try {
+                    uri = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
+                } catch (URISyntaxException e) {
+                    throw new IllegalArgumentException("baseUrl must be a valid URI, was \"" + shown + "\"");
+                }
+            }
             this.endpoint = uri;
+            this.userInfo = info == null || info.isEmpty() ? null : info;
+            this.rawUserInfo = info == null || info.isEmpty() ? null : rawInfo;
             return this;
         }
 
@@ -256,8 +363,10 @@ public final class OpenAiChatModel implements ChatModel {
 
         /**
          * The name of the environment variable that holds the API key, e.g. {@code OPENAI_API_KEY};
-         * it is read by {@link #build()}, which fails if it is unset or blank. Replaces
-         * {@link #apiKey(String)}. Without either, no {@code Authorization} header is sent.
+         * it is read by {@link #build()}. If it is unset or blank, {@link #build()} sends no key when
+         * the endpoint is on loopback ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}: a local
+         * server that needs none) and fails for any other host. Replaces {@link #apiKey(String)}.
+         * Without either, no {@code Authorization} header is sent.
          *
          * @param variableName the variable's name
          * @return this builder
@@ -293,6 +402,47 @@ public final class OpenAiChatModel implements ChatModel {
         }
 
         /**
+         * Sends no API key (undoes {@link #apiKey(String)} and {@link #apiKeyEnv(String)}).
+         *
+         * @return this builder
+         */
+        public Builder noApiKey() {
+            this.apiKey = null;
+            this.apiKeyEnv = null;
+            return this;
+        }
+
+        /**
+         * The largest response body read; a larger one is refused as it arrives (kind
+         * {@code TOO_LARGE}, not retried) and never held whole in memory; default 8 MiB.
+         *
+         * @param maxResponseBytes in {@code [1 KiB, 2 GiB)}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxResponseBytes} is out of range
+         */
+        public Builder maxResponseBytes(long maxResponseBytes) {
+            Preconditions.checkArgument(maxResponseBytes >= 1024 && maxResponseBytes < Integer.MAX_VALUE,
+                    "maxResponseBytes must be in [1024, 2^31 - 1), was " + maxResponseBytes);
+            this.maxResponseBytes = maxResponseBytes;
+            return this;
+        }
+
+        /**
+         * The most one call may take with all its attempts and the waits between them; default none
+         * (a call is then bounded by {@code (maxRetries + 1) * requestTimeout} plus the backoffs). A
+         * retry that would start past it is not made.
+         *
+         * @param callTimeout at least 1 ms
+         * @return this builder
+         * @throws NullPointerException     if {@code callTimeout} is null
+         * @throws IllegalArgumentException if {@code callTimeout} is under 1 ms
+         */
+        public Builder callTimeout(Duration callTimeout) {
+            this.callTimeout = positive(callTimeout, "callTimeout");
+            return this;
+        }
+
+        /**
          * How long to wait for a connection; default 10 s.
          *
          * @param connectTimeout at least 1 ms
@@ -306,7 +456,9 @@ public final class OpenAiChatModel implements ChatModel {
         }
 
         /**
-         * How long to wait for each attempt's response; default 120 s.
+         * The deadline of each attempt: connecting, the headers and the whole body (streamed or
+         * not) must arrive within it; default 120 s. A reply still incomplete at the deadline fails
+         * with kind {@code TIMEOUT} (retried under the policy).
          *
          * @param requestTimeout at least 1 ms
          * @return this builder
@@ -386,8 +538,9 @@ public final class OpenAiChatModel implements ChatModel {
             return this;
         }
 
+        /** Replaces the waits between attempts (for tests); {@code null} is a real wait that close() cuts short. */
         Builder sleeper(HttpTransport.Sleeper sleeper) {
-            this.sleeper = Preconditions.notNull(sleeper, "sleeper");
+            this.sleeper = sleeper;
             return this;
         }
 
@@ -411,7 +564,9 @@ public final class OpenAiChatModel implements ChatModel {
          *
          * @return the model, which owns its HTTP client and threads until {@link OpenAiChatModel#close()}
          * @throws IllegalStateException if the base URL or model is missing, the retry delays are
-         *                               inconsistent, or the API key variable is unset
+         *                               inconsistent, the API key variable is unset for an endpoint
+         *                               that is not on loopback, or the base URL holds credentials
+         *                               and an API key is set too
          */
         public OpenAiChatModel build() {
             Preconditions.checkState(endpoint != null, "baseUrl must be set");
@@ -420,11 +575,53 @@ public final class OpenAiChatModel implements ChatModel {
             String key = apiKey;
             if (apiKeyEnv != null) {
                 key = environment.apply(apiKeyEnv);
-                Preconditions.checkState(key != null && !key.isBlank(),
-                        "environment variable " + apiKeyEnv + " (the API key) is not set or blank");
-                key = key.strip();
+                if (key == null || key.isBlank()) {
+                    Preconditions.checkState(isLoopback(endpoint.getHost()), "environment variable " + apiKeyEnv
+                            + " (the API key) is not set or blank, and " + endpoint.getHost()
+                            + " is not a loopback host (only a local server may go without a key; use noApiKey() to send none)");
+                    key = null;
+                } else {
+                    key = key.strip();
+                }
             }
-            return new OpenAiChatModel(this, key, policy);
+            if (key != null) {
+                Preconditions.checkState(userInfo == null,
+                        "baseUrl holds credentials (user-info) and an API key is set too; give only one");
+                return new OpenAiChatModel(this, "Bearer " + key, SecretMasker.of(key), policy);
+            }
+            if (userInfo != null) {
+                String token = Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+                int colon = userInfo.indexOf(':');
+                String password = colon < 0 ? userInfo : userInfo.substring(colon + 1);
+                int rawColon = rawUserInfo.indexOf(':');
+                String rawPassword = rawColon < 0 ? rawUserInfo : rawUserInfo.substring(rawColon + 1);
+                return new OpenAiChatModel(this, "Basic " + token,
+                        SecretMasker.of(userInfo, rawUserInfo, password, rawPassword, token), policy);
+            }
+            return new OpenAiChatModel(this, null, SecretMasker.none(), policy);
+        }
+
+        /** {@code localhost}, {@code *.localhost}, or an IP literal on loopback (no name is looked up). */
+        static boolean isLoopback(String host) {
+            if (host == null) {
+                return false;
+            }
+            String h = host.toLowerCase(Locale.ROOT);
+            if (h.equals("localhost") || h.endsWith(".localhost")) {
+                return true;
+            }
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            boolean ipLiteral = h.matches("[0-9.]+") || h.contains(":");
+            if (!ipLiteral) {
+                return false;
+            }
+            try {
+                return InetAddress.getByName(h).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                return false;
+            }
         }
 
         private static Duration positive(Duration d, String name) {
