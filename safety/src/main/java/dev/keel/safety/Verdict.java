@@ -187,13 +187,13 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage().startsWith("missing") ? e.getMessage() : "field \"outcome\": " + e.getMessage(), e);
         }
-        JsonNode s = node.get("score");
-        Integer score = null;
-        if (s != null && !s.isNull()) {
-            if (!s.isIntegralNumber()) {
-                throw new IllegalArgumentException("field \"score\" must be an integer 1..5 or null, was " + s);
-            }
-            score = s.asInt();
+        Integer score;
+        try {
+            score = JsonLines.optionalInt(node, "score", MIN_SCORE, MAX_SCORE);
+        } catch (IllegalArgumentException e) {
+            // Range-checked, never wrapped: 4294967301 is refused, not read as 5.
+            throw new IllegalArgumentException("field \"score\" must be an integer " + MIN_SCORE + ".." + MAX_SCORE
+                    + " or null, was " + node.get("score"), e);
         }
         String reason = JsonLines.optionalText(node, "reason");
         return new Verdict(id, category, instruction, response, score, outcome, reason == null ? "" : reason);

@@ -82,4 +82,31 @@ class VerdictTest {
         assertThatThrownBy(() -> JudgeItem.parseLine("{\"category\":\"malware\"}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing field \"id\"");
     }
+
+    private static Path fixture(String name) throws Exception {
+        return Path.of(VerdictTest.class.getResource("/verdicts/" + name).toURI());
+    }
+
+    @Test
+    void aScoreThatDoesNotFitAnIntIsRefusedNotWrapped() throws Exception {
+        Path f = fixture("score-4294967301.jsonl");
+        dev.keel.core.data.DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(dev.keel.core.data.DatasetException.class,
+                () -> Verdict.readAll(f));
+        assertThat(e.line()).isEqualTo(2);
+        assertThat(e.getMessage()).contains("score-4294967301.jsonl:2").contains("\"score\" must be an integer 1..5 or null, was 4294967301");
+        assertThatThrownBy(() -> Verdict.parseLine(Files.readAllLines(f).get(1))).hasMessageContaining("was 4294967301");
+    }
+
+    @Test
+    void duplicateKeysAndTwoVerdictsOnALineAreRefused() throws Exception {
+        dev.keel.core.data.DatasetException dup = org.junit.jupiter.api.Assertions.assertThrows(dev.keel.core.data.DatasetException.class,
+                () -> Verdict.readAll(fixture("duplicate-score-key.jsonl")));
+        assertThat(dup.line()).isEqualTo(2);
+        assertThat(dup.getMessage()).contains("Duplicate field 'score'");
+        dev.keel.core.data.DatasetException two = org.junit.jupiter.api.Assertions.assertThrows(dev.keel.core.data.DatasetException.class,
+                () -> Verdict.readAll(fixture("two-verdicts-one-line.jsonl")));
+        assertThat(two.line()).isEqualTo(1);
+        assertThatThrownBy(() -> Verdict.parseLine(Files.readAllLines(fixture("two-verdicts-one-line.jsonl")).get(0)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
