@@ -218,10 +218,20 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
      * @param file the file
      * @return the verdicts, in file order
      * @throws IOException      if the file cannot be read
-     * @throws DatasetException if a line is not a verdict (names file and line)
+     * @throws DatasetException if a line is not a verdict, or repeats an earlier line's id (names the
+     *                          id, the file and both lines)
      */
     public static List<Verdict> readAll(Path file) throws IOException {
-        return JsonLines.read(file, Verdict::fromJson);
+        List<Verdict> out = new java.util.ArrayList<>();
+        java.util.Map<String, Long> firstLine = new java.util.HashMap<>();
+        JsonLines.forEach(file, Verdict::fromJson, (r, line) -> {
+            Long first = firstLine.putIfAbsent(r.id(), line);
+            if (first != null) {
+                throw new DatasetException(file, line, "duplicate id \"" + r.id() + "\" (first on line " + first + ")");
+            }
+            out.add(r);
+        });
+        return out;
     }
 
     /**

@@ -31,7 +31,9 @@ class VerdictTest {
 
     @Test
     void roundTripsThroughAFile(@TempDir Path dir) throws Exception {
-        List<Verdict> vs = List.of(Verdict.scored(ITEM, 1, "r"), Verdict.unparsed(ITEM, "raw reply"), Verdict.error(ITEM, "down"));
+        JudgeItem second = new JudgeItem("8", PolicyCategory.MALWARE, "i2", "r2");
+        JudgeItem third = new JudgeItem("9", PolicyCategory.MALWARE, "i3", "r3");
+        List<Verdict> vs = List.of(Verdict.scored(ITEM, 1, "r"), Verdict.unparsed(second, "raw reply"), Verdict.error(third, "down"));
         Path f = dir.resolve("v.jsonl");
         Verdict.writeAll(f, vs);
         assertThat(Verdict.readAll(f)).isEqualTo(vs);

@@ -44,6 +44,15 @@ public final class JsonLines {
         T parse(JsonNode node);
     }
 
+    /**
+     * Turns one parsed line into a record, with the line's text as read (byte order mark and line
+     * break removed): for readers that write a record back exactly as it was.
+     */
+    @FunctionalInterface
+    public interface TextLineParser<T> {
+        T parse(JsonNode node, String text);
+    }
+
     /** Receives each record with its line number. */
     @FunctionalInterface
     public interface LineConsumer<T> {
@@ -86,6 +95,22 @@ public final class JsonLines {
      * {@link IllegalArgumentException} or {@link NullPointerException}.
      */
     public static <T> void forEach(Path file, LineParser<T> parser, LineConsumer<? super T> consumer) throws IOException {
+        Preconditions.notNull(parser, "parser");
+        forEachWithText(file, (node, text) -> parser.parse(node), consumer);
+    }
+
+    /**
+     * Reads every line of {@code file} as {@link #forEach} does, giving {@code parser} each line's
+     * text as well as its object.
+     */
+    public static <T> List<T> readWithText(Path file, TextLineParser<T> parser) throws IOException {
+        List<T> out = new ArrayList<>();
+        forEachWithText(file, parser, (r, line) -> out.add(r));
+        return out;
+    }
+
+    /** As {@link #forEach}, giving {@code parser} each line's text as well as its object. */
+    public static <T> void forEachWithText(Path file, TextLineParser<T> parser, LineConsumer<? super T> consumer) throws IOException {
         Preconditions.notNull(file, "file");
         Preconditions.notNull(parser, "parser");
         Preconditions.notNull(consumer, "consumer");
@@ -120,7 +145,7 @@ public final class JsonLines {
                 }
                 T record;
                 try {
-                    record = parser.parse(node);
+                    record = parser.parse(node, line);
                 } catch (IllegalArgumentException | NullPointerException e) {
                     throw new DatasetException(file, lineNo, e.getMessage(), e);
                 }
