@@ -115,6 +115,13 @@ public final class JsonLines {
         Preconditions.notNull(parser, "parser");
         Preconditions.notNull(consumer, "consumer");
         try (InputStream in = Files.newInputStream(file)) {
+            forEachWithText(file, in, parser, consumer);
+        }
+    }
+
+    /** The reader behind {@link #forEachWithText(Path, TextLineParser, LineConsumer)}: {@code in} holds the bytes of {@code file}. */
+    static <T> void forEachWithText(Path file, InputStream in, TextLineParser<T> parser, LineConsumer<? super T> consumer) throws IOException {
+        {
             LineSplitter lines = new LineSplitter(in);
             long lineNo = 0;
             byte[] bytes;
@@ -170,7 +177,7 @@ public final class JsonLines {
     /** Splits a byte stream at {@code \n}, dropping one {@code \r} before it; bytes are decoded later, per line. */
     private static final class LineSplitter {
         private final InputStream in;
-        private final byte[] buffer = new byte[1 << 16];
+        private final byte[] buffer = new byte[1 << 13];
         private int pos;
         private int limit;
         private byte[] line = new byte[256];
