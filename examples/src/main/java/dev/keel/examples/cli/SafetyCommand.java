@@ -3,7 +3,9 @@ package dev.keel.examples.cli;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyModel;
+import dev.keel.core.KeelException;
 import dev.keel.safety.HarmfulnessReport;
+import dev.keel.safety.Secrets;
 import dev.keel.examples.safety.SafetyFiles;
 import dev.keel.examples.safety.SafetyExperiment;
 import dev.keel.examples.safety.SafetyTables;
@@ -104,6 +106,11 @@ final class SafetyCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        private String masked(RuntimeException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return Secrets.mask(m, Secrets.ofUrl(endpoint));
+        }
+
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
@@ -118,7 +125,14 @@ final class SafetyCommand implements Runnable {
                 if (endpoint == null || model == null) {
                     throw new CommandLine.ParameterException(cl, "give --endpoint URL and --model NAME, or --refusal");
                 }
-                s = SafetyFiles.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
+                try {
+                    s = SafetyFiles.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
+                } catch (IllegalArgumentException e) {
+                    // e.g. "baseUrl must not have a query, was http://user:key@host/v1?x": never print the credentials
+                    throw new CommandLine.ParameterException(cl, masked(e), e);
+                } catch (RuntimeException e) {
+                    throw new KeelException(masked(e), e);
+                }
             }
             PrintWriter o = cl.getOut();
             o.println("judged " + s.total() + " responses with " + s.judge() + ": " + s.scored() + " scored, "

@@ -236,4 +236,14 @@ class SafetyCommandTest {
         assertThat(judge.err()).contains("r.jsonl:2").contains("duplicate id \"1\" (first on line 1)");
         assertThat(dir.resolve("v.jsonl")).doesNotExist();
     }
+
+    @Test
+    void endpointCredentialsAreNotPrintedInErrors(@TempDir Path dir) throws Exception {
+        Path in = responses(dir, "a");
+        KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", dir.resolve("v.jsonl").toString(),
+                "--endpoint", "http://user:canary-secret-77@127.0.0.1:9/v1?x=1", "--model", "m");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("query").doesNotContain("canary-secret-77").contains("***@127.0.0.1");
+        assertThat(r.out()).doesNotContain("canary-secret-77");
+    }
 }
