@@ -409,15 +409,18 @@ public final class HarmfulnessReport {
      * {@code dir}, each atomically.
      *
      * @param dir      the directory to write into
-     * @param baseName the files' common name, not blank
+     * @param baseName the files' common name: a plain file name (no {@code /} or {@code \\}, not
+     *                 {@code .} or {@code ..}, no control characters), so that every file stays
+     *                 inside {@code dir}
      * @return the paths written
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code baseName} is blank
+     * @throws IllegalArgumentException if {@code baseName} is blank or not a plain file name (such as
+     *                                  {@code ../x}), naming it
      * @throws IOException              if a file cannot be written
      */
     public List<Path> writeAll(Path dir, String baseName) throws IOException {
         Preconditions.notNull(dir, "dir");
-        Preconditions.notBlank(baseName, "baseName");
+        checkBaseName(baseName);
         Path md = dir.resolve(baseName + ".md");
         Path csv = dir.resolve(baseName + ".csv");
         Path json = dir.resolve(baseName + ".json");
@@ -429,6 +432,34 @@ public final class HarmfulnessReport {
         writeChart(png, Metric.RATE);
         writeChart(scorePng, Metric.SCORE);
         return List.of(md, csv, json, png, scorePng);
+    }
+
+    /**
+     * Checks that {@code baseName} is a plain file name, so that the report's files stay inside
+     * their directory.
+     *
+     * @param baseName the name
+     * @return the name
+     * @throws NullPointerException     if {@code baseName} is null
+     * @throws IllegalArgumentException if it is blank, {@code .} or {@code ..}, or holds a path
+     *                                  separator or a control character
+     */
+    private static String checkBaseName(String baseName) {
+        Preconditions.notBlank(baseName, "baseName");
+        boolean plain = !baseName.equals(".") && !baseName.equals("..") && baseName.indexOf('/') < 0
+                && baseName.indexOf('\\') < 0 && baseName.chars().noneMatch(Character::isISOControl)
+                && baseName.strip().equals(baseName);
+        if (plain) {
+            try {
+                Path p = Path.of(baseName);
+                plain = p.getNameCount() == 1 && !p.isAbsolute() && p.getFileName().toString().equals(baseName);
+            } catch (java.nio.file.InvalidPathException e) {
+                plain = false;
+            }
+        }
+        Preconditions.checkArgument(plain, "baseName must be a plain file name (no path separators, not . or ..), was \""
+                + baseName + "\"");
+        return baseName;
     }
 
     private static String percent(double confidence) {

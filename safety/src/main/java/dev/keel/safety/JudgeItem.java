@@ -104,10 +104,20 @@ public record JudgeItem(String id, PolicyCategory category, String instruction, 
      * @param file the file
      * @return the items, in file order
      * @throws IOException      if the file cannot be read
-     * @throws DatasetException if a line is not an item (names file and line)
+     * @throws DatasetException if a line is not an item, or repeats an earlier line's id (names the
+     *                          id, the file and both lines)
      */
     public static List<JudgeItem> readAll(Path file) throws IOException {
-        return JsonLines.read(file, JudgeItem::fromJson);
+        List<JudgeItem> out = new java.util.ArrayList<>();
+        java.util.Map<String, Long> firstLine = new java.util.HashMap<>();
+        JsonLines.forEach(file, JudgeItem::fromJson, (r, line) -> {
+            Long first = firstLine.putIfAbsent(r.id(), line);
+            if (first != null) {
+                throw new DatasetException(file, line, "duplicate id \"" + r.id() + "\" (first on line " + first + ")");
+            }
+            out.add(r);
+        });
+        return out;
     }
 
     /**

@@ -187,13 +187,13 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage().startsWith("missing") ? e.getMessage() : "field \"outcome\": " + e.getMessage(), e);
         }
-        JsonNode s = node.get("score");
-        Integer score = null;
-        if (s != null && !s.isNull()) {
-            if (!s.isIntegralNumber()) {
-                throw new IllegalArgumentException("field \"score\" must be an integer 1..5 or null, was " + s);
-            }
-            score = s.asInt();
+        Integer score;
+        try {
+            score = JsonLines.optionalInt(node, "score", MIN_SCORE, MAX_SCORE);
+        } catch (IllegalArgumentException e) {
+            // Range-checked, never wrapped: 4294967301 is refused, not read as 5.
+            throw new IllegalArgumentException("field \"score\" must be an integer " + MIN_SCORE + ".." + MAX_SCORE
+                    + " or null, was " + node.get("score"), e);
         }
         String reason = JsonLines.optionalText(node, "reason");
         return new Verdict(id, category, instruction, response, score, outcome, reason == null ? "" : reason);
@@ -218,10 +218,20 @@ public record Verdict(String id, PolicyCategory category, String instruction, St
      * @param file the file
      * @return the verdicts, in file order
      * @throws IOException      if the file cannot be read
-     * @throws DatasetException if a line is not a verdict (names file and line)
+     * @throws DatasetException if a line is not a verdict, or repeats an earlier line's id (names the
+     *                          id, the file and both lines)
      */
     public static List<Verdict> readAll(Path file) throws IOException {
-        return JsonLines.read(file, Verdict::fromJson);
+        List<Verdict> out = new java.util.ArrayList<>();
+        java.util.Map<String, Long> firstLine = new java.util.HashMap<>();
+        JsonLines.forEach(file, Verdict::fromJson, (r, line) -> {
+            Long first = firstLine.putIfAbsent(r.id(), line);
+            if (first != null) {
+                throw new DatasetException(file, line, "duplicate id \"" + r.id() + "\" (first on line " + first + ")");
+            }
+            out.add(r);
+        });
+        return out;
     }
 
     /**

@@ -31,7 +31,9 @@ class VerdictTest {
 
     @Test
     void roundTripsThroughAFile(@TempDir Path dir) throws Exception {
-        List<Verdict> vs = List.of(Verdict.scored(ITEM, 1, "r"), Verdict.unparsed(ITEM, "raw reply"), Verdict.error(ITEM, "down"));
+        JudgeItem second = new JudgeItem("8", PolicyCategory.MALWARE, "i2", "r2");
+        JudgeItem third = new JudgeItem("9", PolicyCategory.MALWARE, "i3", "r3");
+        List<Verdict> vs = List.of(Verdict.scored(ITEM, 1, "r"), Verdict.unparsed(second, "raw reply"), Verdict.error(third, "down"));
         Path f = dir.resolve("v.jsonl");
         Verdict.writeAll(f, vs);
         assertThat(Verdict.readAll(f)).isEqualTo(vs);
@@ -81,5 +83,32 @@ class VerdictTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field \"category\"").hasMessageContaining("weapons");
         assertThatThrownBy(() -> JudgeItem.parseLine("{\"category\":\"malware\"}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing field \"id\"");
+    }
+
+    private static Path fixture(String name) throws Exception {
+        return Path.of(VerdictTest.class.getResource("/verdicts/" + name).toURI());
+    }
+
+    @Test
+    void aScoreThatDoesNotFitAnIntIsRefusedNotWrapped() throws Exception {
+        Path f = fixture("score-4294967301.jsonl");
+        dev.keel.core.data.DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(dev.keel.core.data.DatasetException.class,
+                () -> Verdict.readAll(f));
+        assertThat(e.line()).isEqualTo(2);
+        assertThat(e.getMessage()).contains("score-4294967301.jsonl:2").contains("\"score\" must be an integer 1..5 or null, was 4294967301");
+        assertThatThrownBy(() -> Verdict.parseLine(Files.readAllLines(f).get(1))).hasMessageContaining("was 4294967301");
+    }
+
+    @Test
+    void duplicateKeysAndTwoVerdictsOnALineAreRefused() throws Exception {
+        dev.keel.core.data.DatasetException dup = org.junit.jupiter.api.Assertions.assertThrows(dev.keel.core.data.DatasetException.class,
+                () -> Verdict.readAll(fixture("duplicate-score-key.jsonl")));
+        assertThat(dup.line()).isEqualTo(2);
+        assertThat(dup.getMessage()).contains("Duplicate field 'score'");
+        dev.keel.core.data.DatasetException two = org.junit.jupiter.api.Assertions.assertThrows(dev.keel.core.data.DatasetException.class,
+                () -> Verdict.readAll(fixture("two-verdicts-one-line.jsonl")));
+        assertThat(two.line()).isEqualTo(1);
+        assertThatThrownBy(() -> Verdict.parseLine(Files.readAllLines(fixture("two-verdicts-one-line.jsonl")).get(0)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -2,9 +2,11 @@ package dev.keel.core.internal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -24,7 +26,25 @@ public final class Json {
             .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
             .build();
 
+    /**
+     * The strict reader of whole JSON texts: a duplicate key in an object, or anything but
+     * whitespace after the first value, is an error (Jackson's STRICT_DUPLICATE_DETECTION and
+     * FAIL_ON_TRAILING_TOKENS), so that no value is silently dropped.
+     */
+    private static final ObjectReader STRICT = MAPPER.reader()
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Json() {
+    }
+
+    /**
+     * The strict reader: duplicate keys and trailing content after the first value are refused.
+     *
+     * @return the shared, thread-safe reader
+     */
+    public static ObjectReader strictReader() {
+        return STRICT;
     }
 
     /** A shared, thread-safe mapper: unknown properties are ignored, nulls are not written. */
@@ -33,13 +53,27 @@ public final class Json {
     }
 
     /**
-     * Reads a whole JSON file.
+     * Reads a whole JSON file with the {@link #strictReader() strict reader}. A UTF-8 byte order mark
+     * at the start of the file is skipped, as in {@link JsonLines}.
      *
-     * @throws IOException if it cannot be read, or is not valid JSON (the message names the file)
+     * @throws IOException if it cannot be read, is not UTF-8, or is not valid JSON (a duplicate key
+     *                     or trailing content included); the message names the file
      */
     public static JsonNode readFile(Path file) throws IOException {
+        String text;
         try {
-            return MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + ": not valid UTF-8", e);
+        }
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            text = text.substring(1);
+        }
+        try {
+            return STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -47,18 +81,20 @@ public final class Json {
 
     /**
      * Parses {@code text} as one JSON object: the common core of the public {@code parseLine(String)}
-     * methods.
+     * methods. Strict: a duplicate key, or anything after the object (a second object on the line),
+     * is refused; no byte order mark is skipped (a line is not a file).
      *
      * @param text the JSON text, e.g. one line of a JSON Lines file
      * @return the object
      * @throws NullPointerException     if {@code text} is null
-     * @throws IllegalArgumentException if {@code text} is not valid JSON or not an object
+     * @throws IllegalArgumentException if {@code text} is not valid JSON, not an object, holds a
+     *                                  duplicate key or trailing content
      */
     public static JsonNode parseObject(String text) {
         Preconditions.notNull(text, "text");
         JsonNode node;
         try {
-            node = MAPPER.readTree(text);
+            node = STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage(), e);
         }

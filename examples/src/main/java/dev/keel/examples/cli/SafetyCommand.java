@@ -3,10 +3,11 @@ package dev.keel.examples.cli;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyModel;
+import dev.keel.core.KeelException;
 import dev.keel.safety.HarmfulnessReport;
+import dev.keel.safety.Secrets;
 import dev.keel.examples.safety.SafetyFiles;
 import dev.keel.examples.safety.SafetyExperiment;
-import dev.keel.safety.SafetyMixer;
 import dev.keel.examples.safety.SafetyTables;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,8 +41,16 @@ final class SafetyCommand implements Runnable {
         }
     }
 
+    /** Exit code of {@code safety judge} when some items, but not all, are {@code error} verdicts. */
+    static final int SOME_ITEMS_FAILED = 3;
+    /** Exit code of {@code safety judge} when every item is an {@code error} verdict. */
+    static final int ALL_ITEMS_FAILED = 4;
+
     @Command(name = "mix", mixinStandardHelpOptions = true,
-            description = "Add k refusal samples (held-in AdvBench instructions, stratified over categories) to an OpenAI chat JSONL file.")
+            description = {"Add k refusal samples (held-in AdvBench instructions, stratified over categories) to an OpenAI chat JSONL file.",
+                    "Every input record is written back exactly as read (unknown fields, a message's name, tool calls and tool "
+                            + "turns kept); a record whose user turns cannot be checked for evaluation leaks is refused naming its line. "
+                            + "--out must not be --in or an --eval file."})
     static final class Mix implements Callable<Integer> {
         @Option(names = "--in", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL)")
         Path in;
@@ -62,15 +71,23 @@ final class SafetyCommand implements Runnable {
             if (k < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "-k must be >= 0, was " + k);
             }
-            SafetyMixer.Result r = SafetyFiles.mix(in, out, k, seed, eval);
-            spec.commandLine().getOut().println("wrote " + r.records().size() + " records (" + r.added().size()
+            SafetyFiles.MixSummary r = SafetyFiles.mix(in, out, k, seed, eval);
+            spec.commandLine().getOut().println("wrote " + r.records() + " records (" + r.added().size()
                     + " safety samples: " + r.perCategory() + ") to " + out);
             return 0;
         }
     }
 
     @Command(name = "judge", mixinStandardHelpOptions = true,
-            description = "Judge responses ({\"id\",\"category\",\"instruction\",\"response\"} JSONL) with a rubric LLM judge or the offline refusal judge.")
+            description = {"Judge responses ({\"id\",\"category\",\"instruction\",\"response\"} JSONL, ids unique) with a rubric LLM "
+                    + "judge or the offline refusal judge. Every item gets a verdict (scored, unparsed or error); the API key and "
+                    + "credentials in the --endpoint URL are masked in every verdict. --out must not be --in."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:every item judged (scored or unparsed)",
+                    "1:a failure while running (unreadable input, unwritable output)",
+                    "2:bad arguments or input (a bad or duplicate line, --out equal to --in)",
+                    "3:some items could not be judged: their verdicts are 'error' (all verdicts are written)",
+                    "4:no item could be judged: every verdict is 'error' (e.g. HTTP 401, connection refused)"})
     static final class Judge implements Callable<Integer> {
         @Option(names = "--in", required = true, paramLabel = "FILE", description = "responses JSONL")
         Path in;
@@ -89,6 +106,11 @@ final class SafetyCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        private String masked(RuntimeException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return Secrets.mask(m, Secrets.ofUrl(endpoint));
+        }
+
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
@@ -103,13 +125,31 @@ final class SafetyCommand implements Runnable {
                 if (endpoint == null || model == null) {
                     throw new CommandLine.ParameterException(cl, "give --endpoint URL and --model NAME, or --refusal");
                 }
-                s = SafetyFiles.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
+                try {
+                    s = SafetyFiles.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
+                } catch (IllegalArgumentException e) {
+                    // e.g. "baseUrl must not have a query, was http://user:key@host/v1?x": never print the credentials
+                    throw new CommandLine.ParameterException(cl, masked(e), e);
+                } catch (RuntimeException e) {
+                    throw new KeelException(masked(e), e);
+                }
             }
             PrintWriter o = cl.getOut();
             o.println("judged " + s.total() + " responses with " + s.judge() + ": " + s.scored() + " scored, "
                     + s.unparsed() + " unparsed, " + s.error() + " error -> " + s.out());
+            return exitCode(s);
+        }
+    }
+
+    /**
+     * The exit code of a judging run: 0 when no verdict is an error, {@link #ALL_ITEMS_FAILED} when
+     * every one is, else {@link #SOME_ITEMS_FAILED}.
+     */
+    static int exitCode(SafetyFiles.JudgeSummary s) {
+        if (s.error() == 0) {
             return 0;
         }
+        return s.error() == s.total() ? ALL_ITEMS_FAILED : SOME_ITEMS_FAILED;
     }
 
     @Command(name = "report", mixinStandardHelpOptions = true,
@@ -119,7 +159,8 @@ final class SafetyCommand implements Runnable {
         Path in;
         @Option(names = "--out-dir", required = true, paramLabel = "DIR", description = "directory for the report files")
         Path outDir;
-        @Option(names = "--name", defaultValue = "harmfulness", description = "base name of the files (default: ${DEFAULT-VALUE})")
+        @Option(names = "--name", defaultValue = "harmfulness",
+                description = "base name of the files, a plain file name that stays inside --out-dir (default: ${DEFAULT-VALUE})")
         String name;
         @Option(names = "--seed", defaultValue = "0", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
         long seed;

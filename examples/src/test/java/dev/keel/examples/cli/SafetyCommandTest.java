@@ -44,7 +44,7 @@ class SafetyCommandTest {
                 Path verdicts = dir.resolve("verdicts-" + maxRetries + ".jsonl");
                 KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", responses.toString(), "--out", verdicts.toString(),
                         "--endpoint", server.baseUrl(), "--model", "loopback-judge", "--max-retries", Integer.toString(maxRetries));
-                assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.code()).as(r.err()).isEqualTo(SafetyCommand.SOME_ITEMS_FAILED);
                 assertThat(r.out()).contains("1 scored, 0 unparsed, 1 error");
                 assertThat(server.hits("case-down")).as("HTTP attempts with --max-retries %d", maxRetries).isEqualTo(1 + maxRetries);
                 assertThat(server.hits("case-wellformed")).isEqualTo(1);
@@ -140,5 +140,110 @@ class SafetyCommandTest {
         KeelCliTest.Run seeds = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--seeds", "1,1");
         assertThat(seeds.code()).isEqualTo(2);
         assertThat(seeds.err()).contains("seeds must be distinct, were [1, 1]");
+    }
+
+    // ---------------------------------------------------------------- issue 13
+
+    private static Path responses(Path dir, String... instructions) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < instructions.length; i++) {
+            sb.append("{\"id\":\"").append(i + 1).append("\",\"category\":\"malware\",\"instruction\":\"")
+                    .append(instructions[i]).append("\",\"response\":\"x\"}\n");
+        }
+        return Files.writeString(dir.resolve("responses.jsonl"), sb.toString());
+    }
+
+    @Test
+    void judgeExitCodesSayWhetherItemsFailed(@TempDir Path dir) throws Exception {
+        Path in = responses(dir, "case-wellformed", "case-missing", "case-down");
+        try (OpenAiTestServer server = OpenAiTestServer.judge()) {
+            String[] base = {"safety", "judge", "--in", in.toString(), "--endpoint", server.baseUrl(), "--model", "m", "--max-retries", "0"};
+            KeelCliTest.Run some = KeelCliTest.run(concat(base, "--out", dir.resolve("some.jsonl").toString()));
+            assertThat(some.code()).as(some.err()).isEqualTo(3);
+            assertThat(JsonLines.read(dir.resolve("some.jsonl"), n -> n)).hasSize(3);
+            Path ok = responses(dir, "case-wellformed", "case-missing");
+            KeelCliTest.Run all = KeelCliTest.run("safety", "judge", "--in", ok.toString(), "--out", dir.resolve("ok.jsonl").toString(),
+                    "--endpoint", server.baseUrl(), "--model", "m");
+            assertThat(all.code()).as("scored and unparsed: every item judged").isZero();
+        }
+        try (OpenAiTestServer unauthorized = OpenAiTestServer.start().otherwise(r -> OpenAiTestServer.Reply.of(401,
+                "{\"error\":{\"message\":\"invalid key\"}}", "Content-Type", "application/json"))) {
+            Path in2 = responses(dir, "a", "b");
+            KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", in2.toString(), "--out", dir.resolve("401.jsonl").toString(),
+                    "--endpoint", unauthorized.baseUrl(), "--model", "m", "--max-retries", "0");
+            assertThat(r.code()).as(r.err()).isEqualTo(4);
+            assertThat(JsonLines.read(dir.resolve("401.jsonl"), n -> n.get("outcome").asText())).containsExactly("error", "error");
+        }
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        KeelCliTest.Run refused = KeelCliTest.run("safety", "judge", "--in", responses(dir, "a").toString(), "--out",
+                dir.resolve("refused.jsonl").toString(), "--endpoint", "http://127.0.0.1:" + port + "/v1", "--model", "m", "--max-retries", "0");
+        assertThat(refused.code()).as(refused.err()).isEqualTo(4);
+        KeelCliTest.Run help = KeelCliTest.run("safety", "judge", "--help");
+        assertThat(help.out()).contains("Exit codes:").contains("3").contains("4").contains("every verdict is 'error'");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void outEqualToInIsRefusedInEverySafetyCommand(@TempDir Path dir) throws Exception {
+        Path in = responses(dir, "a");
+        byte[] before = Files.readAllBytes(in);
+        Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), in);
+        KeelCliTest.Run judge = KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", link.toString(), "--refusal");
+        assertThat(judge.code()).isEqualTo(2);
+        assertThat(judge.err()).contains("is the input file");
+        Path chat = Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"id\":9}\n");
+        byte[] chatBefore = Files.readAllBytes(chat);
+        KeelCliTest.Run mix = KeelCliTest.run("safety", "mix", "--in", chat.toString(), "--out", chat.toString(), "-k", "1");
+        assertThat(mix.code()).isEqualTo(2);
+        assertThat(mix.err()).contains("is the input file");
+        Path verdicts = dir.resolve("h.json");
+        assertThat(KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", verdicts.toString(), "--refusal").code()).isZero();
+        byte[] verdictsBefore = Files.readAllBytes(verdicts);
+        KeelCliTest.Run report = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out-dir", dir.toString(), "--name", "h");
+        assertThat(report.code()).isEqualTo(2);
+        assertThat(report.err()).contains("is the input file");
+        assertThat(Files.readAllBytes(in)).isEqualTo(before);
+        assertThat(Files.readAllBytes(chat)).isEqualTo(chatBefore);
+        assertThat(Files.readAllBytes(verdicts)).isEqualTo(verdictsBefore);
+    }
+
+    @Test
+    void reportNameCannotLeaveTheOutputDirectory(@TempDir Path dir) throws Exception {
+        Path in = responses(dir, "a");
+        Path verdicts = dir.resolve("v.jsonl");
+        assertThat(KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", verdicts.toString(), "--refusal").code()).isZero();
+        Path outDir = Files.createDirectories(dir.resolve("reports/inner"));
+        KeelCliTest.Run r = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out-dir", outDir.toString(), "--name", "../x");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("baseName must be a plain file name").contains("../x");
+        assertThat(dir.resolve("reports/x.md")).doesNotExist();
+    }
+
+    @Test
+    void duplicateIdsAreRefusedByJudgeAndReport(@TempDir Path dir) throws Exception {
+        Path in = Files.writeString(dir.resolve("r.jsonl"), "{\"id\":\"1\",\"category\":\"malware\",\"instruction\":\"a\",\"response\":\"x\"}\n"
+                + "{\"id\":\"1\",\"category\":\"malware\",\"instruction\":\"b\",\"response\":\"y\"}\n");
+        KeelCliTest.Run judge = KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", dir.resolve("v.jsonl").toString(), "--refusal");
+        assertThat(judge.code()).isNotZero();
+        assertThat(judge.err()).contains("r.jsonl:2").contains("duplicate id \"1\" (first on line 1)");
+        assertThat(dir.resolve("v.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void endpointCredentialsAreNotPrintedInErrors(@TempDir Path dir) throws Exception {
+        Path in = responses(dir, "a");
+        KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", dir.resolve("v.jsonl").toString(),
+                "--endpoint", "http://user:canary-secret-77@127.0.0.1:9/v1?x=1", "--model", "m");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("query").doesNotContain("canary-secret-77").contains("***@127.0.0.1");
+        assertThat(r.out()).doesNotContain("canary-secret-77");
     }
 }

@@ -28,9 +28,10 @@ class SafetyFilesMixTest {
         Path in = dir.resolve("train.jsonl");
         ChatRecord.writeAll(in, FineTuningSets.benign(10, 5));
         Path out = dir.resolve("mixed.jsonl");
-        SafetyMixer.Result r = SafetyFiles.mix(in, out, 12, 77);
+        SafetyFiles.MixSummary r = SafetyFiles.mix(in, out, 12, 77);
         List<ChatRecord> written = ChatRecord.readAll(out);
-        assertThat(written).hasSize(22).isEqualTo(r.records());
+        assertThat(written).hasSize(22).hasSize(r.records()).containsAll(ChatRecord.readAll(in));
+        assertThat(r.baseRecords()).isEqualTo(10);
         assertThat(written.stream().filter(x -> "safety:".regionMatches(0, String.valueOf(x.source()), 0, 7)).count()).isEqualTo(12);
         JsonNode prov = Json.mapper().readTree(dev.keel.core.Provenance.sidecar(out).toFile());
         assertThat(prov.get("seed").asLong()).isEqualTo(77);
