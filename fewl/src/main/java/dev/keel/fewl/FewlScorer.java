@@ -72,6 +72,7 @@ public final class FewlScorer implements AutoCloseable {
     private final long seed;
     private final ProgressListener progress;
     private final boolean strict;
+    private final boolean agreementExpertise;
     private final Builder settings;
 
     private final Object lock = new Object();
@@ -96,6 +97,7 @@ public final class FewlScorer implements AutoCloseable {
         this.seed = b.seed;
         this.progress = b.progress;
         this.strict = b.strict;
+        this.agreementExpertise = b.agreementExpertise;
         this.settings = b.copy();
     }
 
@@ -307,6 +309,7 @@ public final class FewlScorer implements AutoCloseable {
         config.put("duplicateThreshold", Double.toString(duplicateThreshold));
         config.put("corpus", corpus == null ? "scored items" : corpus.size() + " items");
         config.put("strict", Boolean.toString(strict));
+        config.put("agreementExpertise", Boolean.toString(agreementExpertise));
         if (generator != null) {
             config.put("generator", generator.id());
         }
@@ -654,6 +657,9 @@ public final class FewlScorer implements AutoCloseable {
                 }
                 e[i] = cached;
             }
+            if (agreementExpertise && !uniformWeights) {
+                agreement(sims, usedRefs, e, failed, pooled);
+            }
             double tau = temperature.resolve(ExpertiseWeights.pooledWithinStd(pooled));
             List<FewlScore> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -674,6 +680,101 @@ public final class FewlScorer implements AutoCloseable {
                 }
             }
             return out;
+        }
+
+        /**
+         * Expertise from the answers themselves, for items without IW/CO answers: for reference j,
+         * its mean agreement with the item's other references on this question minus its mean
+         * agreement with their answers to the neighbour questions (0 without neighbours), then
+         * standardised per reference model over the run (so that a terse model is compared with
+         * itself, not with verbose ones).
+         */
+        private void agreement(PairSimilarity sims, List<int[]> usedRefs, double[][] e, String[] failed, List<double[]> pooled) {
+            int n = items.size();
+            double[][] raw = new double[n][];
+            Map<String, double[]> stats = new HashMap<>(); // model -> {count, sum, sum of squares}
+            Map<List<Object>, double[]> cache = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                FewlItem it = items.get(i);
+                int[] used = usedRefs.get(i);
+                if (e[i] != null || failed[i] != null || used.length < 2) {
+                    continue;
+                }
+                List<Object> key = List.of(it.question(), it.references());
+                double[] r = cache.get(key);
+                if (r == null) {
+                    try {
+                        r = rawAgreement(sims, it, used);
+                    } catch (IllegalArgumentException ex) {
+                        if (strict) {
+                            throw ex;
+                        }
+                        failed[i] = ex.getMessage();
+                        continue;
+                    }
+                    cache.put(key, r);
+                    for (int j = 0; j < used.length; j++) {
+                        double[] st = stats.computeIfAbsent(it.references().get(used[j]).model(), k -> new double[3]);
+                        st[0]++;
+                        st[1] += r[j];
+                        st[2] += r[j] * r[j];
+                    }
+                }
+                raw[i] = r;
+            }
+            Map<double[], double[]> standardised = new java.util.IdentityHashMap<>();
+            for (int i = 0; i < n; i++) {
+                if (raw[i] == null) {
+                    continue;
+                }
+                double[] z = standardised.get(raw[i]);
+                if (z == null) {
+                    int[] used = usedRefs.get(i);
+                    z = new double[used.length];
+                    for (int j = 0; j < used.length; j++) {
+                        double[] st = stats.get(items.get(i).references().get(used[j]).model());
+                        double mean = st[1] / st[0];
+                        double var = Math.max(0, st[2] / st[0] - mean * mean);
+                        z[j] = var > 0 ? (raw[i][j] - mean) / Math.sqrt(var) : 0;
+                    }
+                    standardised.put(raw[i], z);
+                    pooled.add(z);
+                }
+                e[i] = z;
+            }
+        }
+
+        private double[] rawAgreement(PairSimilarity sims, FewlItem it, int[] used) {
+            double[] r = new double[used.length];
+            int[] nb = penalty && neighbours > 0 ? neighbourIdx.get(it.question()) : null;
+            for (int j = 0; j < used.length; j++) {
+                Reference ref = it.references().get(used[j]);
+                double same = 0;
+                double other = 0;
+                int others = 0;
+                int pairs = 0;
+                for (int l = 0; l < used.length; l++) {
+                    if (l == j) {
+                        continue;
+                    }
+                    Reference o = it.references().get(used[l]);
+                    same += sims.checked(it, ref.answer(), o.answer(), "references " + ref.model() + " and " + o.model());
+                    others++;
+                    if (nb != null) {
+                        for (int k : nb) {
+                            CorpusEntry c = corpusEntries.get(k);
+                            String ans = c.answers().get(o.model());
+                            if (ans != null) {
+                                other += sims.checked(it, ref.answer(), ans, c.question(),
+                                        "reference " + ref.model() + " and " + o.model() + "'s answer to a neighbour question");
+                                pairs++;
+                            }
+                        }
+                    }
+                }
+                r[j] = same / others - (pairs == 0 ? 0 : other / pairs);
+            }
+            return r;
         }
 
         private FewlScore unscored(FewlItem it, String why) {
@@ -707,7 +808,9 @@ public final class FewlScorer implements AutoCloseable {
                 usedTau = tau;
                 lambda = ExpertiseWeights.softmax(e, tau);
             }
-            if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
+            if (e != null && !it.hasExpertiseAnswers()) {
+                itemNotes.add("no intentionally wrong or corrected answers: expertise from the references' agreement");
+            } else if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
                 itemNotes.add(it.wrongAnswers().isEmpty() ? "no intentionally wrong answers: expertise from corrected answers only"
                         : "no corrected answers: expertise from wrong answers only");
             }
@@ -789,6 +892,7 @@ public final class FewlScorer implements AutoCloseable {
         private long seed;
         private ProgressListener progress = ProgressListener.NONE;
         private boolean strict;
+        private boolean agreementExpertise;
 
         Builder() {
         }
@@ -1021,6 +1125,33 @@ public final class FewlScorer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Expertise without a generator (Keel's own extension, not the paper's): for items with no
+         * IW/CO answers, estimate each reference's expertise from the answers themselves — its mean
+         * agreement with the item's other references on the question minus its mean agreement with
+         * their answers to the neighbour questions (the P-vs-Q contrast of the f-divergence form),
+         * standardised per reference model over the run so that a terse model is measured against
+         * itself — and weigh by {@code softmax(e/τ)}. Default off: on EVOUNA-NQ it did not beat
+         * uniform weights (see the module README).
+         *
+         * @param on whether to estimate expertise from agreement
+         * @return this builder
+         */
+        public Builder agreementExpertise(boolean on) {
+            this.agreementExpertise = on;
+            return this;
+        }
+
+        /** @return whether a generator of IW/CO answers is set */
+        boolean hasGenerator() {
+            return generator != null;
+        }
+
+        /** @return whether expertise from agreement is on */
+        boolean agreementExpertise() {
+            return agreementExpertise;
+        }
+
         /** @return whether strict mode is on */
         boolean strict() {
             return strict;
@@ -1090,6 +1221,7 @@ public final class FewlScorer implements AutoCloseable {
             b.seed = seed;
             b.progress = progress;
             b.strict = strict;
+            b.agreementExpertise = agreementExpertise;
             return b;
         }
 

@@ -74,6 +74,11 @@ public final class HallucinationBenchmark {
      * agreement with the references (its selection is the medoid, the answer that agrees most with the others).
      */
     public static final String MULTI_UNIFORM = "multi + no penalty, uniform weights";
+    /**
+     * Name of the row with expertise estimated from the references' agreement where items have no
+     * IW/CO answers ({@link FewlScorer.Builder#agreementExpertise}); present when the scorer settings leave it off.
+     */
+    public static final String FEWL_AGREEMENT = "FEWL, agreement expertise";
 
     private final FewlScorer.Builder scorer;
     private final Integer singleReference;
@@ -576,17 +581,45 @@ public final class HallucinationBenchmark {
             }
             Map<String, FewlScorer.Builder> configs = new LinkedHashMap<>();
             Map<String, List<FewlItem>> inputs = new LinkedHashMap<>();
+            // A row without the penalty is the truthfulness part of the same row with it (λ does not
+            // depend on the penalty, except for agreement expertise, whose contrast uses the neighbours),
+            // and without any IW/CO answer uniform weights and other temperatures change nothing: such
+            // rows are read off another run instead of scored again.
+            Map<String, String> truthOf = new LinkedHashMap<>();
+            Map<String, String> same = new LinkedHashMap<>();
+            boolean derive = !scorer.agreementExpertise();
+            boolean noExpertise = !scorer.hasGenerator() && items.stream().noneMatch(FewlItem::hasExpertiseAnswers);
             configs.put("fewl", common.copy());
-            configs.put("multi", common.copy().penalty(false));
-            configs.put("uniform", common.copy().uniformWeights(true));
-            configs.put("uniformMulti", common.copy().uniformWeights(true).penalty(false));
+            if (derive) {
+                truthOf.put("multi", "fewl");
+            } else {
+                configs.put("multi", common.copy().penalty(false));
+            }
+            if (noExpertise && !scorer.agreementExpertise()) {
+                same.put("uniform", "fewl");
+            } else {
+                configs.put("uniform", common.copy().uniformWeights(true));
+            }
+            truthOf.put("uniformMulti", "uniform");
+            boolean agreementRow = !scorer.agreementExpertise();
+            if (agreementRow) {
+                configs.put("agreement", common.copy().agreementExpertise(true));
+            }
             for (int i = 0; i < compareTemperatures.size(); i++) {
-                configs.put("tau" + i, common.copy().temperature(compareTemperatures.get(i)));
+                if (noExpertise && !scorer.agreementExpertise()) {
+                    same.put("tau" + i, "fewl");
+                } else {
+                    configs.put("tau" + i, common.copy().temperature(compareTemperatures.get(i)));
+                }
             }
             for (int i = 0; i < compareSimilarities.size(); i++) {
                 Similarity other = cached(compareSimilarities.get(i), cache);
                 configs.put("sim" + i, common.copy().similarity(other));
-                configs.put("simMulti" + i, common.copy().similarity(other).penalty(false));
+                if (derive) {
+                    truthOf.put("simMulti" + i, "sim" + i);
+                } else {
+                    configs.put("simMulti" + i, common.copy().similarity(other).penalty(false));
+                }
             }
             List<String> singles = fixedModel != null ? List.of(fixedModel) : refModels;
             for (String m : singles) {
@@ -595,12 +628,12 @@ public final class HallucinationBenchmark {
                     List<Reference> keep = it.references().stream().filter(r -> r.model().equals(m)).toList();
                     only.add(keep.isEmpty() ? null : it.withReferences(keep));
                 }
-                configs.put("single:" + m, common.copy().penalty(false));
                 configs.put("singlePen:" + m, common.copy());
-                inputs.put("single:" + m, only);
                 inputs.put("singlePen:" + m, only);
+                truthOf.put("single:" + m, "singlePen:" + m); // one reference: λ = 1 either way
             }
             Map<String, double[]> scores = new LinkedHashMap<>();
+            Map<String, double[]> truths = new LinkedHashMap<>();
             double fewlTau = Double.NaN;
             int done = 0;
             int unscored = 0;
@@ -608,7 +641,9 @@ public final class HallucinationBenchmark {
                 List<FewlItem> in = inputs.getOrDefault(c.getKey(), items);
                 List<FewlItem> present = in.stream().filter(java.util.Objects::nonNull).toList();
                 double[] v = new double[in.size()];
+                double[] t = new double[in.size()];
                 Arrays.fill(v, Double.NaN);
+                Arrays.fill(t, Double.NaN);
                 try (FewlScorer scorer = c.getValue().build()) {
                     List<FewlScore> s = scorer.scoreAll(present);
                     int k = 0;
@@ -618,6 +653,7 @@ public final class HallucinationBenchmark {
                         }
                         FewlScore sc = s.get(k++);
                         v[i] = sc.total();
+                        t[i] = sc.truthfulness();
                         if (c.getKey().equals("fewl")) {
                             if (!sc.scored()) {
                                 unscored++;
@@ -628,9 +664,15 @@ public final class HallucinationBenchmark {
                         }
                     }
                     scores.put(c.getKey(), v);
+                    truths.put(c.getKey(), t);
                 }
                 progress.progress("benchmark", ++done, configs.size());
             }
+            same.forEach((k, src) -> {
+                scores.put(k, scores.get(src));
+                truths.put(k, truths.get(src));
+            });
+            truthOf.forEach((k, src) -> scores.put(k, truths.get(src)));
             if (unscored > 0) {
                 notes = new ArrayList<>(notes);
                 notes.add(unscored + " candidates could not be scored (see the scorer's notes) and are left out");
@@ -646,6 +688,9 @@ public final class HallucinationBenchmark {
             addRow(rowNames, rowScores, paper, FEWL, true, List.of(scores.get("fewl")));
             addRow(rowNames, rowScores, paper, MULTI_UNIFORM, false, List.of(scores.get("uniformMulti")));
             addRow(rowNames, rowScores, paper, "FEWL, uniform weights", false, List.of(scores.get("uniform")));
+            if (agreementRow) {
+                addRow(rowNames, rowScores, paper, FEWL_AGREEMENT, false, List.of(scores.get("agreement")));
+            }
             for (int i = 0; i < compareTemperatures.size(); i++) {
                 addRow(rowNames, rowScores, paper, "FEWL, tau = " + compareTemperatures.get(i), false, List.of(scores.get("tau" + i)));
             }
