@@ -571,7 +571,7 @@ public final class FewlScorer implements AutoCloseable {
                 public double sim(String a, String qa, String b, String qb) {
                     int ia = id.apply(a, qa);
                     int ib = id.apply(b, qb);
-                    pairs.computeIfAbsent(((long) ia << 32) | ib, k -> {
+                    pairs.computeIfAbsent(pairKey(ia, ib), k -> {
                         as.add(ia);
                         bs.add(ib);
                         return as.size() - 1;
@@ -612,9 +612,18 @@ public final class FewlScorer implements AutoCloseable {
 
                 @Override
                 public double sim(String a, String qa, String b, String qb) {
-                    return values[pairs.get(((long) id.apply(a, qa) << 32) | id.apply(b, qb))];
+                    return values[pairs.get(pairKey(id.apply(a, qa), id.apply(b, qb)))];
                 }
             };
+        }
+
+        /**
+         * The key of a pair of text ids: the two ids in one long, multiplied by an odd constant (a
+         * bijection) so that {@link Long#hashCode()}, which folds the halves, does not collide on
+         * {@code a ^ b}.
+         */
+        private static long pairKey(int a, int b) {
+            return ((((long) a) << 32) | (b & 0xffffffffL)) * 0x9E3779B97F4A7C15L;
         }
 
         private List<FewlScore> compute(PairSimilarity sims, boolean report) {

@@ -76,7 +76,9 @@ public final class HallucinationBenchmark {
     public static final String MULTI_UNIFORM = "multi + no penalty, uniform weights";
     /**
      * Name of the row with expertise estimated from the references' agreement where items have no
-     * IW/CO answers ({@link FewlScorer.Builder#agreementExpertise}); present when the scorer settings leave it off.
+     * IW/CO answers ({@link FewlScorer.Builder#agreementExpertise}); present with
+     * {@link Builder#compareAgreementExpertise(boolean)} when the scorer settings leave it off, have no
+     * generator and some candidate has no IW/CO answers.
      */
     public static final String FEWL_AGREEMENT = "FEWL, agreement expertise";
 
@@ -84,6 +86,7 @@ public final class HallucinationBenchmark {
     private final Integer singleReference;
     private final String singleReferenceModel;
     private final List<Similarity> compareSimilarities;
+    private final boolean compareAgreement;
     private final int bootstrap;
     private final long seed;
     private final List<Temperature> compareTemperatures;
@@ -94,6 +97,7 @@ public final class HallucinationBenchmark {
         this.singleReference = b.singleReference;
         this.singleReferenceModel = b.singleReferenceModel;
         this.compareSimilarities = List.copyOf(b.compareSimilarities);
+        this.compareAgreement = b.compareAgreement;
         this.bootstrap = b.bootstrap;
         this.seed = b.seed;
         this.compareTemperatures = List.copyOf(b.compareTemperatures);
@@ -601,7 +605,8 @@ public final class HallucinationBenchmark {
                 configs.put("uniform", common.copy().uniformWeights(true));
             }
             truthOf.put("uniformMulti", "uniform");
-            boolean agreementRow = !scorer.agreementExpertise();
+            boolean agreementRow = compareAgreement && !scorer.agreementExpertise() && !scorer.hasGenerator()
+                    && items.stream().anyMatch(it -> !it.hasExpertiseAnswers());
             if (agreementRow) {
                 configs.put("agreement", common.copy().agreementExpertise(true));
             }
@@ -1049,6 +1054,7 @@ public final class HallucinationBenchmark {
         private Integer singleReference;
         private String singleReferenceModel;
         private List<Similarity> compareSimilarities = List.of();
+        private boolean compareAgreement;
         private int bootstrap = 1000;
         private long seed;
         private List<Temperature> compareTemperatures = List.of(Temperature.fixed(1.0));
@@ -1125,6 +1131,19 @@ public final class HallucinationBenchmark {
          */
         public Builder compareSimilarities(List<? extends Similarity> similarities) {
             this.compareSimilarities = List.copyOf(Preconditions.noNulls(similarities, "compareSimilarities"));
+            return this;
+        }
+
+        /**
+         * Adds the row {@value HallucinationBenchmark#FEWL_AGREEMENT} (expertise from the references'
+         * agreement where candidates have no IW/CO answers), to compare it with uniform weights;
+         * default off (it costs about as much as the FEWL row again).
+         *
+         * @param on whether to add the row
+         * @return this builder
+         */
+        public Builder compareAgreementExpertise(boolean on) {
+            this.compareAgreement = on;
             return this;
         }
 
