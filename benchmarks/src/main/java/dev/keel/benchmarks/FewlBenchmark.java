@@ -3,7 +3,10 @@ package dev.keel.benchmarks;
 import dev.keel.core.embed.OnnxEmbedder;
 import dev.keel.fewl.BenchQuestion;
 import dev.keel.fewl.Fewl;
+import dev.keel.examples.fewl.EvounaNq;
 import dev.keel.examples.fewl.FewlDemo;
+import dev.keel.examples.fewl.SimilarityChoice;
+import dev.keel.fewl.MultiModelRecord;
 import dev.keel.fewl.FewlItem;
 import dev.keel.fewl.FewlScore;
 import dev.keel.fewl.FewlScorer;
@@ -33,6 +36,12 @@ import java.util.concurrent.TimeUnit;
  * (N = 4 simulated references, expertise answers from the data, K = 5 or 25 neighbours), against
  * embedding the run's distinct texts alone with the same embedder. Their ratio is the share of the
  * time spent embedding; the rest is FEWL's own overhead. Items/s = items / (seconds per run).
+ *
+ * <p>The multi-model benchmark at 5 models ({@link MultiModel}): the leave-one-out items of the
+ * first 200 questions of the bundled EVOUNA-NQ (5 answers each, every one scored with the other four
+ * as references, K = 25), scored by a fresh scorer with the similarity of the {@code similarity}
+ * parameter ({@link #multiModelScore}), against embedding the run's distinct texts alone
+ * ({@link #multiModelEmbedOnly}: questions, and the answers for the embedding similarities).
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar FewlBenchmark -rf json -rff fewl.json
@@ -98,5 +107,71 @@ public class FewlBenchmark {
     /** The number of items a {@link #score()} run scores, for items/s. */
     public int itemCount() {
         return items.size();
+    }
+
+    /** The multi-model (EVOUNA-NQ, 5 models, leave-one-out) workload. */
+    @State(Scope.Benchmark)
+    public static class MultiModel {
+        /** The answer similarity. */
+        @Param({"containment", "hybrid", "cosine"})
+        public String similarity;
+
+        List<FewlItem> items;
+        List<FewlItem> corpus;
+        List<String> distinctTexts;
+        OnnxEmbedder embedder;
+
+        /** Loads the first 200 questions and the embedder. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            List<MultiModelRecord> recs = EvounaNq.load().subList(0, QUESTIONS);
+            items = new ArrayList<>();
+            corpus = new ArrayList<>();
+            Set<String> texts = new LinkedHashSet<>();
+            boolean answers = !similarity.equals("containment");
+            for (MultiModelRecord r : recs) {
+                items.addAll(r.items());
+                List<Reference> refs = r.references();
+                corpus.add(FewlItem.of(r.id(), r.question(), refs.get(0).answer(), refs));
+                texts.add(r.question());
+                if (answers) {
+                    refs.forEach(x -> texts.add(x.answer()));
+                }
+            }
+            distinctTexts = new ArrayList<>(texts);
+            embedder = OnnxEmbedder.allMiniLmL6V2();
+        }
+
+        /** Closes the embedder. */
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            embedder.close();
+        }
+    }
+
+    /**
+     * One FEWL pass over the multi-model items (leave-one-out references, penalty over the same
+     * models' answers to the 25 nearest questions): every distinct text embedded once, then the scores.
+     *
+     * @param m the workload
+     * @return the scores
+     */
+    @Benchmark
+    public List<FewlScore> multiModelScore(MultiModel m) {
+        try (FewlScorer scorer = Fewl.builder().embedder(m.embedder).similarity(SimilarityChoice.parse(m.similarity).create(m.embedder))
+                .corpus(m.corpus).neighbours(25).build()) {
+            return scorer.scoreAll(m.items);
+        }
+    }
+
+    /**
+     * Embedding the multi-model run's distinct texts alone: the floor under {@link #multiModelScore}.
+     *
+     * @param m the workload
+     * @return the vectors
+     */
+    @Benchmark
+    public float[][] multiModelEmbedOnly(MultiModel m) {
+        return m.embedder.embedAll(m.distinctTexts);
     }
 }

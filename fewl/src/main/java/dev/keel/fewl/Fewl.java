@@ -48,6 +48,25 @@ public final class Fewl {
     }
 
     /**
+     * Orders candidate answers to {@code question} by FEWL against the reference answers, best
+     * first, with the defaults of {@link #score}: cosine similarity on all-MiniLM-L6-v2, uniform
+     * weights, no penalty (so: by mean agreement with the references). For best-of-N selection
+     * take the first; use {@link FewlScorer#rank} for other settings.
+     *
+     * @param question   the question, not blank
+     * @param candidates the candidate answers, at least one, none blank
+     * @param refs       the reference answers, at least one
+     * @return the candidates with their scores, best first (ties keep the given order)
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException for a blank question or candidate, or no candidates or references
+     */
+    public static List<RankedAnswer> select(String question, List<String> candidates, List<Reference> refs) {
+        try (FewlScorer scorer = builder().similarity(new CosineSimilarity(DefaultEmbedder.shared())).penalty(false).build()) {
+            return scorer.rank(question, candidates, refs);
+        }
+    }
+
+    /**
      * A builder of a {@link FewlScorer} with the paper's defaults (K = 25, R = 25, penalty on, all references).
      *
      * @return a new builder

@@ -20,6 +20,8 @@ import java.util.List;
  * {"id": "q1", "question": "...", "answer": "...", "references": [{"model": "a", "answer": "..."}],
  *  "wrongAnswers": ["..."], "correctedAnswers": ["..."], "label": "truthful"}
  * }</pre>
+ * A reference whose {@code answer} is missing, null or blank did not answer: it is left out of
+ * {@link #references()} and named in {@link #unanswered()}, never a failed line.
  *
  * @param id               unique within a run, not blank
  * @param question         the question, not blank
@@ -28,9 +30,11 @@ import java.util.List;
  * @param wrongAnswers     intentionally wrong answers to the question (may be empty)
  * @param correctedAnswers corrected answers to the question (may be empty)
  * @param label            the known label, or {@code null}
+ * @param unanswered       the models whose reference answer was blank or missing: references that
+ *                         did not answer, skipped (a reader puts them here; the score's notes count them)
  */
 public record FewlItem(String id, String question, String answer, List<Reference> references,
-                       List<String> wrongAnswers, List<String> correctedAnswers, Label label) {
+                       List<String> wrongAnswers, List<String> correctedAnswers, Label label, List<String> unanswered) {
 
     /**
      * Checks and copies the components; {@code null} IW/CO lists become empty.
@@ -42,6 +46,8 @@ public record FewlItem(String id, String question, String answer, List<Reference
      * @param wrongAnswers     intentionally wrong answers, none blank, or {@code null}
      * @param correctedAnswers corrected answers, none blank, or {@code null}
      * @param label            the known label, or {@code null}
+     * @param unanswered       models whose answer was blank or missing, or {@code null} for none;
+     *                         {@code references} may be empty only when this is not
      * @throws IllegalArgumentException naming the item if a check fails
      * @throws NullPointerException     if {@code id} is null
      */
@@ -53,9 +59,29 @@ public record FewlItem(String id, String question, String answer, List<Reference
         if (answer == null || answer.isBlank()) {
             throw new IllegalArgumentException("item " + id + ": answer must not be empty");
         }
-        references = Reference.checkDistinct(id, references);
+        unanswered = unanswered == null ? List.of() : List.copyOf(unanswered);
+        references = unanswered.isEmpty() || (references != null && !references.isEmpty())
+                ? Reference.checkDistinct(id, references) : List.of();
         wrongAnswers = checkTexts(id, "wrongAnswers", wrongAnswers);
         correctedAnswers = checkTexts(id, "correctedAnswers", correctedAnswers);
+    }
+
+    /**
+     * An item whose references all answered.
+     *
+     * @param id               unique within a run, not blank
+     * @param question         the question, not blank
+     * @param answer           the candidate answer, not blank
+     * @param references       at least one reference answer, model names distinct
+     * @param wrongAnswers     intentionally wrong answers, none blank, or {@code null}
+     * @param correctedAnswers corrected answers, none blank, or {@code null}
+     * @param label            the known label, or {@code null}
+     * @throws IllegalArgumentException naming the item if a check fails
+     * @throws NullPointerException     if {@code id} is null
+     */
+    public FewlItem(String id, String question, String answer, List<Reference> references,
+                    List<String> wrongAnswers, List<String> correctedAnswers, Label label) {
+        this(id, question, answer, references, wrongAnswers, correctedAnswers, label, List.of());
     }
 
     private static List<String> checkTexts(String id, String name, List<String> texts) {
@@ -94,7 +120,7 @@ public record FewlItem(String id, String question, String answer, List<Reference
      * @throws IllegalArgumentException naming the item if an answer is blank
      */
     public FewlItem withExpertiseAnswers(List<String> wrong, List<String> corrected) {
-        return new FewlItem(id, question, answer, references, wrong, corrected, label);
+        return new FewlItem(id, question, answer, references, wrong, corrected, label, unanswered);
     }
 
     /**
@@ -104,7 +130,18 @@ public record FewlItem(String id, String question, String answer, List<Reference
      * @return the new item
      */
     public FewlItem withLabel(Label newLabel) {
-        return new FewlItem(id, question, answer, references, wrongAnswers, correctedAnswers, newLabel);
+        return new FewlItem(id, question, answer, references, wrongAnswers, correctedAnswers, newLabel, unanswered);
+    }
+
+    /**
+     * This item with other references (the same unanswered models).
+     *
+     * @param newReferences the references, model names distinct
+     * @return the new item
+     * @throws IllegalArgumentException naming the item if a check fails
+     */
+    public FewlItem withReferences(List<Reference> newReferences) {
+        return new FewlItem(id, question, answer, newReferences, wrongAnswers, correctedAnswers, label, unanswered);
     }
 
     /**
@@ -135,11 +172,12 @@ public record FewlItem(String id, String question, String answer, List<Reference
         return JsonForms.namingItem(id, () -> {
             String question = JsonLines.requireText(node, "question");
             String answer = JsonLines.requireText(node, "answer");
-            List<Reference> refs = JsonForms.references(node);
+            List<String> unanswered = new ArrayList<>();
+            List<Reference> refs = JsonForms.references(node, unanswered);
             List<String> wrong = JsonLines.textList(node, "wrongAnswers", false);
             List<String> corrected = JsonLines.textList(node, "correctedAnswers", false);
             String label = JsonLines.optionalText(node, "label");
-            return new FewlItem(id, question, answer, refs, wrong, corrected, label == null ? null : Label.fromWireName(label));
+            return new FewlItem(id, question, answer, refs, wrong, corrected, label == null ? null : Label.fromWireName(label), unanswered);
         });
     }
 
@@ -148,6 +186,9 @@ public record FewlItem(String id, String question, String answer, List<Reference
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("id", id).put("question", question).put("answer", answer);
         JsonForms.putReferences(o, references);
+        for (String m : unanswered) {
+            ((ArrayNode) o.get("references")).addObject().put("model", m).putNull("answer");
+        }
         if (!wrongAnswers.isEmpty()) {
             ArrayNode a = o.putArray("wrongAnswers");
             wrongAnswers.forEach(a::add);

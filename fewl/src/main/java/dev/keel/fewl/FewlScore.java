@@ -75,13 +75,31 @@ public record FewlScore(String id, double total, double truthfulness, double pen
         notes = List.copyOf(notes);
     }
 
-    /** This score as a JSON object, for score files. */
+    /**
+     * Whether the item was scored; false when it could not be (no reference answered, a similarity
+     * that is not a number), with the reason in {@link #notes()} and {@code NaN} scores.
+     *
+     * @return true when {@link #total()} is a number
+     */
+    public boolean scored() {
+        return !Double.isNaN(total);
+    }
+
+    private static void putNumber(ObjectNode o, String name, double v) {
+        if (Double.isFinite(v)) {
+            o.put(name, v);
+        } else {
+            o.putNull(name);
+        }
+    }
+
+    /** This score as a JSON object, for score files; a score that is not a number is written as null. */
     ObjectNode toJson() {
         ObjectNode o = Json.mapper().createObjectNode();
         o.put("id", id);
-        o.put("fewl", total);
-        o.put("truthfulness", truthfulness);
-        o.put("penalty", penalty);
+        putNumber(o, "fewl", total);
+        putNumber(o, "truthfulness", truthfulness);
+        putNumber(o, "penalty", penalty);
         if (!Double.isNaN(temperature)) {
             o.put("temperature", temperature);
         }

@@ -71,6 +71,8 @@ public final class FewlScorer implements AutoCloseable {
     private final GenerationOptions generationOptions;
     private final long seed;
     private final ProgressListener progress;
+    private final boolean strict;
+    private final boolean agreementExpertise;
     private final Builder settings;
 
     private final Object lock = new Object();
@@ -94,6 +96,8 @@ public final class FewlScorer implements AutoCloseable {
         this.generationOptions = b.generationOptions;
         this.seed = b.seed;
         this.progress = b.progress;
+        this.strict = b.strict;
+        this.agreementExpertise = b.agreementExpertise;
         this.settings = b.copy();
     }
 
@@ -136,7 +140,10 @@ public final class FewlScorer implements AutoCloseable {
      * @return one score per item, in order
      * @throws NullPointerException     if {@code items} is null
      * @throws IllegalArgumentException naming the item for bad input: duplicate ids, a single
-     *                                  reference index the item does not have, a NaN similarity
+     *                                  reference index the item does not have; in
+     *                                  {@link Builder#strict strict mode} also an item without an
+     *                                  answered reference or with a NaN similarity (otherwise that
+     *                                  item's score is NaN, with the reason in its notes)
      * @throws IllegalStateException    if the scorer is closed, or the penalty is on and no embedder is there for the neighbour search
      */
     public List<FewlScore> scoreAll(List<FewlItem> items) {
@@ -152,7 +159,7 @@ public final class FewlScorer implements AutoCloseable {
             if (prev != null) {
                 throw new IllegalArgumentException("duplicate item id \"" + it.id() + "\" (items " + prev + " and " + i + ")");
             }
-            if (singleReference >= it.references().size()) {
+            if (singleReference >= it.references().size() && !it.references().isEmpty()) {
                 throw new IllegalArgumentException("item " + it.id() + ": single reference index " + singleReference
                         + " but the item has " + it.references().size() + " references");
             }
@@ -165,6 +172,48 @@ public final class FewlScorer implements AutoCloseable {
         Similarity sim = similarity();
         Embedder emb = neighbourEmbedder();
         return new Run(work, notes, sim, emb).execute();
+    }
+
+    /**
+     * Ranks candidate answers to one question by FEWL, best first: the building block of best-of-N
+     * answer selection, and of choosing fine-tuning or in-context examples without labels. Each
+     * candidate is scored against {@code references} (a reference with the same text as the
+     * candidate is still a reference: leave it out yourself for leave-one-out). The laziness penalty
+     * needs other questions: it comes from {@link Builder#corpus} when one is given, and is 0 (with a
+     * note) otherwise. Ties keep the candidates' order; candidates that could not be scored come last.
+     *
+     * <pre>{@code
+     * List<RankedAnswer> ranked = scorer.rank(question, List.of(a1, a2, a3), refs);
+     * String best = ranked.get(0).answer();
+     * }</pre>
+     *
+     * @param question   the question, not blank
+     * @param candidates the candidate answers, at least one, none blank
+     * @param references the reference answers, at least one
+     * @return the candidates with their scores, best first
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException for a blank question or candidate, or no candidates or references
+     * @throws IllegalStateException    if the scorer is closed
+     */
+    public List<RankedAnswer> rank(String question, List<String> candidates, List<Reference> references) {
+        Preconditions.notBlank(question, "question");
+        Preconditions.notEmpty(candidates, "candidates");
+        Preconditions.notEmpty(references, "references");
+        List<FewlItem> items = new ArrayList<>(candidates.size());
+        for (int i = 0; i < candidates.size(); i++) {
+            String c = candidates.get(i);
+            if (c == null || c.isBlank()) {
+                throw new IllegalArgumentException("candidates[" + i + "] must not be blank");
+            }
+            items.add(FewlItem.of("candidate-" + i, question, c, references));
+        }
+        List<FewlScore> scores = scoreAll(items);
+        List<RankedAnswer> out = new ArrayList<>(scores.size());
+        for (int i = 0; i < scores.size(); i++) {
+            out.add(new RankedAnswer(i, candidates.get(i), scores.get(i)));
+        }
+        out.sort(java.util.Comparator.comparingDouble((RankedAnswer r) -> r.score().scored() ? -r.score().total() : Double.POSITIVE_INFINITY));
+        return List.copyOf(out);
     }
 
     private List<FewlItem> generateMissing(List<FewlItem> items, Map<String, List<String>> notes) {
@@ -223,6 +272,9 @@ public final class FewlScorer implements AutoCloseable {
         if (givenSimilarity instanceof CosineSimilarity c) {
             return c.embedder();
         }
+        if (givenSimilarity instanceof HybridSimilarity h) {
+            return h.embedder();
+        }
         if (givenSimilarity != null) {
             return null;
         }
@@ -256,6 +308,8 @@ public final class FewlScorer implements AutoCloseable {
         config.put("uniformWeights", Boolean.toString(uniformWeights));
         config.put("duplicateThreshold", Double.toString(duplicateThreshold));
         config.put("corpus", corpus == null ? "scored items" : corpus.size() + " items");
+        config.put("strict", Boolean.toString(strict));
+        config.put("agreementExpertise", Boolean.toString(agreementExpertise));
         if (generator != null) {
             config.put("generator", generator.id());
         }
@@ -486,28 +540,90 @@ public final class FewlScorer implements AutoCloseable {
             return v;
         }
 
-        /** The generic path: record every pair, score them in one call, then look them up. */
+        /**
+         * The generic path: record every pair, score them in one call, then look them up. A
+         * {@link QuestionAwareSimilarity} gets each text's question; pairs are then keyed by text and question.
+         */
         private PairSimilarity pairTable() {
-            Map<String, Map<String, Integer>> pairs = new HashMap<>();
-            List<String> as = new ArrayList<>();
-            List<String> bs = new ArrayList<>();
-            PairSimilarity recorder = (a, b) -> {
-                pairs.computeIfAbsent(a, k -> new HashMap<>()).computeIfAbsent(b, k -> {
-                    as.add(a);
-                    bs.add(b);
-                    return as.size() - 1;
+            boolean withQuestions = similarity instanceof QuestionAwareSimilarity;
+            // texts (with their question where the similarity reads it) get small ids; pairs are keyed by the two ids
+            Map<String, Map<String, Integer>> ids = new HashMap<>();
+            List<String> texts = new ArrayList<>();
+            List<String> textQuestions = new ArrayList<>();
+            Map<Long, Integer> pairs = new HashMap<>();
+            List<Integer> as = new ArrayList<>();
+            List<Integer> bs = new ArrayList<>();
+            java.util.function.BiFunction<String, String, Integer> id = (text, question) -> {
+                String q = withQuestions && question != null ? question : "";
+                return ids.computeIfAbsent(q, k -> new HashMap<>()).computeIfAbsent(text, k -> {
+                    texts.add(text);
+                    textQuestions.add(withQuestions ? question : null);
+                    return texts.size() - 1;
                 });
-                return 0.0;
+            };
+            PairSimilarity recorder = new PairSimilarity() {
+                @Override
+                public double sim(String a, String b) {
+                    return sim(a, null, b, null);
+                }
+
+                @Override
+                public double sim(String a, String qa, String b, String qb) {
+                    int ia = id.apply(a, qa);
+                    int ib = id.apply(b, qb);
+                    pairs.computeIfAbsent(pairKey(ia, ib), k -> {
+                        as.add(ia);
+                        bs.add(ib);
+                        return as.size() - 1;
+                    });
+                    return 0.0;
+                }
             };
             compute(recorder, false);
             progress.progress("embedding", 0, as.size());
-            double[] values = as.isEmpty() ? new double[0] : similarity.scoreAll(as, bs);
+            double[] values;
+            if (as.isEmpty()) {
+                values = new double[0];
+            } else {
+                List<String> la = new ArrayList<>(as.size());
+                List<String> lb = new ArrayList<>(as.size());
+                List<String> qa = withQuestions ? new ArrayList<>(as.size()) : null;
+                List<String> qb = withQuestions ? new ArrayList<>(as.size()) : null;
+                for (int i = 0; i < as.size(); i++) {
+                    la.add(texts.get(as.get(i)));
+                    lb.add(texts.get(bs.get(i)));
+                    if (withQuestions) {
+                        qa.add(textQuestions.get(as.get(i)));
+                        qb.add(textQuestions.get(bs.get(i)));
+                    }
+                }
+                values = withQuestions ? ((QuestionAwareSimilarity) similarity).scoreAll(la, qa, lb, qb) : similarity.scoreAll(la, lb);
+            }
             if (values == null || values.length != as.size()) {
                 throw new IllegalStateException("similarity " + similarity.name() + " returned "
                         + (values == null ? "null" : values.length + " scores") + " for " + as.size() + " pairs");
             }
             progress.progress("embedding", as.size(), as.size());
-            return (a, b) -> values[pairs.get(a).get(b)];
+            return new PairSimilarity() {
+                @Override
+                public double sim(String a, String b) {
+                    return sim(a, null, b, null);
+                }
+
+                @Override
+                public double sim(String a, String qa, String b, String qb) {
+                    return values[pairs.get(pairKey(id.apply(a, qa), id.apply(b, qb)))];
+                }
+            };
+        }
+
+        /**
+         * The key of a pair of text ids: the two ids in one long, multiplied by an odd constant (a
+         * bijection) so that {@link Long#hashCode()}, which folds the halves, does not collide on
+         * {@code a ^ b}.
+         */
+        private static long pairKey(int a, int b) {
+            return ((((long) a) << 32) | (b & 0xffffffffL)) * 0x9E3779B97F4A7C15L;
         }
 
         private List<FewlScore> compute(PairSimilarity sims, boolean report) {
@@ -516,28 +632,58 @@ public final class FewlScorer implements AutoCloseable {
             double[][] e = new double[n][];
             Map<List<Object>, double[]> expertiseCache = new HashMap<>();
             List<double[]> pooled = new ArrayList<>();
-            for (FewlItem it : items) {
+            String[] failed = new String[n];
+            for (int i = 0; i < n; i++) {
+                FewlItem it = items.get(i);
                 int[] used = singleReference >= 0 ? new int[] {singleReference} : range(it.references().size());
                 usedRefs.add(used);
+                if (it.references().isEmpty()) {
+                    failed[i] = "no reference answered (" + it.unanswered().size() + " blank or missing)";
+                    if (strict) {
+                        throw new IllegalArgumentException("item " + it.id() + ": " + failed[i]);
+                    }
+                }
             }
             for (int i = 0; i < n; i++) {
                 FewlItem it = items.get(i);
-                if (uniformWeights || !it.hasExpertiseAnswers()) {
+                if (uniformWeights || !it.hasExpertiseAnswers() || failed[i] != null) {
                     continue;
                 }
                 List<Object> key = List.of(it.references(), it.wrongAnswers(), it.correctedAnswers(), usedRefs.get(i).length);
                 double[] cached = expertiseCache.get(key);
                 if (cached == null) {
-                    cached = ExpertiseWeights.expertise(sims, it, usedRefs.get(i));
+                    try {
+                        cached = ExpertiseWeights.expertise(sims, it, usedRefs.get(i));
+                    } catch (IllegalArgumentException ex) {
+                        if (strict) {
+                            throw ex;
+                        }
+                        failed[i] = ex.getMessage();
+                        continue;
+                    }
                     expertiseCache.put(key, cached);
                     pooled.add(cached);
                 }
                 e[i] = cached;
             }
+            if (agreementExpertise && !uniformWeights) {
+                agreement(sims, usedRefs, e, failed, pooled);
+            }
             double tau = temperature.resolve(ExpertiseWeights.pooledWithinStd(pooled));
             List<FewlScore> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                out.add(scoreItem(sims, items.get(i), usedRefs.get(i), e[i], tau));
+                FewlScore sc = null;
+                if (failed[i] == null) {
+                    try {
+                        sc = scoreItem(sims, items.get(i), usedRefs.get(i), e[i], tau);
+                    } catch (IllegalArgumentException ex) {
+                        if (strict) {
+                            throw ex;
+                        }
+                        failed[i] = ex.getMessage();
+                    }
+                }
+                out.add(sc != null ? sc : unscored(items.get(i), failed[i]));
                 if (report && ((i + 1) % 1000 == 0 || i + 1 == n)) {
                     progress.progress("scoring", i + 1, n);
                 }
@@ -545,8 +691,118 @@ public final class FewlScorer implements AutoCloseable {
             return out;
         }
 
+        /**
+         * Expertise from the answers themselves, for items without IW/CO answers: for reference j,
+         * its mean agreement with the item's other references on this question minus its mean
+         * agreement with their answers to the neighbour questions (0 without neighbours), then
+         * standardised per reference model over the run (so that a terse model is compared with
+         * itself, not with verbose ones).
+         */
+        private void agreement(PairSimilarity sims, List<int[]> usedRefs, double[][] e, String[] failed, List<double[]> pooled) {
+            int n = items.size();
+            double[][] raw = new double[n][];
+            Map<String, double[]> stats = new HashMap<>(); // model -> {count, sum, sum of squares}
+            Map<List<Object>, double[]> cache = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                FewlItem it = items.get(i);
+                int[] used = usedRefs.get(i);
+                if (e[i] != null || failed[i] != null || used.length < 2) {
+                    continue;
+                }
+                List<Object> key = List.of(it.question(), it.references());
+                double[] r = cache.get(key);
+                if (r == null) {
+                    try {
+                        r = rawAgreement(sims, it, used);
+                    } catch (IllegalArgumentException ex) {
+                        if (strict) {
+                            throw ex;
+                        }
+                        failed[i] = ex.getMessage();
+                        continue;
+                    }
+                    cache.put(key, r);
+                    for (int j = 0; j < used.length; j++) {
+                        double[] st = stats.computeIfAbsent(it.references().get(used[j]).model(), k -> new double[3]);
+                        st[0]++;
+                        st[1] += r[j];
+                        st[2] += r[j] * r[j];
+                    }
+                }
+                raw[i] = r;
+            }
+            Map<double[], double[]> standardised = new java.util.IdentityHashMap<>();
+            for (int i = 0; i < n; i++) {
+                if (raw[i] == null) {
+                    continue;
+                }
+                double[] z = standardised.get(raw[i]);
+                if (z == null) {
+                    int[] used = usedRefs.get(i);
+                    z = new double[used.length];
+                    for (int j = 0; j < used.length; j++) {
+                        double[] st = stats.get(items.get(i).references().get(used[j]).model());
+                        double mean = st[1] / st[0];
+                        double var = Math.max(0, st[2] / st[0] - mean * mean);
+                        z[j] = var > 0 ? (raw[i][j] - mean) / Math.sqrt(var) : 0;
+                    }
+                    standardised.put(raw[i], z);
+                    pooled.add(z);
+                }
+                e[i] = z;
+            }
+        }
+
+        private double[] rawAgreement(PairSimilarity sims, FewlItem it, int[] used) {
+            double[] r = new double[used.length];
+            int[] nb = penalty && neighbours > 0 ? neighbourIdx.get(it.question()) : null;
+            for (int j = 0; j < used.length; j++) {
+                Reference ref = it.references().get(used[j]);
+                double same = 0;
+                double other = 0;
+                int others = 0;
+                int pairs = 0;
+                for (int l = 0; l < used.length; l++) {
+                    if (l == j) {
+                        continue;
+                    }
+                    Reference o = it.references().get(used[l]);
+                    same += sims.checked(it, ref.answer(), o.answer(), "references " + ref.model() + " and " + o.model());
+                    others++;
+                    if (nb != null) {
+                        for (int k : nb) {
+                            CorpusEntry c = corpusEntries.get(k);
+                            String ans = c.answers().get(o.model());
+                            if (ans != null) {
+                                other += sims.checked(it, ref.answer(), ans, c.question(),
+                                        "reference " + ref.model() + " and " + o.model() + "'s answer to a neighbour question");
+                                pairs++;
+                            }
+                        }
+                    }
+                }
+                r[j] = same / others - (pairs == 0 ? 0 : other / pairs);
+            }
+            return r;
+        }
+
+        private FewlScore unscored(FewlItem it, String why) {
+            List<String> itemNotes = new ArrayList<>(notes.getOrDefault(it.id(), List.of()));
+            unansweredNote(it, itemNotes);
+            itemNotes.add("not scored: " + why);
+            return new FewlScore(it.id(), Double.NaN, Double.NaN, Double.NaN, List.of(), List.of(), List.of(), List.of(), List.of(),
+                    List.of(), Double.NaN, itemNotes);
+        }
+
+        private void unansweredNote(FewlItem it, List<String> itemNotes) {
+            if (!it.unanswered().isEmpty()) {
+                itemNotes.add(it.unanswered().size() + " reference(s) did not answer, skipped: " + String.join(", ", it.unanswered()));
+            }
+        }
+
         private FewlScore scoreItem(PairSimilarity sims, FewlItem it, int[] used, double[] e, double tau) {
             List<String> itemNotes = new ArrayList<>(notes.getOrDefault(it.id(), List.of()));
+            unansweredNote(it, itemNotes);
             int m = used.length;
             double[] lambda;
             double usedTau = Double.NaN;
@@ -561,7 +817,9 @@ public final class FewlScorer implements AutoCloseable {
                 usedTau = tau;
                 lambda = ExpertiseWeights.softmax(e, tau);
             }
-            if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
+            if (e != null && !it.hasExpertiseAnswers()) {
+                itemNotes.add("no intentionally wrong or corrected answers: expertise from the references' agreement");
+            } else if (e != null && (it.wrongAnswers().isEmpty() || it.correctedAnswers().isEmpty())) {
                 itemNotes.add(it.wrongAnswers().isEmpty() ? "no intentionally wrong answers: expertise from corrected answers only"
                         : "no corrected answers: expertise from wrong answers only");
             }
@@ -642,6 +900,8 @@ public final class FewlScorer implements AutoCloseable {
         private GenerationOptions generationOptions = GenerationOptions.defaults();
         private long seed;
         private ProgressListener progress = ProgressListener.NONE;
+        private boolean strict;
+        private boolean agreementExpertise;
 
         Builder() {
         }
@@ -860,6 +1120,52 @@ public final class FewlScorer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Strict mode: an item that cannot be scored (no reference answered, a similarity that is
+         * not a number) fails the whole call with an {@link IllegalArgumentException} naming it.
+         * Default off: such an item gets a score of {@code NaN} with the reason in its notes
+         * ({@link FewlScore#scored()} is false), and the other items are scored as usual.
+         *
+         * @param on whether one bad item fails the call
+         * @return this builder
+         */
+        public Builder strict(boolean on) {
+            this.strict = on;
+            return this;
+        }
+
+        /**
+         * Expertise without a generator (Keel's own extension, not the paper's): for items with no
+         * IW/CO answers, estimate each reference's expertise from the answers themselves — its mean
+         * agreement with the item's other references on the question minus its mean agreement with
+         * their answers to the neighbour questions (the P-vs-Q contrast of the f-divergence form),
+         * standardised per reference model over the run so that a terse model is measured against
+         * itself — and weigh by {@code softmax(e/τ)}. Default off: on EVOUNA-NQ it did not beat
+         * uniform weights (see the module README).
+         *
+         * @param on whether to estimate expertise from agreement
+         * @return this builder
+         */
+        public Builder agreementExpertise(boolean on) {
+            this.agreementExpertise = on;
+            return this;
+        }
+
+        /** @return whether a generator of IW/CO answers is set */
+        boolean hasGenerator() {
+            return generator != null;
+        }
+
+        /** @return whether expertise from agreement is on */
+        boolean agreementExpertise() {
+            return agreementExpertise;
+        }
+
+        /** @return whether strict mode is on */
+        boolean strict() {
+            return strict;
+        }
+
         /** @return the answer similarity given, or {@code null} */
         Similarity similarity() {
             return similarity;
@@ -923,6 +1229,8 @@ public final class FewlScorer implements AutoCloseable {
             b.generationOptions = generationOptions;
             b.seed = seed;
             b.progress = progress;
+            b.strict = strict;
+            b.agreementExpertise = agreementExpertise;
             return b;
         }
 
@@ -934,7 +1242,8 @@ public final class FewlScorer implements AutoCloseable {
          *                               embedding-based and no embedder is given
          */
         public FewlScorer build() {
-            if (penalty && neighbours > 0 && similarity != null && !(similarity instanceof CosineSimilarity) && embedder == null) {
+            if (penalty && neighbours > 0 && similarity != null && !(similarity instanceof CosineSimilarity)
+                    && !(similarity instanceof HybridSimilarity) && embedder == null) {
                 throw new IllegalStateException("the laziness penalty needs an embedder for the neighbour search with similarity "
                         + similarity.name() + ": give embedder(...) or penalty(false)");
             }

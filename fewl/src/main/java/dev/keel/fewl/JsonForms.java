@@ -45,13 +45,26 @@ final class JsonForms {
     }
 
     /**
-     * The {@code references} array of {@code node}.
+     * The {@code references} array of {@code node}; a blank or missing answer is an error.
      *
      * @param node an item or benchmark line
      * @return the references, in order
      * @throws IllegalArgumentException naming the field or element that is missing or malformed
      */
     static List<Reference> references(JsonNode node) {
+        return references(node, null);
+    }
+
+    /**
+     * The {@code references} array of {@code node}; with {@code unanswered} given, an element whose
+     * {@code answer} is missing, null or blank is left out and its model added there.
+     *
+     * @param node       an item or benchmark line
+     * @param unanswered receives the models that did not answer, or {@code null} to refuse them
+     * @return the references that answered, in order
+     * @throws IllegalArgumentException naming the field or element that is missing or malformed
+     */
+    static List<Reference> references(JsonNode node, List<String> unanswered) {
         JsonNode arr = JsonLines.requireArray(node, "references");
         List<Reference> refs = new ArrayList<>(arr.size());
         for (int i = 0; i < arr.size(); i++) {
@@ -60,12 +73,26 @@ final class JsonForms {
                 throw new IllegalArgumentException("references[" + i + "] must be an object");
             }
             try {
+                if (unanswered != null && blank(r.get("answer"))) {
+                    unanswered.add(JsonLines.requireText(r, "model"));
+                    continue;
+                }
                 refs.add(new Reference(JsonLines.requireText(r, "model"), JsonLines.requireText(r, "answer")));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("references[" + i + "]: " + e.getMessage(), e);
             }
         }
         return refs;
+    }
+
+    /**
+     * Whether a JSON answer field means "did not answer": missing, null, or a blank string.
+     *
+     * @param answer the field, or {@code null} when missing
+     * @return true when there is no answer
+     */
+    static boolean blank(JsonNode answer) {
+        return answer == null || answer.isNull() || (answer.isTextual() && answer.asText().isBlank());
     }
 
     /**

@@ -50,7 +50,7 @@ final class LazinessPenalty {
                 if (ans == null) {
                     continue;
                 }
-                double s = sims.checked(item, item.answer(), ans, "the answer and reference " + model + "'s answer to a neighbour question");
+                double s = sims.checked(item, item.answer(), ans, corpus.get(n).question(), "the answer and reference " + model + "'s answer to a neighbour question");
                 ps.add(s);
                 sum += divergence == null ? s : divergence.conjugateOfActivation(s);
             }

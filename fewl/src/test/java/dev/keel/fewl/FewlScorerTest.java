@@ -248,12 +248,18 @@ class FewlScorerTest {
     }
 
     @Test
-    void nanSimilarityIsAnErrorNamingTheItem() {
+    void nanSimilarityIsAnErrorNamingTheItemInStrictModeAndAnUnscoredItemOtherwise() {
         TableSimilarity t = table().put("y", "h2", Double.NaN);
-        try (FewlScorer s = Fewl.builder().similarity(t).penalty(false).build()) {
+        try (FewlScorer s = Fewl.builder().similarity(t).penalty(false).strict(true).build()) {
             assertThatThrownBy(() -> s.score(expertItem("item-7", "y")))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("item item-7").hasMessageContaining("NaN").hasMessageContaining("r2");
+        }
+        try (FewlScorer s = Fewl.builder().similarity(t).penalty(false).build()) {
+            FewlScore sc = s.score(expertItem("item-7", "y"));
+            assertThat(sc.scored()).isFalse();
+            assertThat(sc.total()).isNaN();
+            assertThat(sc.notes()).anyMatch(n -> n.startsWith("not scored: ") && n.contains("NaN") && n.contains("r2"));
         }
         Embedder nan = new TestEmbedders.Hashing() {
             @Override
@@ -267,7 +273,7 @@ class FewlScorerTest {
                 return out;
             }
         };
-        try (FewlScorer s = Fewl.builder().embedder(nan).penalty(false).build()) {
+        try (FewlScorer s = Fewl.builder().embedder(nan).penalty(false).strict(true).build()) {
             assertThatThrownBy(() -> s.score(FewlItem.of("z9", "q", "bad answer", Reference.list("r"))))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("item z9").hasMessageContaining("NaN");
         }

@@ -1,6 +1,7 @@
 package dev.keel.examples.cli;
 
 import dev.keel.examples.fewl.FewlCommands;
+import dev.keel.examples.fewl.SimilarityChoice;
 import dev.keel.fewl.FewlScore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -82,7 +83,8 @@ final class FewlCommand implements Runnable {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "Hallucination benchmark: win rate and AUROC of FEWL and its ablations on {\"id\",\"question\",\"references\",\"correct\",\"incorrect\"} lines.")
+            description = {"Hallucination benchmark: win rate and AUROC of FEWL and its ablations on {\"id\",\"question\",\"references\",\"correct\",\"incorrect\"} lines,",
+                    "or on several models' labelled answers {\"id\",\"question\",\"answers\":[{\"model\",\"answer\",\"label\"}]} (leave-one-out, with the selection block)."})
     static final class Bench implements Callable<Integer> {
         @Option(names = "--in", required = true, paramLabel = "FILE", description = "benchmark JSONL")
         Path in;
@@ -90,29 +92,51 @@ final class FewlCommand implements Runnable {
         long seed;
         @Option(names = "--out", paramLabel = "FILE", description = "also write the table as JSON")
         Path out;
+        @Option(names = "--similarity", defaultValue = "hybrid", paramLabel = "SIM",
+                description = "answer similarity: cosine, containment or hybrid (default: ${DEFAULT-VALUE})")
+        String similarity;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             SafetyCommand.requireFile(spec.commandLine(), "--in", in);
-            FewlCommands.bench(in, seed, out, console(spec.commandLine()));
+            FewlCommands.bench(in, seed, similarity(spec.commandLine(), similarity), out, console(spec.commandLine()));
             return 0;
         }
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "The benchmark on the bundled TruthfulQA with four simulated references of known accuracy (0.8/0.6/0.4/0.2).")
+            description = {"The multi-model benchmark on the bundled EVOUNA-NQ: 3,014 Natural Questions answered by five systems with human judgements.",
+                    "--simulated: the benchmark on the bundled TruthfulQA with four simulated references of known accuracy (0.8/0.6/0.4/0.2)."})
     static final class Demo implements Callable<Integer> {
-        @Option(names = "--seed", defaultValue = "42", description = "seed of the simulated references and the bootstrap (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "42", description = "seed of the bootstrap and of the simulated references (default: ${DEFAULT-VALUE})")
         long seed;
+        @Option(names = "--simulated", description = "run the simulated TruthfulQA benchmark instead")
+        boolean simulated;
+        @Option(names = "--similarity", defaultValue = "containment", paramLabel = "SIM",
+                description = "answer similarity on EVOUNA-NQ: cosine, containment or hybrid (default: ${DEFAULT-VALUE}, "
+                        + "which embeds only the questions; hybrid scores best but embeds all 18,000 answers too)")
+        String similarity;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            FewlCommands.demo(seed, console(spec.commandLine()));
+            SimilarityChoice sim = similarity(spec.commandLine(), similarity);
+            if (simulated && spec.commandLine().getParseResult().hasMatchedOption("--similarity")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--similarity applies to EVOUNA-NQ, not to --simulated (cosine)");
+            }
+            FewlCommands.demo(seed, simulated, sim, console(spec.commandLine()));
             return 0;
+        }
+    }
+
+    static SimilarityChoice similarity(CommandLine cl, String name) {
+        try {
+            return SimilarityChoice.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--" + e.getMessage());
         }
     }
 }

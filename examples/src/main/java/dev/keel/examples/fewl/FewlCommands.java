@@ -5,6 +5,7 @@ import dev.keel.fewl.FewlItem;
 import dev.keel.fewl.HallucinationBenchmark;
 import dev.keel.fewl.Fewl;
 import dev.keel.fewl.BenchQuestion;
+import dev.keel.fewl.BenchmarkFile;
 import dev.keel.fewl.FewlScorer;
 import dev.keel.fewl.ProgressListener;
 import dev.keel.fewl.FewlScore;
@@ -78,28 +79,57 @@ public final class FewlCommands {
     }
 
     /**
-     * {@code keel fewl bench --in bench.jsonl [--seed S] [--out result.json]}: runs the
-     * {@link HallucinationBenchmark} on a benchmark file (see {@link BenchRecord} and
-     * {@link BenchQuestion#split}) with the default embedder and K = 25, prints the table to
-     * {@code console}, and writes it as JSON to {@code outJson} if that is not {@code null}.
+     * {@code keel fewl bench --in bench.jsonl [--seed S] [--similarity hybrid] [--out result.json]}:
+     * runs the {@link HallucinationBenchmark} on a benchmark file of either shape (gold answers, see
+     * {@link dev.keel.fewl.BenchRecord} and {@link BenchQuestion#split}; or several models'
+     * labelled answers, see {@link dev.keel.fewl.MultiModelRecord}, with the selection block) with the
+     * default embedder and K = 25, prints the table to {@code console}, and writes it as JSON to
+     * {@code outJson} if that is not {@code null}.
+     *
+     * @param in         the benchmark file
+     * @param seed       the bootstrap seed
+     * @param similarity the answer similarity
+     * @param outJson    where the JSON goes, or {@code null}
+     * @param console    where the table goes
+     * @return the result
+     * @throws IOException                         if a file cannot be read or written
+     * @throws dev.keel.core.data.DatasetException for a bad line of {@code in}, naming file and line
+     * @throws IllegalArgumentException            if the file has no usable question
      */
-    public static HallucinationBenchmark.Result bench(Path in, long seed, Path outJson, PrintStream console) throws IOException {
+    public static HallucinationBenchmark.Result bench(Path in, long seed, SimilarityChoice similarity, Path outJson,
+                                                      PrintStream console) throws IOException {
         try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
-            return bench(in, seed, outJson, console, e);
+            return bench(in, seed, similarity, outJson, console, e);
         }
     }
 
-    /** {@link #bench(Path, long, Path, PrintStream)} with {@code embedder}. */
-    public static HallucinationBenchmark.Result bench(Path in, long seed, Path outJson, PrintStream console, Embedder embedder) throws IOException {
+    /**
+     * {@link #bench(Path, long, SimilarityChoice, Path, PrintStream)} with {@code embedder} (not closed).
+     *
+     * @param in         the benchmark file
+     * @param seed       the bootstrap seed
+     * @param similarity the answer similarity
+     * @param outJson    where the JSON goes, or {@code null}
+     * @param console    where the table goes
+     * @param embedder   the embedder
+     * @return the result
+     * @throws IOException                         if a file cannot be read or written
+     * @throws dev.keel.core.data.DatasetException for a bad line of {@code in}, naming file and line
+     * @throws IllegalArgumentException            if the file has no usable question
+     */
+    public static HallucinationBenchmark.Result bench(Path in, long seed, SimilarityChoice similarity, Path outJson,
+                                                      PrintStream console, Embedder embedder) throws IOException {
         Preconditions.notNull(in, "in");
+        Preconditions.notNull(similarity, "similarity");
         Preconditions.notNull(console, "console");
         Preconditions.notNull(embedder, "embedder");
-        BenchQuestion.Suite suite = BenchQuestion.read(in);
-        if (suite.questions().isEmpty()) {
-            throw new IllegalArgumentException(in + ": no usable question (" + suite.skippedIds().size()
+        BenchmarkFile file = BenchmarkFile.read(in);
+        if (file.format() == BenchmarkFile.Format.GOLD_ANSWERS && file.gold().questions().isEmpty()) {
+            throw new IllegalArgumentException(in + ": no usable question (" + file.gold().skippedIds().size()
                     + " skipped for fewer than two correct or two incorrect answers)");
         }
-        HallucinationBenchmark.Result r = HallucinationBenchmark.builder().scorer(Fewl.builder().embedder(embedder)).seed(seed).build().run(suite);
+        HallucinationBenchmark.Result r = HallucinationBenchmark.builder()
+                .scorer(Fewl.builder().embedder(embedder).similarity(similarity.create(embedder))).seed(seed).build().run(file);
         console.print(r.table());
         if (outJson != null) {
             AtomicFiles.writeString(outJson, r.toJsonLine() + "\n");
@@ -107,7 +137,49 @@ public final class FewlCommands {
         return r;
     }
 
-    /** {@code keel fewl demo [--seed S]}: see {@link FewlDemo#run(long, PrintStream)}. */
+    /**
+     * {@link #bench(Path, long, SimilarityChoice, Path, PrintStream, Embedder)} with cosine similarity,
+     * as before the similarity could be chosen.
+     *
+     * @param in       the benchmark file
+     * @param seed     the bootstrap seed
+     * @param outJson  where the JSON goes, or {@code null}
+     * @param console  where the table goes
+     * @param embedder the embedder
+     * @return the result
+     * @throws IOException if a file cannot be read or written
+     */
+    public static HallucinationBenchmark.Result bench(Path in, long seed, Path outJson, PrintStream console, Embedder embedder) throws IOException {
+        return bench(in, seed, SimilarityChoice.COSINE, outJson, console, embedder);
+    }
+
+    /**
+     * {@code keel fewl demo [--seed S] [--similarity containment] [--simulated]}: the EVOUNA-NQ
+     * demo ({@link FewlDemo#run(long, PrintStream, Embedder, SimilarityChoice)}), or with
+     * {@code simulated} the TruthfulQA one ({@link FewlDemo#runSimulated(long, PrintStream)}).
+     *
+     * @param seed       the seed
+     * @param simulated  whether to run the simulated TruthfulQA benchmark
+     * @param similarity the answer similarity of the EVOUNA-NQ demo (the simulated one uses cosine)
+     * @param console    where the table goes
+     * @return the result
+     */
+    public static HallucinationBenchmark.Result demo(long seed, boolean simulated, SimilarityChoice similarity, PrintStream console) {
+        if (simulated) {
+            return FewlDemo.runSimulated(seed, console);
+        }
+        try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
+            return FewlDemo.run(seed, console, e, similarity);
+        }
+    }
+
+    /**
+     * {@code keel fewl demo [--seed S]}: see {@link FewlDemo#run(long, PrintStream)}.
+     *
+     * @param seed    the seed
+     * @param console where the table goes
+     * @return the result
+     */
     public static HallucinationBenchmark.Result demo(long seed, PrintStream console) {
         return FewlDemo.run(seed, console);
     }

@@ -6,6 +6,7 @@ import dev.keel.fewl.HallucinationBenchmark;
 import dev.keel.fewl.Temperature;
 import dev.keel.fewl.BenchRecord;
 import dev.keel.fewl.BenchQuestion;
+import dev.keel.fewl.MultiModelRecord;
 
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.data.TruthfulQa;
@@ -19,7 +20,10 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * {@code keel fewl demo}: the hallucination benchmark on the bundled TruthfulQA (817 questions,
+ * {@code keel fewl demo}: FEWL on real models' answers, the bundled EVOUNA-NQ ({@link EvounaNq}:
+ * 3,014 Natural Questions, five systems' answers, human judgements), each answer scored with the
+ * other four systems' answers as references ({@link #run(long, PrintStream)}); and, with
+ * {@code --simulated}, the benchmark on the bundled TruthfulQA (817 questions,
  * Apache-2.0; Lin, Hilton, Evans, ACL 2022) with four simulated reference LLMs of known expertise.
  * For each question reference {@code i} gives one of the question's correct answers with probability
  * {@code 0.8, 0.6, 0.4, 0.2} and one of its incorrect answers otherwise (uniformly, seeded). The
@@ -43,15 +47,69 @@ public final class FewlDemo {
     private FewlDemo() {
     }
 
-    /** Runs the demo with the default all-MiniLM-L6-v2 embedder and prints the table to {@code out}. */
+    /**
+     * Runs the EVOUNA-NQ demo with the default all-MiniLM-L6-v2 embedder and the demo's similarity
+     * ({@link SimilarityChoice#CONTAINMENT}), and prints the table to {@code out}.
+     *
+     * @param seed the bootstrap seed
+     * @param out  where the table goes
+     * @return the result
+     */
     public static HallucinationBenchmark.Result run(long seed, PrintStream out) {
         try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
-            return run(seed, out, e);
+            return run(seed, out, e, SimilarityChoice.CONTAINMENT);
         }
     }
 
-    /** Runs the demo with {@code embedder} (not closed) and prints the table to {@code out}. */
-    public static HallucinationBenchmark.Result run(long seed, PrintStream out, Embedder embedder) {
+    /**
+     * Runs the EVOUNA-NQ demo: the multi-model benchmark (leave-one-out, K = 25, the selection
+     * block) on the bundled questions, and prints the table to {@code out}.
+     *
+     * @param seed       the bootstrap seed
+     * @param out        where the table goes
+     * @param embedder   the embedder (not closed): neighbour questions, and answers for the embedding similarities
+     * @param similarity the answer similarity
+     * @return the result
+     */
+    public static HallucinationBenchmark.Result run(long seed, PrintStream out, Embedder embedder, SimilarityChoice similarity) {
+        Preconditions.notNull(out, "out");
+        Preconditions.notNull(embedder, "embedder");
+        Preconditions.notNull(similarity, "similarity");
+        long start = System.nanoTime();
+        List<MultiModelRecord> records = EvounaNq.load();
+        HallucinationBenchmark.Result r = HallucinationBenchmark.builder()
+                .scorer(Fewl.builder().embedder(embedder).similarity(similarity.create(embedder)).neighbours(NEIGHBOURS))
+                .seed(seed).build().runMultiModel(records);
+        out.printf(Locale.ROOT, "FEWL demo: EVOUNA-NQ (Apache-2.0; Wang, Cheng, et al., NeurIPS 2023), %d questions, five systems' answers "
+                + "with human judgements; each answer scored with the other four as references; similarity %s, K = %d, seed %d, %s%n",
+                records.size(), r.provenance().config().get("similarity"), NEIGHBOURS, seed, embedder.id());
+        out.print(r.table());
+        out.printf(Locale.ROOT, "(%.1f s)%n", (System.nanoTime() - start) / 1e9);
+        return r;
+    }
+
+    /**
+     * Runs the simulated TruthfulQA demo with the default all-MiniLM-L6-v2 embedder and prints the table to {@code out}.
+     *
+     * @param seed the seed of the simulated references and the bootstrap
+     * @param out  where the table goes
+     * @return the result
+     */
+    public static HallucinationBenchmark.Result runSimulated(long seed, PrintStream out) {
+        try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
+            return runSimulated(seed, out, e);
+        }
+    }
+
+    /**
+     * Runs the simulated TruthfulQA demo with {@code embedder} (not closed) and prints the table to {@code out}.
+     *
+     * @param seed     the seed of the simulated references and the bootstrap
+     * @param out      where the table goes
+     * @param embedder the embedder
+     * @return the result
+     */
+    public static HallucinationBenchmark.Result runSimulated(long seed, PrintStream out, Embedder embedder) {
         Preconditions.notNull(out, "out");
         Preconditions.notNull(embedder, "embedder");
         long start = System.nanoTime();
@@ -85,7 +143,11 @@ public final class FewlDemo {
         return out;
     }
 
-    /** Prints the demo table with seed 42 (or the first argument). */
+    /**
+     * Prints the EVOUNA-NQ demo table with seed 42 (or the first argument).
+     *
+     * @param args optionally the seed
+     */
     public static void main(String[] args) {
         run(args.length > 0 ? Long.parseLong(args[0]) : 42L, System.out);
     }

@@ -11,6 +11,8 @@ import dev.keel.fewl.HallucinationBenchmark;
 import dev.keel.fewl.BenchRecord;
 import dev.keel.fewl.BenchQuestion;
 import dev.keel.fewl.FewlScore;
+import dev.keel.fewl.ModelAnswer;
+import dev.keel.fewl.MultiModelRecord;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.core.data.DatasetException;
@@ -160,5 +162,59 @@ class FewlCommandsTest {
         assertThat(acc[3]).isBetween(0.15, 0.26);
         BenchQuestion.Suite s = BenchQuestion.splitAll(a);
         assertThat(s.questions().size() + s.skippedIds().size()).isEqualTo(817);
+    }
+
+    @Test
+    void benchReadsTheMultiModelFormatAndWritesTheSelectionBlock() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (MultiModelRecord r : EvounaNq.load().subList(0, 40)) {
+            lines.add(r.toJsonLine());
+        }
+        Path in = dir.resolve("multi.jsonl");
+        Files.write(in, lines, StandardCharsets.UTF_8);
+        Path json = dir.resolve("multi.json");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        HallucinationBenchmark.Result r = FewlCommands.bench(in, 5, SimilarityChoice.CONTAINMENT, json,
+                new PrintStream(buf, true, StandardCharsets.UTF_8), new TestEmbedders.Hashing());
+        assertThat(r.questions()).isEqualTo(40);
+        assertThat(r.truthful() + r.hallucinated()).isEqualTo(200);
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("-- selection", "model newbing", "oracle (some answer is right)");
+        JsonNode j = Json.mapper().readTree(Files.readString(json));
+        assertThat(j.get("rows").get(3).get("name").asText()).isEqualTo("FEWL");
+        assertThat(j.get("rows").get(3).has("winRateLow")).isTrue();
+        JsonNode sel = j.get("selection");
+        assertThat(sel.get("questions").asInt()).isEqualTo(40);
+        assertThat(sel.get("models")).hasSize(5);
+        assertThat(sel.get("rows").get(0).has("accuracyHigh")).isTrue();
+        assertThat(sel.get("oracle").asDouble()).isBetween(0.0, 1.0);
+        // the models' accuracies are the human judgements, counted by hand here
+        long fidRight = EvounaNq.load().subList(0, 40).stream()
+                .filter(x -> x.answers().get(0).label() == Label.TRUTHFUL).count();
+        assertThat(r.selection().model("fid").accuracy().value()).isEqualTo(fidRight / 40.0);
+    }
+
+    @Test
+    void bundledEvounaNqIsWhole() {
+        List<MultiModelRecord> recs = EvounaNq.load();
+        assertThat(recs).hasSize(3014);
+        assertThat(recs.get(0).question()).isEqualTo("who got the first nobel prize in physics");
+        for (MultiModelRecord r : recs) {
+            assertThat(r.answers()).extracting(ModelAnswer::model).containsExactlyElementsOf(EvounaNq.MODELS);
+            assertThat(r.answers()).allMatch(ModelAnswer::candidate);
+        }
+        // accuracies of the data README (clean questions): fid 68.9%, gpt35 65.5%, chatgpt 73.0%, gpt4 78.8%, newbing 80.0%
+        double[] expected = {0.689, 0.655, 0.730, 0.788, 0.800};
+        for (int m = 0; m < 5; m++) {
+            int mm = m;
+            double acc = recs.stream().filter(r -> r.answers().get(mm).label() == Label.TRUTHFUL).count() / (double) recs.size();
+            assertThat(acc).isCloseTo(expected[m], org.assertj.core.api.Assertions.within(0.0006));
+        }
+    }
+
+    @Test
+    void similarityNamesAreParsedOrRefused() {
+        assertThat(SimilarityChoice.parse("Hybrid")).isEqualTo(SimilarityChoice.HYBRID);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SimilarityChoice.parse("jaccard"))
+                .hasMessageContaining("cosine, containment or hybrid").hasMessageContaining("\"jaccard\"");
     }
 }
