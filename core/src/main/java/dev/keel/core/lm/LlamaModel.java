@@ -748,18 +748,27 @@ public final class LlamaModel implements AutoCloseable {
             sinA = sinA.toType(computeType, false);
         }
         // additive mask [B or 1, 1, 1, T, S]: 0 where query t may see key s (causal and not padding), else -1e9;
-        // it broadcasts over key/value heads and the query group
-        NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
-        NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
-        NDArray allowed = keyPos.lte(queryPos);
-        if (config.slidingWindow() > 0) {
-            // sliding window (Mistral): query i sees key j only when i - j < window, with or without the cache
-            allowed = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
+        // it broadcasts over key/value heads and the query group. A decode step (one new position) gets
+        // [B or 1, 1, 1, S], or no mask at all when every key is visible (no padding, inside the window).
+        boolean allVisible = t == 1 && maskHost == null
+                && (config.slidingWindow() <= 0 || s <= config.slidingWindow());
+        NDArray mask = null;
+        if (!allVisible) {
+            NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
+            NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
+            NDArray allowed = keyPos.lte(queryPos);
+            if (config.slidingWindow() > 0) {
+                // sliding window (Mistral): query i sees key j only when i - j < window, with or without the cache
+                allowed = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
+            }
+            if (maskHost != null) {
+                allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
+            }
+            mask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+            if (t == 1) {
+                mask = mask.reshape(mask.getShape().get(0), 1, 1, s);
+            }
         }
-        if (maskHost != null) {
-            allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
-        }
-        NDArray mask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
 
         NDArray flatIds = sm.create(ids);
         NDArray x = embed.getArray().get(new NDIndex("{}", flatIds));
@@ -849,22 +858,28 @@ public final class LlamaModel implements AutoCloseable {
             k = kv[0];
             v = kv[1];
         }
-        // queries grouped per key/value head: [B, kv, group, T, hd] against keys [B, kv, 1, S, hd]
-        NDArray qg = q.reshape(b, nkv, group, t, hd);
-        NDArray kg = k.expandDims(2);
-        NDArray vg = v.expandDims(2);
-        // cached arrays belong to the cache: keep the views derived from them in this step's manager
-        kg.attach(x.getManager());
-        vg.attach(x.getManager());
-        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(attentionScale).add(mask);
+        // queries grouped per key/value head, without repeating the keys: [B, kv, group * T, hd] (rows in
+        // (query head in the group, position) order) against keys [B, kv, S, hd]; plain 4-D products
+        long s = k.getShape().get(2);
+        NDArray kt = k.transpose(0, 1, 3, 2);
+        // cached arrays belong to the cache: keep what is derived from them in this step's manager
+        kt.attach(x.getManager());
+        NDArray scores = q.reshape(b, nkv, (long) group * t, hd).matMul(kt).mul(attentionScale);
+        if (mask != null) {
+            if (mask.getShape().dimension() == 4) {
+                scores = scores.add(mask);   // one query position: [B or 1, 1, 1, S] broadcasts over the rows
+            } else {
+                scores = scores.reshape(b, nkv, group, t, s).add(mask).reshape(b, nkv, (long) group * t, s);
+            }
+        }
         if (scores.getDataType() != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
         NDArray probs = scores.softmax(-1);
-        if (probs.getDataType() != vg.getDataType()) {
-            probs = probs.toType(vg.getDataType(), false);
+        if (probs.getDataType() != v.getDataType()) {
+            probs = probs.toType(v.getDataType(), false);
         }
-        NDArray out = probs.matMul(vg).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
+        NDArray out = probs.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
         return l.o.forward(out, training);
     }
 
