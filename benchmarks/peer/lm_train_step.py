@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer of LmBenchmark.trainStep: one training step of keel-tiny's architecture in plain PyTorch.
+"""The peer of LmTinyBenchmark.trainStep: one training step of keel-tiny's architecture in plain PyTorch.
 
 Same architecture (Llama: RMSNorm, rotate-half rotary embeddings, grouped-query attention with a
 causal mask, SwiGLU MLP, tied head), same batch (32 x 32 random token ids, every position after

@@ -2,6 +2,7 @@ package dev.keel.core.lm;
 
 import dev.keel.core.device.Devices;
 
+import dev.keel.core.internal.CompactWeights;
 import dev.keel.core.internal.LinearLayer;
 
 import ai.djl.Device;
@@ -72,6 +73,9 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final NDManager manager;
     private final Map<String, Parameter> parameters;
+    private final Map<String, Float> scales;
+    private final DataType computeType;
+    private final NDArray embedScale;
     private final Parameter embed;
     private final Parameter finalNorm;
     private final LinearLayer head;
@@ -98,11 +102,19 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights) {
+        this(config, manager, weights, Map.of(), DataType.FLOAT32);
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> weights, Map<String, Float> scales,
+                       DataType computeType) {
         this.config = config;
         this.manager = manager;
         this.parameters = new LinkedHashMap<>();
         this.linears = new LinkedHashMap<>();
+        this.scales = Map.copyOf(scales);
+        this.computeType = computeType;
         this.embed = param("model.embed_tokens.weight", weights);
+        this.embedScale = scaleArray("model.embed_tokens.weight");
         this.layers = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
@@ -124,7 +136,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         this.finalNorm = param("model.norm.weight", weights);
         if (config.tieWordEmbeddings()) {
-            this.head = new LinearLayer("lm_head", embed);
+            this.head = new LinearLayer("lm_head", embed, null, embedScale);
             linears.put("lm_head", head);
         } else {
             this.head = linear("lm_head", weights, false);
@@ -142,9 +154,14 @@ public final class LlamaModel implements AutoCloseable {
         return p;
     }
 
+    private NDArray scaleArray(String name) {
+        Float f = scales.get(name);
+        return f == null || f == 1f ? null : manager.create(f);
+    }
+
     private LinearLayer linear(String module, Map<String, NDArray> weights, boolean bias) {
         LinearLayer l = new LinearLayer(module, param(module + ".weight", weights),
-                bias ? param(module + ".bias", weights) : null);
+                bias ? param(module + ".bias", weights) : null, scaleArray(module + ".weight"));
         linears.put(module, l);
         return l;
     }
@@ -211,11 +228,26 @@ public final class LlamaModel implements AutoCloseable {
      * @throws IOException if a file cannot be read or written
      */
     public static LlamaModel load(Path dir, Device device) throws IOException {
+        return load(dir, device, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a model directory onto {@code device}, keeping the weights and computing as {@code options} say
+     * (by default a 16-bit checkpoint's weight matrices stay 16-bit and the model computes in F32).
+     *
+     * @param dir the directory
+     * @param device the device
+     * @param options how the weights are kept and the compute dtype
+     * @return the model (the caller closes it)
+     * @throws IOException if a file cannot be read or a tensor is missing, misshapen or unused
+     */
+    public static LlamaModel load(Path dir, Device device, LoadOptions options) throws IOException {
         Preconditions.notNull(device, "device");
+        Preconditions.notNull(options, "options");
         Devices.requirePyTorch("LlamaModel");
         NDManager m = NDManager.newBaseManager(device);
         try {
-            return loadInto(dir, m);
+            return loadInto(dir, m, options);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -231,21 +263,35 @@ public final class LlamaModel implements AutoCloseable {
      * @throws IOException if a file cannot be read or written
      */
     public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+        return load(dir, parent, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a model directory into a sub-manager of {@code parent}, as {@code options} say.
+     *
+     * @param dir the directory
+     * @param parent the manager that owns the new arrays
+     * @param options how the weights are kept and the compute dtype
+     * @return the model (the caller closes it)
+     * @throws IOException if a file cannot be read or a tensor is missing, misshapen or unused
+     */
+    public static LlamaModel load(Path dir, NDManager parent, LoadOptions options) throws IOException {
         Preconditions.notNull(parent, "parent");
+        Preconditions.notNull(options, "options");
         NDManager m = parent.newSubManager();
         try {
-            return loadInto(dir, m);
+            return loadInto(dir, m, options);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
         }
     }
 
-    private static LlamaModel loadInto(Path dir, NDManager m) throws IOException {
+    private static LlamaModel loadInto(Path dir, NDManager m, LoadOptions options) throws IOException {
         Preconditions.notNull(dir, "dir");
         LlamaConfig config = LlamaConfig.fromJson(dir);
         try (TensorSource source = TensorSource.open(dir)) {
-            return fromTensors(config, source, m);
+            return fromTensors(config, source, m, options);
         }
     }
 
@@ -276,6 +322,24 @@ public final class LlamaModel implements AutoCloseable {
      *                     of the checkpoint would be left unused (the message names them)
      */
     public static LlamaModel fromTensors(LlamaConfig config, TensorSource source, NDManager manager) throws IOException {
+        return fromTensors(config, source, manager, LoadOptions.defaults());
+    }
+
+    /**
+     * Builds a model from weights in {@code source} as {@link #fromTensors(LlamaConfig, TensorSource, NDManager)}
+     * does, keeping the weights and computing as {@code options} say.
+     *
+     * @param config the configuration
+     * @param source the tensors, by Hugging Face name
+     * @param manager the manager that owns the arrays
+     * @param options how the weights are kept and the compute dtype
+     * @return the model
+     * @throws IOException if a file cannot be read, a needed tensor is missing or misshapen, or a tensor
+     *                     of the checkpoint would be left unused (the message names them)
+     */
+    public static LlamaModel fromTensors(LlamaConfig config, TensorSource source, NDManager manager,
+                                         LoadOptions options) throws IOException {
+        Preconditions.notNull(options, "options");
         Preconditions.notNull(config, "config");
         Preconditions.notNull(source, "source");
         Preconditions.notNull(manager, "manager");
@@ -317,15 +381,35 @@ public final class LlamaModel implements AutoCloseable {
                     + "; refusing a partial load (is config.json the checkpoint's own?)");
         }
         Map<String, NDArray> weights = new LinkedHashMap<>();
-        for (String name : expected.keySet()) {
-            weights.put(name, source.load(manager, name));
+        Map<String, Float> scales = new LinkedHashMap<>();
+        boolean half = options.computeType() == DataType.FLOAT16;
+        try {
+            for (String name : expected.keySet()) {
+                TensorInfo info = source.info(name);
+                boolean sixteen = info.dtype() == DType.F16 || info.dtype() == DType.BF16;
+                CompactWeights.Stored stored = null;
+                if (options.weights() == LoadOptions.Weights.AS_STORED && info.shape().length >= 2
+                        && (sixteen || half)) {
+                    stored = CompactWeights.load(source, name, manager, !half);
+                }
+                if (stored != null) {
+                    weights.put(name, stored.array());
+                    scales.put(name, stored.scale());
+                } else {
+                    weights.put(name, source.load(manager, name));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            weights.values().forEach(NDArray::close);
+            throw e;
         }
         if (tiedHeadStored) {
             TensorInfo info = source.info("lm_head.weight");
-            NDArray embed = weights.get("model.embed_tokens.weight");
-            boolean same = Arrays.equals(info.shape(), embed.getShape().getShape()) && info.dtype().isFloating();
+            TensorInfo embedInfo = source.info("model.embed_tokens.weight");
+            boolean same = Arrays.equals(info.shape(), embedInfo.shape()) && info.dtype().isFloating();
             if (same) {
-                try (NDArray headWeights = source.load(manager, "lm_head.weight")) {
+                try (NDArray headWeights = source.load(manager, "lm_head.weight");
+                     NDArray embed = source.load(manager, "model.embed_tokens.weight")) {
                     same = headWeights.contentEquals(embed);
                 }
             }
@@ -335,7 +419,7 @@ public final class LlamaModel implements AutoCloseable {
                         + "while tie_word_embeddings is true; it would be left unused");
             }
         }
-        return new LlamaModel(config, manager, weights);
+        return new LlamaModel(config, manager, weights, scales, options.computeType());
     }
 
     private static String listed(List<String> names) {
@@ -397,7 +481,8 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Saves {@code config.json} and the weights as {@code dtype} (F32, F16 or BF16): one
+     * Saves {@code config.json} and the weights as {@code dtype} (F32, F16 or BF16, whatever dtype they
+     * are kept in on the device; a compact model's weights are written with their true values): one
      * {@code model.safetensors}, or shards of at most {@code maxShardBytes} with
      * {@code model.safetensors.index.json} when the weights are larger. Each file is written atomically.
      *
@@ -420,10 +505,10 @@ public final class LlamaModel implements AutoCloseable {
             bytes += e.getValue().getArray().size() * dtype.byteSize();
         }
         if (bytes > maxShardBytes) {
-            SafeTensors.writeSharded(dir, "model", arrays, dtype, maxShardBytes);
+            SafeTensors.writeSharded(dir, "model", arrays, dtype, maxShardBytes, scales);
             Files.deleteIfExists(dir.resolve("model.safetensors"));
         } else {
-            SafeTensors.write(dir.resolve("model.safetensors"), arrays, dtype);
+            SafeTensors.write(dir.resolve("model.safetensors"), arrays, dtype, scales);
             Files.deleteIfExists(dir.resolve("model.safetensors.index.json"));
         }
         AtomicFiles.writeString(dir.resolve("config.json"),
@@ -458,12 +543,50 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * The base weights by Hugging Face name (a tied head is listed once, as the embedding).
+     * The base weights by Hugging Face name (a tied head is listed once, as the embedding), as they are
+     * kept on the device: F32, or for a compact 16-bit model's matrices F16 arrays holding the weight
+     * divided by {@link #weightScale(String)}.
      *
      * @return the parameters
      */
     public Map<String, Parameter> parameters() {
         return Collections.unmodifiableMap(parameters);
+    }
+
+    /**
+     * The factor the stored array of weight {@code name} is multiplied by to give the weight: 1 for an
+     * F32 weight, a power of two for a matrix kept compact (see {@link LoadOptions}).
+     *
+     * @param name a weight name of {@link #parameters()}
+     * @return the factor
+     * @throws IllegalArgumentException if the model has no such weight
+     */
+    public float weightScale(String name) {
+        Preconditions.checkArgument(parameters.containsKey(name), "no weight named \"" + name + "\"");
+        return scales.getOrDefault(name, 1f);
+    }
+
+    /**
+     * The bytes the base weights take on the device (a tied head counted once).
+     *
+     * @return the bytes of the weights as kept
+     */
+    public long weightBytes() {
+        long b = 0;
+        for (Parameter p : parameters.values()) {
+            NDArray a = p.getArray();
+            b += a.size() * a.getDataType().getNumOfBytes();
+        }
+        return b;
+    }
+
+    /**
+     * The dtype the model computes in ({@link LoadOptions#computeType()}; F32 for a model built otherwise).
+     *
+     * @return the compute dtype
+     */
+    public DataType computeType() {
+        return computeType;
     }
 
     /**
@@ -488,9 +611,17 @@ public final class LlamaModel implements AutoCloseable {
      * Freezes ({@code false}, the default) or unfreezes the base weights.
      *
      * @param trainable whether the base weights take gradients
+     * @throws IllegalStateException if {@code trainable} and some base weight is kept in 16 bits
      */
     public void setBaseTrainable(boolean trainable) {
         checkOpen();
+        if (trainable) {
+            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+                DataType t = e.getValue().getArray().getDataType();
+                Preconditions.checkState(t == DataType.FLOAT32, "base weight " + e.getKey() + " is kept as " + t
+                        + "; load with LoadOptions.Weights.F32 to train the base weights");
+            }
+        }
         for (Parameter p : parameters.values()) {
             p.freeze(!trainable);
         }
@@ -520,7 +651,13 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
         try (NDArray hidden = hiddenStates(inputIds, attentionMask, cache, training)) {
-            return head.forward(hidden, training);
+            NDArray logits = head.forward(hidden, training);
+            if (logits.getDataType() != DataType.FLOAT32) {
+                NDArray f = logits.toType(DataType.FLOAT32, false);
+                logits.close();
+                return f;
+            }
+            return logits;
         }
     }
 
@@ -621,25 +758,45 @@ public final class LlamaModel implements AutoCloseable {
         }
         NDArray cosA = sm.create(cos, new Shape(b, 1, t, hd));
         NDArray sinA = sm.create(sin, new Shape(b, 1, t, hd));
+        if (computeType != DataType.FLOAT32) {
+            cosA = cosA.toType(computeType, false);
+            sinA = sinA.toType(computeType, false);
+        }
         // additive masks [B or 1, 1, 1, T, S]: 0 where query t may see key s (causal and not padding), else -1e9;
         // they broadcast over key/value heads and the query group. Sliding layers (layer_types) get a second one.
-        NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
-        NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
-        NDArray allowed = keyPos.lte(queryPos);
-        if (maskHost != null) {
-            allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
-        }
-        NDArray fullMask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        // A decode step (one new position) gets [B or 1, 1, 1, S], or no mask at all when every key is
+        // visible (no padding, and for the window mask inside the window).
+        boolean oneStep = t == 1 && maskHost == null;
+        boolean windowed = config.slidingWindow() > 0 && config.layerTypes().contains(LlamaConfig.SLIDING_ATTENTION);
+        NDArray fullMask = null;
         NDArray windowMask = null;
-        if (config.slidingWindow() > 0 && config.layerTypes().contains(LlamaConfig.SLIDING_ATTENTION)) {
-            // sliding window: query i sees key j only when i - j < window, with or without the cache
-            NDArray inWindow = allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow()));
-            windowMask = inWindow.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        boolean needFull = !oneStep;
+        boolean needWindow = windowed && !(oneStep && s <= config.slidingWindow());
+        if (needFull || needWindow) {
+            NDArray keyPos = sm.arange(0f, (float) s, 1f).reshape(1, 1, 1, 1, s);
+            NDArray queryPos = sm.arange((float) past, (float) (past + t), 1f).reshape(1, 1, 1, t, 1);
+            NDArray allowed = keyPos.lte(queryPos);
+            if (maskHost != null) {
+                allowed = allowed.logicalAnd(sm.create(maskHost, new Shape(b, 1, 1, 1, s)).gt(0f));
+            }
+            if (needFull) {
+                fullMask = additive(allowed, t, s);
+            }
+            if (needWindow) {
+                // sliding window: query i sees key j only when i - j < window, with or without the cache
+                windowMask = additive(allowed.logicalAnd(queryPos.sub(keyPos).lt((float) config.slidingWindow())), t, s);
+            }
         }
 
         NDArray flatIds = sm.create(ids);
         NDArray x = embed.getArray().get(new NDIndex("{}", flatIds));
         x.attach(sm);
+        if (x.getDataType() != computeType) {
+            x = x.toType(computeType, false);
+        }
+        if (embedScale != null) {
+            x = x.mul(embedScale);
+        }
         NDArray h = x.reshape(b, t, config.hiddenSize());
         for (int li = 0; li < layers.size(); li++) {
             NDArray mask = config.isSlidingLayer(li) ? windowMask : fullMask;
@@ -661,6 +818,12 @@ public final class LlamaModel implements AutoCloseable {
         return rmsNorm(h, finalNorm);
     }
 
+    /** The additive form of a boolean visibility mask; one query position is reshaped to [B or 1, 1, 1, S]. */
+    private static NDArray additive(NDArray allowed, int t, int s) {
+        NDArray mask = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
+        return t == 1 ? mask.reshape(mask.getShape().get(0), 1, 1, s) : mask;
+    }
+
     private NDArray layer(int li, NDArray h, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int b, int t,
                           boolean training) {
         Layer l = layers.get(li);
@@ -676,6 +839,15 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, Parameter weight) {
+        if (x.getDataType() != DataType.FLOAT32) {
+            // half-precision compute: the norm in F32, as transformers computes it, then back
+            NDArray f = x.toType(DataType.FLOAT32, false);
+            return rmsNormF32(f, weight).toType(x.getDataType(), false);
+        }
+        return rmsNormF32(x, weight);
+    }
+
+    private NDArray rmsNormF32(NDArray x, Parameter weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
         NDArray inv = variance.add(epsScalar).sqrt();
         return x.div(inv).mul(weight.getArray());
@@ -711,16 +883,28 @@ public final class LlamaModel implements AutoCloseable {
             k = kv[0];
             v = kv[1];
         }
-        // queries grouped per key/value head: [B, kv, group, T, hd] against keys [B, kv, 1, S, hd]
-        NDArray qg = q.reshape(b, nkv, group, t, hd);
-        NDArray kg = k.expandDims(2);
-        NDArray vg = v.expandDims(2);
-        // cached arrays belong to the cache: keep the views derived from them in this step's manager
-        kg.attach(x.getManager());
-        vg.attach(x.getManager());
-        NDArray scores = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(attentionScale).add(mask);
+        // queries grouped per key/value head, without repeating the keys: [B, kv, group * T, hd] (rows in
+        // (query head in the group, position) order) against keys [B, kv, S, hd]; plain 4-D products
+        long s = k.getShape().get(2);
+        NDArray kt = k.transpose(0, 1, 3, 2);
+        // cached arrays belong to the cache: keep what is derived from them in this step's manager
+        kt.attach(x.getManager());
+        NDArray scores = q.reshape(b, nkv, (long) group * t, hd).matMul(kt).mul(attentionScale);
+        if (mask != null) {
+            if (mask.getShape().dimension() == 4) {
+                scores = scores.add(mask);   // one query position: [B or 1, 1, 1, S] broadcasts over the rows
+            } else {
+                scores = scores.reshape(b, nkv, group, t, s).add(mask).reshape(b, nkv, (long) group * t, s);
+            }
+        }
+        if (scores.getDataType() != DataType.FLOAT32) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
         NDArray probs = scores.softmax(-1);
-        NDArray out = probs.matMul(vg).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
+        if (probs.getDataType() != v.getDataType()) {
+            probs = probs.toType(v.getDataType(), false);
+        }
+        NDArray out = probs.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd);
         return l.o.forward(out, training);
     }
 

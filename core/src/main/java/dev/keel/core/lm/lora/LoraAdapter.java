@@ -234,10 +234,20 @@ public final class LoraAdapter implements AutoCloseable {
         return merged;
     }
 
-    /** Adds {@code scaling * B A} to each wrapped base weight; the adapter then costs nothing at inference. */
+    /**
+     * Adds {@code scaling * B A} to each wrapped base weight; the adapter then costs nothing at inference.
+     *
+     * @throws IllegalStateException if already merged, or if a wrapped base weight is kept in 16 bits (a
+     *                               compact model, see {@code LoadOptions}: merging would round the update)
+     */
     public void merge() {
         checkOpen();
         Preconditions.checkState(!merged, "adapter is already merged");
+        for (LoraLayer l : layers.values()) {
+            ai.djl.ndarray.types.DataType t = model.linearLayers().get(l.module()).weight().getArray().getDataType();
+            Preconditions.checkState(t == ai.djl.ndarray.types.DataType.FLOAT32, "cannot merge into "
+                    + l.module() + ", whose weight is kept as " + t + "; load the base with LoadOptions.Weights.F32");
+        }
         for (LoraLayer l : layers.values()) {
             try (NDArray d = l.deltaWeight()) {
                 model.linearLayers().get(l.module()).weight().getArray().addi(d);

@@ -64,10 +64,26 @@ public final class SafeTensors {
      * @throws IOException if the file cannot be written
      */
     public static void write(Path file, Map<String, NDArray> tensors, DType floatType) throws IOException {
+        write(file, tensors, floatType, Map.of());
+    }
+
+    /**
+     * Like {@link #write(Path, Map, DType)}, with the values of some floating-point arrays multiplied by a
+     * factor as they are written (for arrays stored scaled, such as a model's 16-bit weights).
+     *
+     * @param file the file to write (atomically)
+     * @param tensors the tensors by name
+     * @param floatType the dtype floating-point arrays are stored as (F64, F32, F16 or BF16)
+     * @param scales factors by tensor name; a tensor not named is written as it is
+     * @throws IOException if the file cannot be written
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, DType floatType, Map<String, Float> scales)
+            throws IOException {
         Preconditions.notNull(tensors, "tensors");
+        Preconditions.notNull(scales, "scales");
         Writer w = writer().metadata("format", "pt");
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-            w.add(e.getKey(), e.getValue(), floatType);
+            w.add(e.getKey(), e.getValue(), floatType, scales.getOrDefault(e.getKey(), 1f));
         }
         w.write(file);
     }
@@ -88,6 +104,25 @@ public final class SafeTensors {
      */
     public static Path writeSharded(Path dir, String prefix, Map<String, NDArray> tensors, DType floatType,
                                     long maxShardBytes) throws IOException {
+        return writeSharded(dir, prefix, tensors, floatType, maxShardBytes, Map.of());
+    }
+
+    /**
+     * Like {@link #writeSharded(Path, String, Map, DType, long)}, with the values of some floating-point
+     * arrays multiplied by a factor as they are written (for arrays stored scaled).
+     *
+     * @param dir the directory the shards and the index are written to
+     * @param prefix the shard file name prefix, e.g. {@code model}
+     * @param tensors the tensors by name
+     * @param floatType the dtype floating-point arrays are stored as (F64, F32, F16 or BF16)
+     * @param maxShardBytes the most tensor bytes per shard; a larger tensor gets a shard of its own
+     * @param scales factors by tensor name; a tensor not named is written as it is
+     * @return the index file
+     * @throws IOException if the file cannot be written
+     */
+    public static Path writeSharded(Path dir, String prefix, Map<String, NDArray> tensors, DType floatType,
+                                    long maxShardBytes, Map<String, Float> scales) throws IOException {
+        Preconditions.notNull(scales, "scales");
         Preconditions.notNull(dir, "dir");
         Preconditions.notBlank(prefix, "prefix");
         Preconditions.notNull(tensors, "tensors");
@@ -118,7 +153,7 @@ public final class SafeTensors {
             String file = String.format(java.util.Locale.ROOT, "%s-%05d-of-%05d.safetensors", prefix, i + 1, shards.size());
             Writer w = writer().metadata("format", "pt");
             for (String name : shards.get(i)) {
-                w.add(name, tensors.get(name), floatType);
+                w.add(name, tensors.get(name), floatType, scales.getOrDefault(name, 1f));
                 map.put(name, file);
             }
             w.write(dir.resolve(file));
@@ -210,7 +245,25 @@ public final class SafeTensors {
          * @return this writer
          */
         public Writer add(String name, NDArray array, DType floatType) {
+            return add(name, array, floatType, 1f);
+        }
+
+        /**
+         * Adds an NDArray whose floating-point values are multiplied by {@code scale} as they are written
+         * (for an array stored scaled); integer and boolean arrays are stored as I64 and take no scale.
+         *
+         * @param name the tensor name
+         * @param array the array to store (it must stay open until {@link #write} runs)
+         * @param floatType the dtype floating-point arrays are stored as (F64, F32, F16 or BF16)
+         * @param scale the factor applied to each floating-point value (1 for none)
+         * @return this writer
+         * @throws IllegalArgumentException if {@code scale} is not finite or an integer array has a scale other than 1
+         */
+        public Writer add(String name, NDArray array, DType floatType, float scale) {
             Preconditions.notNull(array, "array");
+            Preconditions.checkArgument(Float.isFinite(scale), "scale of \"" + name + "\" must be finite, was " + scale);
+            Preconditions.checkArgument(array.getDataType().isFloating() || scale == 1f,
+                    "scale of integer tensor \"" + name + "\" must be 1, was " + scale);
             long[] shape = array.getShape().getShape();
             if (array.getDataType().isFloating()) {
                 checkName(name);
@@ -224,6 +277,11 @@ public final class SafeTensors {
                     } else {
                         try (NDArray f32 = array.toType(DataType.FLOAT32, true)) {
                             values = f32.toFloatArray();
+                        }
+                    }
+                    if (scale != 1f) {
+                        for (int i = 0; i < values.length; i++) {
+                            values[i] *= scale;
                         }
                     }
                     writeFloats(out, values, floatType);

@@ -317,6 +317,49 @@ public final class SafeTensorsFile implements TensorSource {
     }
 
     @Override
+    public void readFloats(String name, long offset, float[] dst, int count) throws IOException {
+        TensorInfo t = info(name);
+        Preconditions.notNull(dst, "dst");
+        long n = t.elementCount();
+        Preconditions.checkArgument(offset >= 0 && count >= 0 && offset + count <= n && count <= dst.length,
+                "range [" + offset + ", " + (offset + count) + ") of \"" + name + "\" must lie within its " + n
+                        + " elements and the " + dst.length + " of dst");
+        if (closed) {
+            throw new IllegalStateException(path + " is closed");
+        }
+        if (count == 0) {
+            return;
+        }
+        int size = t.dtype().byteSize();
+        ByteBuffer buf = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + offset * size,
+                (long) count * size).order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.dtype()) {
+            case F32:
+                buf.asFloatBuffer().get(dst, 0, count);
+                break;
+            case F64:
+                for (int i = 0; i < count; i++) {
+                    dst[i] = (float) buf.getDouble();
+                }
+                break;
+            case F16:
+                for (int i = 0; i < count; i++) {
+                    dst[i] = DType.halfToFloat(buf.getShort());
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < count; i++) {
+                    dst[i] = DType.bf16ToFloat(buf.getShort());
+                }
+                break;
+            default:
+                for (int i = 0; i < count; i++) {
+                    dst[i] = readInteger(t.dtype(), buf);
+                }
+        }
+    }
+
+    @Override
     public long[] readLongs(String name) throws IOException {
         TensorInfo t = info(name);
         if (t.dtype().isFloating()) {

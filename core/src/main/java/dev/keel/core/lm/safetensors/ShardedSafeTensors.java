@@ -128,6 +128,11 @@ public final class ShardedSafeTensors implements TensorSource {
     }
 
     @Override
+    public void readFloats(String name, long offset, float[] dst, int count) throws IOException {
+        shard(name).readFloats(name, offset, dst, count);
+    }
+
+    @Override
     public long[] readLongs(String name) throws IOException {
         return shard(name).readLongs(name);
     }

@@ -64,6 +64,28 @@ public interface TensorSource extends AutoCloseable {
     float[] readFloats(String name) throws IOException;
 
     /**
+     * Reads {@code count} elements of a tensor, starting at element {@code offset} (row-major), converted
+     * to floats, into {@code dst[0 .. count)}; lets a large tensor be read in pieces without a second
+     * whole copy of it on the heap. This default reads the whole tensor; the files of this package read
+     * only the range.
+     *
+     * @param name the tensor name
+     * @param offset the first element to read
+     * @param dst where the floats go
+     * @param count how many elements to read
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if the range lies outside the tensor or {@code dst}
+     */
+    default void readFloats(String name, long offset, float[] dst, int count) throws IOException {
+        Preconditions.notNull(dst, "dst");
+        long n = info(name).elementCount();
+        Preconditions.checkArgument(offset >= 0 && count >= 0 && offset + count <= n && count <= dst.length,
+                "range [" + offset + ", " + (offset + count) + ") of \"" + name + "\" must lie within its " + n
+                        + " elements and the " + dst.length + " of dst");
+        System.arraycopy(readFloats(name), (int) offset, dst, 0, count);
+    }
+
+    /**
      * Reads an integer or boolean tensor as longs; throws for floating-point tensors.
      *
      * @param name the tensor name
