@@ -22,6 +22,9 @@ public final class GenerationOptions {
     private final int maxTokens;
     private final List<String> stop;
     private final Long seed;
+    private final boolean temperatureSet;
+    private final boolean topPSet;
+    private final boolean maxTokensSet;
 
     private GenerationOptions(Builder b) {
         this.temperature = b.temperature;
@@ -29,6 +32,9 @@ public final class GenerationOptions {
         this.maxTokens = b.maxTokens;
         this.stop = List.copyOf(b.stop);
         this.seed = b.seed;
+        this.temperatureSet = b.temperatureSet;
+        this.topPSet = b.topPSet;
+        this.maxTokensSet = b.maxTokensSet;
     }
 
     /**
@@ -61,6 +67,9 @@ public final class GenerationOptions {
         b.maxTokens = maxTokens;
         b.stop = stop;
         b.seed = seed;
+        b.temperatureSet = temperatureSet;
+        b.topPSet = topPSet;
+        b.maxTokensSet = maxTokensSet;
         return b;
     }
 
@@ -109,6 +118,40 @@ public final class GenerationOptions {
         return seed;
     }
 
+    /**
+     * Whether the temperature was given explicitly (through the builder) rather than left at its
+     * default; a local model then uses its own default (e.g. from {@code generation_config.json}) instead.
+     *
+     * @return {@code true} if {@link Builder#temperature} was called
+     */
+    public boolean hasTemperature() {
+        return temperatureSet;
+    }
+
+    /**
+     * Whether top-p was given explicitly rather than left at its default.
+     *
+     * @return {@code true} if {@link Builder#topP} was called
+     */
+    public boolean hasTopP() {
+        return topPSet;
+    }
+
+    /**
+     * Whether the token limit was given explicitly rather than left at its default.
+     *
+     * @return {@code true} if {@link Builder#maxTokens} was called
+     */
+    public boolean hasMaxTokens() {
+        return maxTokensSet;
+    }
+
+    /**
+     * Equal when every value is equal (whether a value was set explicitly is not compared).
+     *
+     * @param o the other object
+     * @return whether {@code o} holds the same values
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationOptions g && g.temperature == temperature && g.topP == topP
@@ -133,6 +176,9 @@ public final class GenerationOptions {
         private int maxTokens = 256;
         private List<String> stop = List.of();
         private Long seed;
+        private boolean temperatureSet;
+        private boolean topPSet;
+        private boolean maxTokensSet;
 
         private Builder() {
         }
@@ -146,6 +192,7 @@ public final class GenerationOptions {
          */
         public Builder temperature(double temperature) {
             this.temperature = Preconditions.checkNonNegative(temperature, "temperature");
+            this.temperatureSet = true;
             return this;
         }
 
@@ -159,6 +206,7 @@ public final class GenerationOptions {
         public Builder topP(double topP) {
             Preconditions.checkArgument(topP > 0 && topP <= 1, "topP must be in (0, 1], was " + topP);
             this.topP = topP;
+            this.topPSet = true;
             return this;
         }
 
@@ -171,6 +219,7 @@ public final class GenerationOptions {
          */
         public Builder maxTokens(int maxTokens) {
             this.maxTokens = Preconditions.checkPositive(maxTokens, "maxTokens");
+            this.maxTokensSet = true;
             return this;
         }
 

@@ -60,10 +60,13 @@ public final class HubModelFiles {
     private final Integer topK;
     private final Integer maxNewTokens;
     private final Integer maxLength;
+    private final Boolean doSample;
+    private final List<Long> configEosTokenIds;
 
     private HubModelFiles(Path directory, String bosToken, String eosToken, Boolean addBosToken,
                           String chatTemplate, String chatTemplateSource, List<Long> eosTokenIds, Long bosTokenId,
-                          Double temperature, Double topP, Integer topK, Integer maxNewTokens, Integer maxLength) {
+                          Double temperature, Double topP, Integer topK, Integer maxNewTokens, Integer maxLength,
+                          Boolean doSample, List<Long> configEosTokenIds) {
         this.directory = directory;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
@@ -77,6 +80,8 @@ public final class HubModelFiles {
         this.topK = topK;
         this.maxNewTokens = maxNewTokens;
         this.maxLength = maxLength;
+        this.doSample = doSample;
+        this.configEosTokenIds = Collections.unmodifiableList(configEosTokenIds);
     }
 
     /**
@@ -130,6 +135,7 @@ public final class HubModelFiles {
         Integer topK = null;
         Integer maxNew = null;
         Integer maxLength = null;
+        Boolean doSample = null;
         Path generationConfig = directory.resolve(GENERATION_CONFIG);
         if (Files.isRegularFile(generationConfig)) {
             JsonNode gen = object(Json.readFile(generationConfig), generationConfig);
@@ -162,9 +168,26 @@ public final class HubModelFiles {
             topK = positiveInt(gen, "top_k", generationConfig, true);
             maxNew = positiveInt(gen, "max_new_tokens", generationConfig, false);
             maxLength = positiveInt(gen, "max_length", generationConfig, false);
+            JsonNode ds = gen.get("do_sample");
+            if (ds != null && !ds.isNull()) {
+                if (!ds.isBoolean()) {
+                    throw refuse(generationConfig, "do_sample", ds, "true or false");
+                }
+                doSample = ds.booleanValue();
+            }
+        }
+        List<Long> configEos = new ArrayList<>();
+        Path modelConfig = directory.resolve("config.json");
+        if (Files.isRegularFile(modelConfig)) {
+            JsonNode e = object(Json.readFile(modelConfig), modelConfig).get("eos_token_id");
+            if (e != null && !e.isNull()) {
+                for (JsonNode id : e.isArray() ? e : List.of(e)) {
+                    configEos.add(tokenId(id, modelConfig, "eos_token_id", e));
+                }
+            }
         }
         return new HubModelFiles(directory, bos, eos, addBos, template, templateSource, eosIds, bosId,
-                temperature, topP, topK, maxNew, maxLength);
+                temperature, topP, topK, maxNew, maxLength, doSample, configEos);
     }
 
     private static JsonNode object(JsonNode node, Path file) {
@@ -311,6 +334,26 @@ public final class HubModelFiles {
      */
     public List<Long> eosTokenIds() {
         return eosTokenIds;
+    }
+
+    /**
+     * {@code eos_token_id} from the model's {@code config.json} (an id or a list of ids), which
+     * transformers uses where {@code generation_config.json} sets none.
+     *
+     * @return the ids in file order, empty where {@code config.json} is absent or sets none
+     */
+    public List<Long> configEosTokenIds() {
+        return configEosTokenIds;
+    }
+
+    /**
+     * {@code do_sample} from {@code generation_config.json}: transformers samples only when it is
+     * true, and decodes greedily otherwise (whatever the temperature).
+     *
+     * @return whether to sample, or empty where not set (transformers then decodes greedily)
+     */
+    public Optional<Boolean> doSample() {
+        return Optional.ofNullable(doSample);
     }
 
     /**
