@@ -380,15 +380,13 @@ public final class Generator {
             p[i] = Math.exp(logits[i] / t - max);
             sum += p[i];
         }
-        Integer[] order = new Integer[p.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        for (int i = 0; i < p.length; i++) {
             p[i] /= sum;
         }
-        Arrays.sort(order, (a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
-        int limit = topK > 0 ? Math.min(topK, order.length) : order.length;
+        int limit = topK > 0 ? Math.min(topK, p.length) : p.length;
+        int[] order = mostLikely(logits, limit);
         double mass = 1;
-        if (limit < order.length) {
+        if (limit < p.length) {
             mass = 0;
             for (int i = 0; i < limit; i++) {
                 mass += p[order[i]];
@@ -413,5 +411,75 @@ public final class Generator {
             }
         }
         return order[n - 1];
+    }
+
+    /**
+     * The {@code limit} most likely token ids, most likely first and the lower id first on a tie. The
+     * order by logit is the order by probability (the softmax is monotonic); sorting primitive keys
+     * (the logit's order in the high half, the id in the low half) keeps this fast for a vocabulary of
+     * 150k, and a bounded heap finds a small top-k in one pass.
+     */
+    static int[] mostLikely(float[] logits, int limit) {
+        int v = logits.length;
+        long[] keys;
+        if (limit >= v / 4) {
+            keys = new long[v];
+            for (int i = 0; i < v; i++) {
+                keys[i] = key(logits[i], i);
+            }
+            Arrays.sort(keys);
+        } else {
+            // max-heap of the best `limit` keys seen so far (smaller key = more likely)
+            long[] heap = new long[limit];
+            int size = 0;
+            for (int i = 0; i < v; i++) {
+                long k = key(logits[i], i);
+                if (size < limit) {
+                    heap[size] = k;
+                    int c = size++;
+                    while (c > 0 && heap[(c - 1) / 2] < heap[c]) {
+                        long t = heap[c];
+                        heap[c] = heap[(c - 1) / 2];
+                        heap[(c - 1) / 2] = t;
+                        c = (c - 1) / 2;
+                    }
+                } else if (k < heap[0]) {
+                    heap[0] = k;
+                    int c = 0;
+                    while (true) {
+                        int l = 2 * c + 1;
+                        int r = l + 1;
+                        int big = c;
+                        if (l < size && heap[l] > heap[big]) {
+                            big = l;
+                        }
+                        if (r < size && heap[r] > heap[big]) {
+                            big = r;
+                        }
+                        if (big == c) {
+                            break;
+                        }
+                        long t = heap[c];
+                        heap[c] = heap[big];
+                        heap[big] = t;
+                        c = big;
+                    }
+                }
+            }
+            keys = Arrays.copyOf(heap, size);
+            Arrays.sort(keys);
+        }
+        int[] order = new int[limit];
+        for (int i = 0; i < limit; i++) {
+            order[i] = (int) (keys[i] & 0xFFFFFFFFL);
+        }
+        return order;
+    }
+
+    /** A key that sorts ascending by descending logit, then ascending id. */
+    private static long key(float logit, int id) {
+        int bits = Float.floatToIntBits(logit == 0f ? 0f : logit);
+        int ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF);
+        return ((long) ~ordered << 32) | (id & 0xFFFFFFFFL);
     }
 }

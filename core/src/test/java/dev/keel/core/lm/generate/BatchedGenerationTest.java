@@ -58,6 +58,9 @@ class BatchedGenerationTest {
             assertThat(out.get(0).reason()).isEqualTo(GenerationResult.FinishReason.MAX_TOKENS);
             assertThat(out.get(0).tokens()).hasSize(9);
             assertThat(out.get(4).tokens()).hasSize(1);
+            // the rows say different things (the comparison is not between constant outputs)
+            assertThat(Arrays.stream(out.get(1).tokens()).distinct().count()).isGreaterThan(2);
+            assertThat(Arrays.copyOf(out.get(1).tokens(), 6)).isNotEqualTo(out.get(5).tokens());
             assertBatchEqualsBatchOne(model, requests);
         }
     }
@@ -162,6 +165,32 @@ class BatchedGenerationTest {
                     new Generator.Request(new long[] {1}, o, Set.of()), new Generator.Request(new long[65], o, Set.of()))))
                     .hasMessageContaining("prompt 1 of 65 tokens exceeds max_position_embeddings (64)");
             assertThat(new Generator(model).generateBatch(List.of())).isEmpty();
+        }
+    }
+
+    @Test
+    void mostLikelyOrdersByLogitThenIdInBothPaths() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int trial = 0; trial < 20; trial++) {
+            float[] logits = new float[1000 + r.nextInt(2000)];
+            for (int i = 0; i < logits.length; i++) {
+                // few distinct values, negative and positive, so that ties are common
+                logits[i] = (r.nextInt(41) - 20) * 0.25f;
+            }
+            logits[r.nextInt(logits.length)] = -0.0f;
+            Integer[] naive = new Integer[logits.length];
+            for (int i = 0; i < naive.length; i++) {
+                naive[i] = i;
+            }
+            Arrays.sort(naive, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x]) : Integer.compare(x, y));
+            for (int limit : new int[] {1, 7, 50, logits.length / 4, logits.length}) {
+                int[] got = Generator.mostLikely(logits, limit);
+                int[] want = new int[limit];
+                for (int i = 0; i < limit; i++) {
+                    want[i] = naive[i];
+                }
+                assertThat(got).as("limit %d", limit).containsExactly(want);
+            }
         }
     }
 }
