@@ -198,7 +198,7 @@ final class LmCommand implements Runnable {
                 d.set("stored", Json.mapper().valueToTree(stored));
                 d.set("loaded", Json.mapper().valueToTree(loaded));
                 ObjectNode t = o.putObject("chat_template");
-                t.put("source", files.chatTemplateSource().orElse("none"));
+                t.put("source", files.chatTemplateDescription());
                 ObjectNode tok = o.putObject("tokens");
                 Path tokenizerJson = dir.resolve("tokenizer.json");
                 if (!Files.isRegularFile(tokenizerJson)) {

@@ -68,7 +68,7 @@ class LmInspectCommandTest {
                 loaded += n.asLong();
             }
             assertThat(loaded).as(c[0] + " loaded tensors").isEqualTo(o.path("dtypes").path("stored").path(c[2]).asLong());
-            assertThat(o.path("chat_template").path("source").asText()).isEqualTo("tokenizer_config.json");
+            assertThat(o.path("chat_template").path("source").asText()).isEqualTo("tokenizer_config.json, field chat_template");
             assertThat(o.path("chat_template").path("bos_in_template").asBoolean()).isFalse();
             assertThat(o.path("tokens").path("eos").path("text").asText()).isEqualTo("<|im_end|>");
             assertThat(o.path("tokens").path("eos").path("id").asLong()).isEqualTo(151_645L);
@@ -95,7 +95,7 @@ class LmInspectCommandTest {
                 .contains("head tied").contains("sliding window none"));
         assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("parameters    53,104"));
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("weights       stored BF16 x24; loaded "));
-        assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("chat template tokenizer_config.json"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("chat template tokenizer_config.json, field chat_template"));
         assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("eos           <|im_end|> (id 151645)"));
         // no generation_config.json: config.json's eos ids, then the tokenizer's eos token; greedy
         assertThat(lines).anySatisfy(l -> assertThat(l).isEqualTo("stop ids      [2,3,151645]"));

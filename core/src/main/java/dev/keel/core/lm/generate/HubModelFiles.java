@@ -62,6 +62,7 @@ public final class HubModelFiles {
     private final Integer maxLength;
     private final Boolean doSample;
     private final List<Long> configEosTokenIds;
+    private String chatTemplateField;
 
     private HubModelFiles(Path directory, String bosToken, String eosToken, Boolean addBosToken,
                           String chatTemplate, String chatTemplateSource, List<Long> eosTokenIds, Long bosTokenId,
@@ -104,6 +105,7 @@ public final class HubModelFiles {
         Boolean addBos = null;
         String template = null;
         String templateSource = null;
+        String templateField = null;
         Path tokenizerConfig = directory.resolve(TOKENIZER_CONFIG);
         if (Files.isRegularFile(tokenizerConfig)) {
             JsonNode cfg = object(Json.readFile(tokenizerConfig), tokenizerConfig);
@@ -120,12 +122,14 @@ public final class HubModelFiles {
             if (t != null && !t.isNull()) {
                 template = templateFrom(t, tokenizerConfig);
                 templateSource = TOKENIZER_CONFIG;
+                templateField = t.isArray() ? "chat_template, the template named default" : "chat_template";
             }
         }
         Path templateFile = directory.resolve(CHAT_TEMPLATE_FILE);
         if (Files.isRegularFile(templateFile)) {
             template = Files.readString(templateFile, StandardCharsets.UTF_8);
             templateSource = CHAT_TEMPLATE_FILE;
+            templateField = null;
         }
 
         List<Long> eosIds = new ArrayList<>();
@@ -186,8 +190,10 @@ public final class HubModelFiles {
                 }
             }
         }
-        return new HubModelFiles(directory, bos, eos, addBos, template, templateSource, eosIds, bosId,
+        HubModelFiles files = new HubModelFiles(directory, bos, eos, addBos, template, templateSource, eosIds, bosId,
                 temperature, topP, topK, maxNew, maxLength, doSample, configEos);
+        files.chatTemplateField = templateField;
+        return files;
     }
 
     private static JsonNode object(JsonNode node, Path file) {
@@ -334,6 +340,20 @@ public final class HubModelFiles {
      */
     public List<Long> eosTokenIds() {
         return eosTokenIds;
+    }
+
+    /**
+     * Where the chat template came from, in words: {@code chat_template.jinja},
+     * {@code tokenizer_config.json, field chat_template}, or
+     * {@code tokenizer_config.json, field chat_template, the template named default} for a list of named templates.
+     *
+     * @return the description, or {@code none} where there is no template
+     */
+    public String chatTemplateDescription() {
+        if (chatTemplateSource == null) {
+            return "none";
+        }
+        return chatTemplateField == null ? chatTemplateSource : chatTemplateSource + ", field " + chatTemplateField;
     }
 
     /**
