@@ -52,6 +52,9 @@ public final class GenerationOptions {
     private final boolean maxCompletionTokens;
     private final ResponseFormat responseFormat;
     private final Map<String, String> extraParameters;
+    private final boolean temperatureSet;
+    private final boolean topPSet;
+    private final boolean maxTokensSet;
 
     private GenerationOptions(Builder b) {
         this.temperature = b.temperature;
@@ -65,6 +68,9 @@ public final class GenerationOptions {
         this.maxCompletionTokens = b.maxCompletionTokens;
         this.responseFormat = b.responseFormat;
         this.extraParameters = Collections.unmodifiableMap(new TreeMap<>(b.extraParameters));
+        this.temperatureSet = b.temperatureSet;
+        this.topPSet = b.topPSet;
+        this.maxTokensSet = b.maxTokensSet;
     }
 
     /**
@@ -104,6 +110,9 @@ public final class GenerationOptions {
         b.maxCompletionTokens = maxCompletionTokens;
         b.responseFormat = responseFormat;
         b.extraParameters = new TreeMap<>(extraParameters);
+        b.temperatureSet = temperatureSet;
+        b.topPSet = topPSet;
+        b.maxTokensSet = maxTokensSet;
         return b;
     }
 
@@ -207,6 +216,39 @@ public final class GenerationOptions {
         return extraParameters;
     }
 
+     * Whether the temperature was given explicitly (through the builder) rather than left at its
+     * default; a local model then uses its own default (e.g. from {@code generation_config.json}) instead.
+     *
+     * @return {@code true} if {@link Builder#temperature} was called
+     */
+    public boolean hasTemperature() {
+        return temperatureSet;
+    }
+
+    /**
+     * Whether top-p was given explicitly rather than left at its default.
+     *
+     * @return {@code true} if {@link Builder#topP} was called
+     */
+    public boolean hasTopP() {
+        return topPSet;
+    }
+
+    /**
+     * Whether the token limit was given explicitly rather than left at its default.
+     *
+     * @return {@code true} if {@link Builder#maxTokens} was called
+     */
+    public boolean hasMaxTokens() {
+        return maxTokensSet;
+    }
+
+    /**
+     * Equal when every value is equal (whether a value was set explicitly is not compared).
+     *
+     * @param o the other object
+     * @return whether {@code o} holds the same values
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationOptions g && g.temperature == temperature && g.topP == topP
@@ -243,6 +285,9 @@ public final class GenerationOptions {
         private boolean maxCompletionTokens;
         private ResponseFormat responseFormat;
         private Map<String, String> extraParameters = new TreeMap<>();
+        private boolean temperatureSet;
+        private boolean topPSet;
+        private boolean maxTokensSet;
 
         private Builder() {
         }
@@ -256,6 +301,7 @@ public final class GenerationOptions {
          */
         public Builder temperature(double temperature) {
             this.temperature = Preconditions.checkNonNegative(temperature, "temperature");
+            this.temperatureSet = true;
             return this;
         }
 
@@ -269,6 +315,7 @@ public final class GenerationOptions {
         public Builder topP(double topP) {
             Preconditions.checkArgument(topP > 0 && topP <= 1, "topP must be in (0, 1], was " + topP);
             this.topP = topP;
+            this.topPSet = true;
             return this;
         }
 
@@ -283,6 +330,7 @@ public final class GenerationOptions {
         public Builder maxTokens(int maxTokens) {
             this.maxTokens = Preconditions.checkPositive(maxTokens, "maxTokens");
             this.maxCompletionTokens = false;
+            this.maxTokensSet = true;
             return this;
         }
 
@@ -298,6 +346,7 @@ public final class GenerationOptions {
         public Builder maxCompletionTokens(int maxCompletionTokens) {
             this.maxTokens = Preconditions.checkPositive(maxCompletionTokens, "maxCompletionTokens");
             this.maxCompletionTokens = true;
+            this.maxTokensSet = true;
             return this;
         }
 

@@ -60,6 +60,47 @@ public final class KvCache implements AutoCloseable {
         length += tokens;
     }
 
+    /**
+     * Keeps only some batch rows, and drops the first {@code dropFront} positions of every row (for
+     * batched generation: rows that finished leave the batch, and left padding that every remaining
+     * row has is cut). The caller keeps its attention mask in step.
+     *
+     * @param rows      the batch rows to keep, in their new order, each in {@code [0, batch)}
+     * @param dropFront how many leading positions to drop, in {@code [0, length)}
+     * @throws IllegalArgumentException if {@code rows} is empty or {@code dropFront} is out of range
+     * @throws IllegalStateException    if the cache is closed
+     */
+    public void retain(long[] rows, long dropFront) {
+        Preconditions.checkState(!closed, "KvCache is closed");
+        Preconditions.notNull(rows, "rows");
+        Preconditions.checkArgument(rows.length > 0, "rows must not be empty");
+        Preconditions.checkArgument(dropFront >= 0 && (dropFront < length || length == 0 && dropFront == 0),
+                "dropFront must be in [0, " + length + "), was " + dropFront);
+        for (int layer = 0; layer < keys.length; layer++) {
+            if (keys[layer] == null) {
+                continue;
+            }
+            keys[layer] = select(keys[layer], rows, dropFront);
+            values[layer] = select(values[layer], rows, dropFront);
+        }
+        length -= dropFront;
+    }
+
+    private NDArray select(NDArray a, long[] rows, long dropFront) {
+        NDArray kept;
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray index = scope.create(rows);
+            NDArray picked = a.get(new ai.djl.ndarray.index.NDIndex("{}", index));
+            picked.attach(scope);
+            NDArray cut = dropFront == 0 ? picked
+                    : picked.get(new ai.djl.ndarray.index.NDIndex(":, :, " + dropFront + ":, :"));
+            kept = cut.duplicate();
+            kept.attach(manager);
+        }
+        a.close();
+        return kept;
+    }
+
     @Override
     public void close() {
         if (closed) {

@@ -31,12 +31,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code keel lm logits} and {@code keel lm render}: low-level language-model tools for checking a
- * checkpoint or a chat template against another implementation.
+ * {@code keel lm logits}, {@code keel lm render} and {@code keel lm inspect}: low-level language-model
+ * tools for checking a checkpoint or a chat template against another implementation, and for seeing
+ * what Keel makes of a model directory.
  */
 @Command(name = "lm", mixinStandardHelpOptions = true,
         description = "Language-model tools: logits of a checkpoint for given token ids; conversations rendered with a model's own chat template.",
-        subcommands = {LmCommand.Logits.class, LmCommand.Render.class})
+        subcommands = {LmCommand.Logits.class, LmCommand.Render.class, LmCommand.Inspect.class})
 final class LmCommand implements Runnable {
 
     @CommandLine.Spec
@@ -44,7 +45,7 @@ final class LmCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: logits or render");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: logits, render or inspect");
     }
 
     @Command(name = "logits", mixinStandardHelpOptions = true,
@@ -112,6 +113,216 @@ final class LmCommand implements Runnable {
                 }
             }
             return ids;
+        }
+    }
+
+    @Command(name = "inspect", mixinStandardHelpOptions = true,
+            description = "Print what Keel makes of a model directory: architecture and the features in use, parameter count, "
+                    + "weight dtypes as stored and as loaded, the chat template's source, BOS/EOS tokens, the stop ids it will use "
+                    + "and the generation defaults.")
+    static final class Inspect extends CheckedCommand {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer.json, ...)")
+        Path model;
+        @Option(names = "--json", description = "print one JSON object instead of text")
+        boolean json;
+
+        @Override
+        int run(CommandLine cl) throws Exception {
+            ChatCommand.requireModelDir(cl, "--model", model);
+            ObjectNode o = inspect(model);
+            if (json) {
+                cl.getOut().println(Json.toPrettyString(o));
+            } else {
+                cl.getOut().print(text(o));
+            }
+            cl.getOut().flush();
+            return 0;
+        }
+
+        /** The facts about a model directory, as a JSON object. */
+        static ObjectNode inspect(Path dir) throws IOException {
+            HubModelFiles files = HubModelFiles.read(dir);
+            ObjectNode o = Json.mapper().createObjectNode();
+            o.put("model", dir.toString());
+            dev.keel.core.lm.generate.GenerationDefaults g = dev.keel.core.lm.generate.GenerationDefaults.from(files);
+            ObjectNode gen = o.putObject("generation_defaults");
+            gen.put("source", Files.isRegularFile(dir.resolve(HubModelFiles.GENERATION_CONFIG)) ? HubModelFiles.GENERATION_CONFIG : "none");
+            gen.put("sampling", g.samples());
+            gen.put("temperature", g.temperature());
+            gen.put("top_p", g.topP());
+            gen.put("top_k", g.topK());
+            if (g.maxNewTokens() > 0) {
+                gen.put("max_new_tokens", g.maxNewTokens());
+            }
+            if (g.maxLength() > 0) {
+                gen.put("max_length", g.maxLength());
+            }
+            Map<String, Integer> stored = new java.util.TreeMap<>();
+            try (dev.keel.core.lm.safetensors.TensorSource src = SafeTensors.open(dir)) {
+                for (String name : src.names()) {
+                    stored.merge(src.info(name).dtype().name(), 1, Integer::sum);
+                }
+            }
+            try (LlamaModel m = LlamaModel.load(dir, Device.cpu())) {
+                dev.keel.core.lm.LlamaConfig c = m.config();
+                o.put("model_type", c.modelType());
+                ObjectNode f = o.putObject("features");
+                f.put("rope_type", c.ropeScaling().type());
+                if (!c.ropeScaling().isNone()) {
+                    f.put("rope_factor", c.ropeScaling().factor());
+                }
+                f.put("rope_theta", c.ropeTheta());
+                f.put("sliding_window", c.slidingWindow());
+                f.put("qkv_bias", c.attentionBias());
+                f.put("o_bias", c.outputBias());
+                f.put("mlp_bias", c.mlpBias());
+                f.put("qk_norm", c.qkNorm());
+                f.put("tied_head", c.tieWordEmbeddings());
+                ObjectNode shape = o.putObject("shape");
+                shape.put("hidden_size", c.hiddenSize());
+                shape.put("num_hidden_layers", c.numHiddenLayers());
+                shape.put("num_attention_heads", c.numAttentionHeads());
+                shape.put("num_key_value_heads", c.numKeyValueHeads());
+                shape.put("head_dim", c.headDim());
+                shape.put("intermediate_size", c.intermediateSize());
+                shape.put("vocab_size", c.vocabSize());
+                shape.put("max_position_embeddings", c.maxPositionEmbeddings());
+                long params = 0;
+                Map<String, Integer> loaded = new java.util.TreeMap<>();
+                for (ai.djl.nn.Parameter p : m.parameters().values()) {
+                    params += p.getArray().size();
+                    loaded.merge(DType.of(p.getArray().getDataType()).name(), 1, Integer::sum);
+                }
+                o.put("parameters", params);
+                ObjectNode d = o.putObject("dtypes");
+                d.set("stored", Json.mapper().valueToTree(stored));
+                d.set("loaded", Json.mapper().valueToTree(loaded));
+                ObjectNode t = o.putObject("chat_template");
+                t.put("source", files.chatTemplateDescription());
+                ObjectNode tok = o.putObject("tokens");
+                Path tokenizerJson = dir.resolve("tokenizer.json");
+                if (!Files.isRegularFile(tokenizerJson)) {
+                    tok.put("tokenizer", "none");
+                    return o;
+                }
+                try (dev.keel.core.lm.generate.LmTokenizer tk = dev.keel.core.lm.generate.LmTokenizer.load(dir)) {
+                    tok.put("tokenizer_ids", tk.vocabSize());
+                    token(tok, "bos", files.bosToken().orElse(null), tk);
+                    token(tok, "eos", files.eosToken().orElse(null), tk);
+                    if (files.chatTemplate().isPresent()) {
+                        JinjaChatTemplate jt = JinjaChatTemplate.of(files);
+                        String bos = files.bosToken().orElse("");
+                        String probe;
+                        try {
+                            probe = jt.render(List.of(dev.keel.core.chat.ChatMessage.user("Keel probe")), true);
+                        } catch (IllegalArgumentException e) {
+                            probe = null;
+                        }
+                        t.put("bos_in_template", probe != null && !bos.isEmpty() && probe.startsWith(bos));
+                        t.put("prompt_bos", "as the template writes it (tokenised without special tokens, as transformers' apply_chat_template)");
+                    } else {
+                        long bos = dev.keel.core.lm.generate.LocalChatModel.bosFor(files, tk);
+                        t.put("prompt_bos", bos >= 0 ? "prepended: id " + bos : "none");
+                    }
+                    ArrayNodeWriter.ids(o.putArray("stop_ids"),
+                            dev.keel.core.lm.generate.LocalChatModel.stopIds(files, tk, m));
+                    if (tk.vocabSize() > c.vocabSize()) {
+                        tok.put("warning", "the tokenizer has " + tk.vocabSize() + " ids but the model's vocab_size is "
+                                + c.vocabSize() + ": chat refuses this pair");
+                    }
+                }
+            }
+            return o;
+        }
+
+        private static void token(ObjectNode tok, String field, String text, dev.keel.core.lm.generate.LmTokenizer tk) {
+            if (text == null) {
+                tok.putNull(field);
+                return;
+            }
+            ObjectNode t = tok.putObject(field);
+            t.put("text", text);
+            java.util.OptionalLong id = tk.tokenId(text);
+            if (id.isPresent()) {
+                t.put("id", id.getAsLong());
+            } else {
+                t.putNull("id");
+            }
+        }
+
+        /** Writes ids into a JSON array. */
+        private static final class ArrayNodeWriter {
+            static void ids(com.fasterxml.jackson.databind.node.ArrayNode a, java.util.Collection<Long> ids) {
+                for (long id : ids) {
+                    a.add(id);
+                }
+            }
+        }
+
+        /** The same facts as lines of text. */
+        static String text(ObjectNode o) {
+            StringBuilder sb = new StringBuilder();
+            JsonNode f = o.path("features");
+            JsonNode s = o.path("shape");
+            line(sb, "model", o.path("model").asText());
+            line(sb, "architecture", o.path("model_type").asText());
+            line(sb, "features", "rope " + f.path("rope_type").asText()
+                    + (f.has("rope_factor") ? " x" + f.path("rope_factor").asText() : "")
+                    + " (theta " + f.path("rope_theta").asText() + "), sliding window "
+                    + (f.path("sliding_window").asInt() > 0 ? f.path("sliding_window").asText() : "none")
+                    + ", q/k/v bias " + yesNo(f, "qkv_bias") + ", o bias " + yesNo(f, "o_bias") + ", mlp bias " + yesNo(f, "mlp_bias")
+                    + ", q/k norm " + yesNo(f, "qk_norm") + ", head " + (f.path("tied_head").asBoolean() ? "tied" : "separate"));
+            line(sb, "shape", "hidden " + s.path("hidden_size").asText() + ", layers " + s.path("num_hidden_layers").asText()
+                    + ", heads " + s.path("num_attention_heads").asText() + " / " + s.path("num_key_value_heads").asText()
+                    + " kv, head_dim " + s.path("head_dim").asText() + ", intermediate " + s.path("intermediate_size").asText()
+                    + ", vocab " + s.path("vocab_size").asText() + ", max positions " + s.path("max_position_embeddings").asText());
+            line(sb, "parameters", String.format(java.util.Locale.ROOT, "%,d", o.path("parameters").asLong()));
+            line(sb, "weights", "stored " + counts(o.path("dtypes").path("stored")) + "; loaded " + counts(o.path("dtypes").path("loaded")));
+            JsonNode t = o.path("chat_template");
+            line(sb, "chat template", t.path("source").asText()
+                    + (t.has("bos_in_template") ? (t.path("bos_in_template").asBoolean() ? " (writes the BOS itself)" : "") : ""));
+            JsonNode tok = o.path("tokens");
+            if (tok.has("tokenizer")) {
+                line(sb, "tokenizer", "none");
+            } else {
+                line(sb, "tokenizer", tok.path("tokenizer_ids").asText() + " ids");
+                line(sb, "bos", tokenText(tok.path("bos")) + "; prompt BOS: " + t.path("prompt_bos").asText());
+                line(sb, "eos", tokenText(tok.path("eos")));
+                line(sb, "stop ids", o.path("stop_ids").toString());
+                if (tok.has("warning")) {
+                    line(sb, "warning", tok.path("warning").asText());
+                }
+            }
+            JsonNode g = o.path("generation_defaults");
+            line(sb, "generation", (g.path("sampling").asBoolean()
+                    ? "sample: temperature " + g.path("temperature").asText() + ", top_p " + g.path("top_p").asText()
+                    + ", top_k " + g.path("top_k").asText()
+                    : "greedy")
+                    + (g.has("max_new_tokens") ? ", max_new_tokens " + g.path("max_new_tokens").asText() : "")
+                    + (g.has("max_length") ? ", max_length " + g.path("max_length").asText() : "")
+                    + " (from " + g.path("source").asText() + ")");
+            return sb.toString();
+        }
+
+        private static String yesNo(JsonNode f, String field) {
+            return f.path(field).asBoolean() ? "yes" : "no";
+        }
+
+        private static String tokenText(JsonNode t) {
+            if (t.isNull() || t.isMissingNode()) {
+                return "none";
+            }
+            return t.path("text").asText() + (t.path("id").isNull() ? " (not one token)" : " (id " + t.path("id").asText() + ")");
+        }
+
+        private static String counts(JsonNode counts) {
+            List<String> parts = new ArrayList<>();
+            counts.fields().forEachRemaining(e -> parts.add(e.getKey() + " x" + e.getValue().asText()));
+            return String.join(", ", parts);
+        }
+
+        private static void line(StringBuilder sb, String key, String value) {
+            sb.append(String.format(java.util.Locale.ROOT, "%-14s%s", key, value)).append('\n');
         }
     }
 

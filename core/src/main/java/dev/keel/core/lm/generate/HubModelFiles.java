@@ -60,10 +60,14 @@ public final class HubModelFiles {
     private final Integer topK;
     private final Integer maxNewTokens;
     private final Integer maxLength;
+    private final Boolean doSample;
+    private final List<Long> configEosTokenIds;
+    private String chatTemplateField;
 
     private HubModelFiles(Path directory, String bosToken, String eosToken, Boolean addBosToken,
                           String chatTemplate, String chatTemplateSource, List<Long> eosTokenIds, Long bosTokenId,
-                          Double temperature, Double topP, Integer topK, Integer maxNewTokens, Integer maxLength) {
+                          Double temperature, Double topP, Integer topK, Integer maxNewTokens, Integer maxLength,
+                          Boolean doSample, List<Long> configEosTokenIds) {
         this.directory = directory;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
@@ -77,6 +81,8 @@ public final class HubModelFiles {
         this.topK = topK;
         this.maxNewTokens = maxNewTokens;
         this.maxLength = maxLength;
+        this.doSample = doSample;
+        this.configEosTokenIds = Collections.unmodifiableList(configEosTokenIds);
     }
 
     /**
@@ -99,6 +105,7 @@ public final class HubModelFiles {
         Boolean addBos = null;
         String template = null;
         String templateSource = null;
+        String templateField = null;
         Path tokenizerConfig = directory.resolve(TOKENIZER_CONFIG);
         if (Files.isRegularFile(tokenizerConfig)) {
             JsonNode cfg = object(Json.readFile(tokenizerConfig), tokenizerConfig);
@@ -115,12 +122,14 @@ public final class HubModelFiles {
             if (t != null && !t.isNull()) {
                 template = templateFrom(t, tokenizerConfig);
                 templateSource = TOKENIZER_CONFIG;
+                templateField = t.isArray() ? "chat_template, the template named default" : "chat_template";
             }
         }
         Path templateFile = directory.resolve(CHAT_TEMPLATE_FILE);
         if (Files.isRegularFile(templateFile)) {
             template = Files.readString(templateFile, StandardCharsets.UTF_8);
             templateSource = CHAT_TEMPLATE_FILE;
+            templateField = null;
         }
 
         List<Long> eosIds = new ArrayList<>();
@@ -130,6 +139,7 @@ public final class HubModelFiles {
         Integer topK = null;
         Integer maxNew = null;
         Integer maxLength = null;
+        Boolean doSample = null;
         Path generationConfig = directory.resolve(GENERATION_CONFIG);
         if (Files.isRegularFile(generationConfig)) {
             JsonNode gen = object(Json.readFile(generationConfig), generationConfig);
@@ -162,9 +172,28 @@ public final class HubModelFiles {
             topK = positiveInt(gen, "top_k", generationConfig, true);
             maxNew = positiveInt(gen, "max_new_tokens", generationConfig, false);
             maxLength = positiveInt(gen, "max_length", generationConfig, false);
+            JsonNode ds = gen.get("do_sample");
+            if (ds != null && !ds.isNull()) {
+                if (!ds.isBoolean()) {
+                    throw refuse(generationConfig, "do_sample", ds, "true or false");
+                }
+                doSample = ds.booleanValue();
+            }
         }
-        return new HubModelFiles(directory, bos, eos, addBos, template, templateSource, eosIds, bosId,
-                temperature, topP, topK, maxNew, maxLength);
+        List<Long> configEos = new ArrayList<>();
+        Path modelConfig = directory.resolve("config.json");
+        if (Files.isRegularFile(modelConfig)) {
+            JsonNode e = object(Json.readFile(modelConfig), modelConfig).get("eos_token_id");
+            if (e != null && !e.isNull()) {
+                for (JsonNode id : e.isArray() ? e : List.of(e)) {
+                    configEos.add(tokenId(id, modelConfig, "eos_token_id", e));
+                }
+            }
+        }
+        HubModelFiles files = new HubModelFiles(directory, bos, eos, addBos, template, templateSource, eosIds, bosId,
+                temperature, topP, topK, maxNew, maxLength, doSample, configEos);
+        files.chatTemplateField = templateField;
+        return files;
     }
 
     private static JsonNode object(JsonNode node, Path file) {
@@ -311,6 +340,40 @@ public final class HubModelFiles {
      */
     public List<Long> eosTokenIds() {
         return eosTokenIds;
+    }
+
+    /**
+     * Where the chat template came from, in words: {@code chat_template.jinja},
+     * {@code tokenizer_config.json, field chat_template}, or
+     * {@code tokenizer_config.json, field chat_template, the template named default} for a list of named templates.
+     *
+     * @return the description, or {@code none} where there is no template
+     */
+    public String chatTemplateDescription() {
+        if (chatTemplateSource == null) {
+            return "none";
+        }
+        return chatTemplateField == null ? chatTemplateSource : chatTemplateSource + ", field " + chatTemplateField;
+    }
+
+    /**
+     * {@code eos_token_id} from the model's {@code config.json} (an id or a list of ids), which
+     * transformers uses where {@code generation_config.json} sets none.
+     *
+     * @return the ids in file order, empty where {@code config.json} is absent or sets none
+     */
+    public List<Long> configEosTokenIds() {
+        return configEosTokenIds;
+    }
+
+    /**
+     * {@code do_sample} from {@code generation_config.json}: transformers samples only when it is
+     * true, and decodes greedily otherwise (whatever the temperature).
+     *
+     * @return whether to sample, or empty where not set (transformers then decodes greedily)
+     */
+    public Optional<Boolean> doSample() {
+        return Optional.ofNullable(doSample);
     }
 
     /**

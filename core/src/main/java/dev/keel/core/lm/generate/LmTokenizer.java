@@ -8,7 +8,10 @@ import dev.keel.core.internal.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * A Hugging Face {@code tokenizer.json} (through DJL's {@link HuggingFaceTokenizer}) for a language
@@ -20,12 +23,14 @@ public final class LmTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
     private final String source;
+    private final Map<String, Long> addedTokens;
     private boolean closed;
 
-    private LmTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, String source) {
+    private LmTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, String source, Map<String, Long> addedTokens) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.source = source;
+        this.addedTokens = addedTokens;
     }
 
     /**
@@ -41,7 +46,14 @@ public final class LmTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no tokenizer.json");
         }
-        int vocab = vocabSize(file);
+        JsonNode root = Json.readFile(file);
+        int vocab = vocabSize(root, file);
+        Map<String, Long> added = new HashMap<>();
+        for (JsonNode t : root.path("added_tokens")) {
+            if (t.path("content").isTextual() && t.path("id").canConvertToLong()) {
+                added.put(t.path("content").textValue(), t.path("id").longValue());
+            }
+        }
         HuggingFaceTokenizer t;
         try {
             t = HuggingFaceTokenizer.newInstance(file, Map.of(
@@ -49,12 +61,11 @@ public final class LmTokenizer implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new IOException(file + ": cannot load the tokenizer: " + e.getMessage(), e);
         }
-        return new LmTokenizer(t, vocab, file.toString());
+        return new LmTokenizer(t, vocab, file.toString(), Map.copyOf(added));
     }
 
     /** The largest token id in {@code model.vocab} and {@code added_tokens}, plus one. */
-    private static int vocabSize(Path file) throws IOException {
-        JsonNode root = Json.readFile(file);
+    private static int vocabSize(JsonNode root, Path file) throws IOException {
         int max = -1;
         JsonNode vocab = root.path("model").path("vocab");
         if (vocab.isObject()) {
@@ -92,6 +103,45 @@ public final class LmTokenizer implements AutoCloseable {
             throw new IllegalArgumentException("tokenizer " + source + " has " + vocabSize
                     + " token ids but the model's embedding has vocab_size " + modelVocabSize);
         }
+    }
+
+    /**
+     * The id of a token written as text, e.g. {@code <|im_end|>}: an added (special) token of
+     * {@code tokenizer.json}, else a text that encodes to exactly one id.
+     *
+     * @param token the token's text
+     * @return the id, or empty where the text is not one token
+     */
+    public OptionalLong tokenId(String token) {
+        checkOpen();
+        Preconditions.notNull(token, "token");
+        Long id = addedTokens.get(token);
+        if (id != null) {
+            return OptionalLong.of(id);
+        }
+        if (token.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long[] ids = encode(token);
+        return ids.length == 1 ? OptionalLong.of(ids[0]) : OptionalLong.empty();
+    }
+
+    /**
+     * The special token that {@code tokenizer.json}'s post-processor puts before a text when special
+     * tokens are added (what transformers' {@code tokenizer(text)} prepends, e.g. Llama's BOS).
+     *
+     * @return the id, or empty where the post-processor prepends nothing
+     */
+    public OptionalLong prependedSpecialToken() {
+        checkOpen();
+        String probe = "Keel";
+        long[] plain = tokenizer.encode(probe, false, false).getIds();
+        long[] special = tokenizer.encode(probe, true, false).getIds();
+        if (special.length > plain.length && special.length > 0
+                && Arrays.equals(Arrays.copyOfRange(special, 1, 1 + plain.length), plain)) {
+            return OptionalLong.of(special[0]);
+        }
+        return OptionalLong.empty();
     }
 
     /**

@@ -27,6 +27,8 @@ class HubModelFilesTest {
         assertThat(f.addBosToken()).contains(true);
         assertThat(f.chatTemplate()).contains("{{ bos_token }}hi");
         assertThat(f.chatTemplateSource()).contains("tokenizer_config.json");
+        assertThat(f.chatTemplateDescription()).isEqualTo("tokenizer_config.json, field chat_template");
+        assertThat(f.doSample()).contains(true);
         assertThat(f.eosTokenIds()).containsExactly(128001L, 128008L, 128009L);
         assertThat(f.bosTokenId().getAsLong()).isEqualTo(128000L);
         assertThat(f.temperature().getAsDouble()).isEqualTo(0.6);
@@ -41,10 +43,16 @@ class HubModelFilesTest {
                 + " {\"name\": \"default\", \"template\": \"D\"}], \"eos_token\": null}");
         assertThat(HubModelFiles.read(dir).chatTemplate()).contains("D");
         assertThat(HubModelFiles.read(dir).eosToken()).isEmpty();
+        assertThat(HubModelFiles.read(dir).chatTemplateDescription())
+                .isEqualTo("tokenizer_config.json, field chat_template, the template named default");
         Files.writeString(dir.resolve("chat_template.jinja"), "J");
         HubModelFiles f = HubModelFiles.read(dir);
         assertThat(f.chatTemplate()).contains("J");
         assertThat(f.chatTemplateSource()).contains("chat_template.jinja");
+        assertThat(f.chatTemplateDescription()).isEqualTo("chat_template.jinja");
+        assertThat(f.configEosTokenIds()).isEmpty();
+        Files.writeString(dir.resolve("config.json"), "{\"eos_token_id\": [5, 7]}");
+        assertThat(HubModelFiles.read(dir).configEosTokenIds()).containsExactly(5L, 7L);
     }
 
     @Test
