@@ -75,9 +75,9 @@ public final class Generator {
         Preconditions.notNull(prompt, "prompt");
         Preconditions.notNull(options, "options");
         Preconditions.checkArgument(prompt.length > 0, "prompt must hold at least one token");
-        int maxPos = model.config().maxPositionEmbeddings();
+        int maxPos = model.config().contextLength();
         Preconditions.checkArgument(prompt.length <= maxPos, "prompt of " + prompt.length
-                + " tokens exceeds max_position_embeddings (" + maxPos + ")");
+                + " tokens exceeds the context length (" + maxPos + ")");
         Set<Long> stops = stopTokenIds == null ? Set.of() : new HashSet<>(stopTokenIds);
         SplittableRandom rnd = new SplittableRandom(options.seed() != null ? options.seed() : 0L);
         long[] seq = Arrays.copyOf(prompt, prompt.length + Math.min(options.maxTokens(), maxPos - prompt.length + 1));
@@ -198,13 +198,13 @@ public final class Generator {
         if (n == 0) {
             return results;
         }
-        int maxPos = model.config().maxPositionEmbeddings();
+        int maxPos = model.config().contextLength();
         int vocab = model.config().vocabSize();
         int longest = 0;
         for (int i = 0; i < n; i++) {
             int len = requests.get(i).prompt.length;
             Preconditions.checkArgument(len <= maxPos, "prompt " + i + " of " + len
-                    + " tokens exceeds max_position_embeddings (" + maxPos + ")");
+                    + " tokens exceeds the context length (" + maxPos + ")");
             longest = Math.max(longest, len);
         }
         Row[] rows = new Row[n];

@@ -123,7 +123,7 @@ public final class LmTrainer implements AutoCloseable {
         Preconditions.checkState(!closed, "LmTrainer is closed");
         Preconditions.notEmpty(examples, "examples");
         List<TrainingExample> data = new ArrayList<>(examples.size());
-        int maxPos = model.config().maxPositionEmbeddings();
+        int maxPos = model.config().contextLength();
         int maxLen = config.maxLength() > 0 ? Math.min(config.maxLength(), maxPos) : maxPos;
         for (TrainingExample e : examples) {
             data.add(e.truncate(maxLen));

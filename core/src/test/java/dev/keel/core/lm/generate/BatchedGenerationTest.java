@@ -163,7 +163,7 @@ class BatchedGenerationTest {
                     .hasMessageContaining("topK must be >= 0, was -1");
             assertThatThrownBy(() -> new Generator(model).generateBatch(List.of(
                     new Generator.Request(new long[] {1}, o, Set.of()), new Generator.Request(new long[65], o, Set.of()))))
-                    .hasMessageContaining("prompt 1 of 65 tokens exceeds max_position_embeddings (64)");
+                    .hasMessageContaining("prompt 1 of 65 tokens exceeds the context length (64)");
             assertThat(new Generator(model).generateBatch(List.of())).isEmpty();
         }
     }

@@ -90,6 +90,6 @@ class GeneratorTest {
         assertThatThrownBy(() -> g.generate(new long[0], o, Set.of(), true, null))
                 .hasMessageContaining("at least one token");
         assertThatThrownBy(() -> g.generate(new long[65], o, Set.of(), true, null))
-                .hasMessageContaining("65 tokens exceeds max_position_embeddings (64)");
+                .hasMessageContaining("65 tokens exceeds the context length (64)");
     }
 }
