@@ -216,6 +216,7 @@ public final class GenerationOptions {
         return extraParameters;
     }
 
+    /**
      * Whether the temperature was given explicitly (through the builder) rather than left at its
      * default; a local model then uses its own default (e.g. from {@code generation_config.json}) instead.
      *
