@@ -1,6 +1,8 @@
 package dev.keel.examples.cli;
 
 import dev.keel.core.lm.generate.ChatTemplate;
+import dev.keel.core.lm.generate.HubModelFiles;
+import dev.keel.core.lm.generate.JinjaChatTemplate;
 import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyModel;
 import dev.keel.core.KeelException;
@@ -186,7 +188,7 @@ final class SafetyCommand implements Runnable {
                 description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json); default: the bundled keel-tiny")
         Path model;
         @Option(names = "--template", paramLabel = "NAME",
-                description = "chat template the model was trained with: keel-tiny, plain or llama2 (default: keel-tiny for the bundled model, else plain)")
+                description = "chat template: model (the directory's own Jinja template), keel-tiny, plain or llama2 (default: keel-tiny for the bundled model, else the directory's own template where it has one, else plain)")
         String template;
         @Option(names = "--out", defaultValue = "safety-experiment", paramLabel = "DIR",
                 description = "output directory (default: ${DEFAULT-VALUE})")
@@ -244,12 +246,21 @@ final class SafetyCommand implements Runnable {
                 throw new CommandLine.ParameterException(cl, "--model " + model
                         + ": not a model directory (config.json and tokenizer.json expected)");
             }
-            String name = template != null ? template : bundled ? "keel-tiny" : "plain";
+            HubModelFiles files = bundled ? null : HubModelFiles.read(model);
+            boolean own = files != null && files.chatTemplate().isPresent();
+            String name = template != null ? template : bundled ? "keel-tiny" : own ? "model" : "plain";
             ChatTemplate chat = switch (name.toLowerCase(Locale.ROOT)) {
                 case "keel-tiny" -> TinyChatTemplate.instance();
                 case "plain" -> ChatTemplate.plain();
                 case "llama2" -> ChatTemplate.llama2();
-                default -> throw new CommandLine.ParameterException(cl, "--template must be keel-tiny, plain or llama2, was "
+                case "model" -> {
+                    if (!own) {
+                        throw new CommandLine.ParameterException(cl, "--template model: " + model
+                                + " has no chat template of its own (neither chat_template.jinja nor a chat_template in tokenizer_config.json)");
+                    }
+                    yield JinjaChatTemplate.of(files);
+                }
+                default -> throw new CommandLine.ParameterException(cl, "--template must be model, keel-tiny, plain or llama2, was "
                         + template);
             };
             SafetyExperiment.Config config;

@@ -136,7 +136,10 @@ class SafetyCommandTest {
         assertThat(rho.err()).contains("samRho must be >= 0, was -0.5");
         KeelCliTest.Run tpl = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--template", "chatml");
         assertThat(tpl.code()).isEqualTo(2);
-        assertThat(tpl.err()).contains("--template must be keel-tiny, plain or llama2, was chatml");
+        assertThat(tpl.err()).contains("--template must be model, keel-tiny, plain or llama2, was chatml");
+        KeelCliTest.Run own = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--template", "model");
+        assertThat(own.code()).isEqualTo(2);
+        assertThat(own.err()).contains("--template model: ").contains("has no chat template of its own");
         KeelCliTest.Run seeds = KeelCliTest.run("safety", "experiment", "--model", model.toString(), "--seeds", "1,1");
         assertThat(seeds.code()).isEqualTo(2);
         assertThat(seeds.err()).contains("seeds must be distinct, were [1, 1]");
