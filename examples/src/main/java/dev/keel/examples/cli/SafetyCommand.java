@@ -246,8 +246,8 @@ final class SafetyCommand implements Runnable {
                 throw new CommandLine.ParameterException(cl, "--model " + model
                         + ": not a model directory (config.json and tokenizer.json expected)");
             }
-            HubModelFiles files = bundled ? null : HubModelFiles.read(model);
-            boolean own = files != null && files.chatTemplate().isPresent();
+            HubModelFiles hub = bundled ? null : HubModelFiles.read(model);
+            boolean own = hub != null && hub.chatTemplate().isPresent();
             String name = template != null ? template : bundled ? "keel-tiny" : own ? "model" : "plain";
             ChatTemplate chat = switch (name.toLowerCase(Locale.ROOT)) {
                 case "keel-tiny" -> TinyChatTemplate.instance();
@@ -258,7 +258,7 @@ final class SafetyCommand implements Runnable {
                         throw new CommandLine.ParameterException(cl, "--template model: " + model
                                 + " has no chat template of its own (neither chat_template.jinja nor a chat_template in tokenizer_config.json)");
                     }
-                    yield JinjaChatTemplate.of(files);
+                    yield JinjaChatTemplate.of(hub);
                 }
                 default -> throw new CommandLine.ParameterException(cl, "--template must be model, keel-tiny, plain or llama2, was "
                         + template);
