@@ -1,12 +1,12 @@
 package dev.keel.fewl;
 
+import dev.keel.core.similarity.LexicalTokens;
+
 import dev.keel.core.internal.Preconditions;
 
-import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -157,26 +157,9 @@ public final class ContainmentSimilarity implements QuestionAwareSimilarity {
         });
     }
 
-    /** The maximal runs of letters and digits of the NFKC-normalised, lower-cased text. */
+    /** The maximal runs of letters and digits of the NFKC-normalised, lower-cased text (core's lexical tokens). */
     static Set<String> words(String text) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
-        Set<String> out = new HashSet<>();
-        int start = -1;
-        for (int i = 0; i < s.length(); ) {
-            int cp = s.codePointAt(i);
-            boolean word = Character.isLetterOrDigit(cp);
-            if (word && start < 0) {
-                start = i;
-            } else if (!word && start >= 0) {
-                out.add(s.substring(start, i));
-                start = -1;
-            }
-            i += Character.charCount(cp);
-        }
-        if (start >= 0) {
-            out.add(s.substring(start));
-        }
-        return out;
+        return new HashSet<>(LexicalTokens.of(text));
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Splits text into lower-case word tokens for the lexical similarities. */
-final class LexicalTokens {
+public final class LexicalTokens {
 
     private LexicalTokens() {
     }
@@ -14,8 +14,11 @@ final class LexicalTokens {
     /**
      * NFKC-normalises, lower-cases, and returns the maximal runs of letters and digits; punctuation
      * and whitespace separate tokens and are dropped. English articles are kept.
+     *
+     * @param text the text
+     * @return its tokens in order, repeats kept
      */
-    static List<String> of(String text) {
+    public static List<String> of(String text) {
         String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
         List<String> out = new ArrayList<>();
         int start = -1;
