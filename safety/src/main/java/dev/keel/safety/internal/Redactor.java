@@ -1,5 +1,7 @@
 package dev.keel.safety.internal;
 
+import dev.keel.core.chat.internal.SecretMasker;
+
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -22,21 +24,22 @@ import java.util.regex.Pattern;
 public final class Redactor {
 
     /** What a secret is replaced with. */
-    public static final String MASK = "***";
+    public static final String MASK = SecretMasker.MASK;
 
     /** Masks only the patterns, no known secrets. */
     public static final Redactor GENERIC = new Redactor(List.of());
 
-    private static final Pattern URL_USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.\\-]*://)[^/?#\\s@]+@");
     private static final Pattern AUTHORIZATION = Pattern.compile(
             "(?i)(\\b(?:proxy-)?authorization\\b[\"']?\\s*[:=]\\s*[\"']?)(?:(?:bearer|basic|token)\\s+)?[^\\s\"',;}]+");
     private static final Pattern BEARER = Pattern.compile("(?i)\\b(bearer|basic)\\s+[A-Za-z0-9._~+/=\\-]{6,}");
     private static final Pattern OPENAI_KEY = Pattern.compile("\\bsk-[A-Za-z0-9_\\-]{12,}");
 
     private final List<String> secrets;
+    private final SecretMasker masker;
 
     private Redactor(List<String> secrets) {
         this.secrets = secrets;
+        this.masker = SecretMasker.of(secrets.toArray(String[]::new));
     }
 
     /**
@@ -122,11 +125,8 @@ public final class Redactor {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        String t = text;
-        for (String s : secrets) {
-            t = t.replace(s, MASK);
-        }
-        t = URL_USERINFO.matcher(t).replaceAll("$1" + Matcher.quoteReplacement(MASK) + "@");
+        // the given secrets and URL user-info as the chat client masks them, then the generic patterns
+        String t = masker.mask(text);
         t = AUTHORIZATION.matcher(t).replaceAll("$1" + Matcher.quoteReplacement(MASK));
         t = BEARER.matcher(t).replaceAll("$1 " + Matcher.quoteReplacement(MASK));
         t = OPENAI_KEY.matcher(t).replaceAll("sk-" + Matcher.quoteReplacement(MASK));
