@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.keel.core.embed.EmbeddingException;
 import dev.keel.core.embed.ModelLoadException;
+import dev.keel.core.internal.CloseGuard;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.similarity.Similarity;
 
@@ -20,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A cross-encoder (or NLI) model in ONNX that the user gives by path, as a {@link Similarity}: the
@@ -42,8 +42,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * <p>Thread-safe. {@link #close()} releases the session and tokenizer, is idempotent, and use after
- * close is an {@link IllegalStateException}; the process-wide {@link OrtEnvironment} is never closed.
+ * <p>Thread-safe, also against {@link #close()}, which releases the session and tokenizer once the
+ * calls in flight have finished, is idempotent, and makes any later call an {@link IllegalStateException}; the process-wide {@link OrtEnvironment} is never closed.
  */
 public final class OnnxCrossEncoderSimilarity implements Similarity, AutoCloseable {
 
@@ -60,10 +60,11 @@ public final class OnnxCrossEncoderSimilarity implements Similarity, AutoCloseab
     private final HuggingFaceTokenizer tokenizer;
     private final Set<String> inputs;
     private final String output;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CloseGuard guard;
 
     private OnnxCrossEncoderSimilarity(Path dir, int scoreIndex, int maxTokens) throws ModelLoadException {
         this.id = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+        this.guard = new CloseGuard("cross-encoder " + id);
         this.scoreIndex = scoreIndex;
         this.env = OrtEnvironment.getEnvironment();
         Path model = dir.resolve("model.onnx");
@@ -137,14 +138,16 @@ public final class OnnxCrossEncoderSimilarity implements Similarity, AutoCloseab
 
     @Override
     public double[] scoreAll(List<String> a, List<String> b) {
-        Preconditions.checkState(!closed.get(), "OnnxCrossEncoderSimilarity is closed");
+        guard.checkOpen();
         Preconditions.noNulls(a, "a");
         Preconditions.noNulls(b, "b");
         Preconditions.checkArgument(a.size() == b.size(), "a and b must have the same size: " + a.size() + " != " + b.size());
         double[] out = new double[a.size()];
-        for (int from = 0; from < out.length; from += BATCH) {
-            int to = Math.min(out.length, from + BATCH);
-            score(a, b, from, to, out);
+        try (CloseGuard.Call call = guard.enter()) {
+            for (int from = 0; from < out.length; from += BATCH) {
+                int to = Math.min(out.length, from + BATCH);
+                score(a, b, from, to, out);
+            }
         }
         return out;
     }
@@ -219,11 +222,12 @@ public final class OnnxCrossEncoderSimilarity implements Similarity, AutoCloseab
         return "cross-encoder:" + id;
     }
 
-    /** Releases the session and the tokenizer; idempotent. */
+    /**
+     * Releases the session and the tokenizer; idempotent. Calls in flight on other threads finish
+     * first (close waits for them); a call that starts later throws {@link IllegalStateException}.
+     */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            close(session, tokenizer);
-        }
+        guard.close(() -> close(session, tokenizer));
     }
 }

@@ -22,6 +22,7 @@ public final class CachingEmbedder implements Embedder {
     private final Embedder delegate;
     private final boolean ownsDelegate;
     private final Map<String, float[]> cache = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /**
      * Caches {@code delegate} and closes it on {@link #close()}.
@@ -46,6 +47,7 @@ public final class CachingEmbedder implements Embedder {
     @Override
     public float[][] embedAll(List<String> texts) {
         Preconditions.noNulls(texts, "texts");
+        Preconditions.checkState(!closed, "caching embedder " + delegate.id() + " is closed");
         float[][] out = new float[texts.size()][];
         Map<String, List<Integer>> missing = new HashMap<>();
         for (int i = 0; i < texts.size(); i++) {
@@ -93,8 +95,13 @@ public final class CachingEmbedder implements Embedder {
         return delegate.id();
     }
 
+    /**
+     * Closes the delegate where this cache owns it; later calls of {@link #embedAll(List)} throw
+     * {@link IllegalStateException}, also for texts already cached. Idempotent.
+     */
     @Override
     public void close() {
+        closed = true;
         if (ownsDelegate) {
             delegate.close();
         }

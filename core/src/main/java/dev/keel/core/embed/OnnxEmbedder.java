@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.keel.core.internal.CloseGuard;
 import dev.keel.core.internal.Preconditions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A sentence embedder on ONNX Runtime with a Hugging Face {@code tokenizer.json} (through DJL's
@@ -57,7 +57,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *         .pooling(Pooling.CLS).maxTokens(512).batchSize(64).build()) { ... }
  * }</pre>
  *
- * <p>Thread-safe. The process-wide {@link OrtEnvironment} is shared and never closed.
+ * <p>Thread-safe, also against {@link #close()}: close waits for the calls in flight, and a call
+ * after close throws {@link IllegalStateException}. The process-wide {@link OrtEnvironment} is
+ * shared and never closed.
  */
 public final class OnnxEmbedder implements Embedder {
 
@@ -91,10 +93,11 @@ public final class OnnxEmbedder implements Embedder {
     private final String outputName;
     private final boolean fused;
     private final double paddingBudget;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CloseGuard guard;
 
     private OnnxEmbedder(Builder b, byte[] modelBytes, InputStream tokenizerJson) throws ModelLoadException {
         this.id = b.id;
+        this.guard = new CloseGuard("embedder " + b.id);
         this.pooling = b.pooling;
         this.maxTokens = b.maxTokens;
         this.batchSize = b.batchSize;
@@ -242,7 +245,13 @@ public final class OnnxEmbedder implements Embedder {
     @Override
     public float[][] embedAll(List<String> texts) {
         Preconditions.noNulls(texts, "texts");
-        checkOpen();
+        try (CloseGuard.Call call = guard.enter()) {
+            return embedOpen(texts);
+        }
+    }
+
+    /** {@link #embedAll(List)} inside the guard: the session and tokenizer stay open until it returns. */
+    private float[][] embedOpen(List<String> texts) {
         int n = texts.size();
         float[][] out = new float[n][];
         if (n == 0) {
@@ -490,33 +499,36 @@ public final class OnnxEmbedder implements Embedder {
         return id;
     }
 
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("embedder " + id + " is closed");
-        }
-    }
-
+    /**
+     * Releases the session and the tokenizer. Calls in flight on other threads finish first (close
+     * waits for them); a call that starts later throws {@link IllegalStateException}
+     * ({@code "embedder <id> is closed"}). Idempotent.
+     *
+     * @throws EmbeddingException if ONNX Runtime fails to release the session
+     */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            RuntimeException failure = null;
-            try {
-                tokenizer.close();
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            try {
-                session.close();
-            } catch (OrtException e) {
-                EmbeddingException ex = new EmbeddingException("cannot close ONNX session of " + id, e);
-                if (failure != null) {
-                    ex.addSuppressed(failure);
-                }
-                failure = ex;
-            }
+        guard.close(this::release);
+    }
+
+    private void release() {
+        RuntimeException failure = null;
+        try {
+            tokenizer.close();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            session.close();
+        } catch (OrtException e) {
+            EmbeddingException ex = new EmbeddingException("cannot close ONNX session of " + id, e);
             if (failure != null) {
-                throw failure;
+                ex.addSuppressed(failure);
             }
+            failure = ex;
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -709,11 +721,12 @@ public final class OnnxEmbedder implements Embedder {
 
     /** For tests: the raw token ids of each text after truncation. */
     List<long[]> tokenIds(List<String> texts) {
-        checkOpen();
-        List<long[]> out = new ArrayList<>(texts.size());
-        for (Encoding e : tokenizer.batchEncode(texts.toArray(new String[0]))) {
-            out.add(e.getIds());
+        try (CloseGuard.Call call = guard.enter()) {
+            List<long[]> out = new ArrayList<>(texts.size());
+            for (Encoding e : tokenizer.batchEncode(texts.toArray(new String[0]))) {
+                out.add(e.getIds());
+            }
+            return out;
         }
-        return out;
     }
 }

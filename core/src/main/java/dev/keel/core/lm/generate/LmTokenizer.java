@@ -2,6 +2,7 @@ package dev.keel.core.lm.generate;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keel.core.internal.CloseGuard;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
 
@@ -16,7 +17,8 @@ import java.util.OptionalLong;
 /**
  * A Hugging Face {@code tokenizer.json} (through DJL's {@link HuggingFaceTokenizer}) for a language
  * model: no truncation, no padding, and special tokens only where the text (e.g. a chat template)
- * writes them. {@link #close()} is idempotent.
+ * writes them. Thread-safe, also against {@link #close()}: close waits for the calls in flight, is
+ * idempotent, and makes any later call an {@link IllegalStateException}.
  */
 public final class LmTokenizer implements AutoCloseable {
 
@@ -24,13 +26,14 @@ public final class LmTokenizer implements AutoCloseable {
     private final int vocabSize;
     private final String source;
     private final Map<String, Long> addedTokens;
-    private boolean closed;
+    private final CloseGuard guard;
 
     private LmTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, String source, Map<String, Long> addedTokens) {
         this.tokenizer = tokenizer;
         this.vocabSize = vocabSize;
         this.source = source;
         this.addedTokens = addedTokens;
+        this.guard = new CloseGuard("LmTokenizer " + source);
     }
 
     /**
@@ -133,10 +136,13 @@ public final class LmTokenizer implements AutoCloseable {
      * @return the id, or empty where the post-processor prepends nothing
      */
     public OptionalLong prependedSpecialToken() {
-        checkOpen();
         String probe = "Keel";
-        long[] plain = tokenizer.encode(probe, false, false).getIds();
-        long[] special = tokenizer.encode(probe, true, false).getIds();
+        long[] plain;
+        long[] special;
+        try (CloseGuard.Call call = guard.enter()) {
+            plain = tokenizer.encode(probe, false, false).getIds();
+            special = tokenizer.encode(probe, true, false).getIds();
+        }
         if (special.length > plain.length && special.length > 0
                 && Arrays.equals(Arrays.copyOfRange(special, 1, 1 + plain.length), plain)) {
             return OptionalLong.of(special[0]);
@@ -151,9 +157,10 @@ public final class LmTokenizer implements AutoCloseable {
      * @return the token ids
      */
     public long[] encode(String text) {
-        checkOpen();
         Preconditions.notNull(text, "text");
-        return tokenizer.encode(text, false, false).getIds();
+        try (CloseGuard.Call call = guard.enter()) {
+            return tokenizer.encode(text, false, false).getIds();
+        }
     }
 
     /**
@@ -164,9 +171,10 @@ public final class LmTokenizer implements AutoCloseable {
      * @return the token ids
      */
     public long[] encodeAddingSpecialTokens(String text) {
-        checkOpen();
         Preconditions.notNull(text, "text");
-        return tokenizer.encode(text, true, false).getIds();
+        try (CloseGuard.Call call = guard.enter()) {
+            return tokenizer.encode(text, true, false).getIds();
+        }
     }
 
     /**
@@ -176,9 +184,10 @@ public final class LmTokenizer implements AutoCloseable {
      * @return the text
      */
     public String decode(long[] ids) {
-        checkOpen();
         Preconditions.notNull(ids, "ids");
-        return tokenizer.decode(ids, true);
+        try (CloseGuard.Call call = guard.enter()) {
+            return tokenizer.decode(ids, true);
+        }
     }
 
     /**
@@ -188,21 +197,23 @@ public final class LmTokenizer implements AutoCloseable {
      * @return the text, special tokens included
      */
     public String decodeWithSpecialTokens(long[] ids) {
-        checkOpen();
-        return tokenizer.decode(ids, false);
+        Preconditions.notNull(ids, "ids");
+        try (CloseGuard.Call call = guard.enter()) {
+            return tokenizer.decode(ids, false);
+        }
     }
 
     private void checkOpen() {
-        Preconditions.checkState(!closed, "LmTokenizer is closed");
+        guard.checkOpen();
     }
 
+    /**
+     * Releases the native tokenizer; idempotent. Calls in flight on other threads finish first
+     * (close waits for them); a call that starts later throws {@link IllegalStateException}.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        tokenizer.close();
+        guard.close(tokenizer::close);
     }
 
     @Override
