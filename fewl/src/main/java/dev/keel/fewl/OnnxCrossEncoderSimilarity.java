@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtSession;
 import dev.keel.core.embed.EmbeddingException;
 import dev.keel.core.embed.ModelLoadException;
 import dev.keel.core.internal.CloseGuard;
+import dev.keel.core.internal.OrtNatives;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.similarity.Similarity;
 
@@ -66,6 +67,7 @@ public final class OnnxCrossEncoderSimilarity implements Similarity, AutoCloseab
         this.id = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
         this.guard = new CloseGuard("cross-encoder " + id);
         this.scoreIndex = scoreIndex;
+        OrtNatives.prepare();
         this.env = OrtEnvironment.getEnvironment();
         Path model = dir.resolve("model.onnx");
         Path tok = dir.resolve("tokenizer.json");

@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.keel.core.internal.CloseGuard;
+import dev.keel.core.internal.OrtNatives;
 import dev.keel.core.internal.Preconditions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,12 @@ import java.util.Set;
  * <p>Thread-safe, also against {@link #close()}: close waits for the calls in flight, and a call
  * after close throws {@link IllegalStateException}. The process-wide {@link OrtEnvironment} is
  * shared and never closed.
+ *
+ * <p>ONNX Runtime's native libraries are extracted once into Keel's cache directory
+ * ({@code -Dkeel.cache.dir}, else {@code $KEEL_CACHE_DIR}, else {@code $XDG_CACHE_HOME/keel}, else
+ * {@code ~/.cache/keel}; under {@code onnxruntime/<platform>-<digest>}) and reused by every later JVM,
+ * instead of a fresh {@code onnxruntime-java*} directory in the system temp directory per run. A
+ * user who sets {@code -Donnxruntime.native.path} keeps it.
  */
 public final class OnnxEmbedder implements Embedder {
 
@@ -102,6 +109,7 @@ public final class OnnxEmbedder implements Embedder {
         this.maxTokens = b.maxTokens;
         this.batchSize = b.batchSize;
         this.paddingBudget = 1 + b.maxPadding;
+        OrtNatives.prepare();
         this.env = OrtEnvironment.getEnvironment();
         OrtSession s = null;
         HuggingFaceTokenizer t = null;
