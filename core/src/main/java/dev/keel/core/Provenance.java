@@ -123,7 +123,7 @@ public record Provenance(String library, String model, Map<String, String> confi
      */
     public static Provenance readSidecar(Path output) throws IOException {
         Path file = sidecar(output);
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = dev.keel.core.internal.TextFiles.readUtf8(file);
         try {
             return parse(text);
         } catch (IllegalArgumentException e) {

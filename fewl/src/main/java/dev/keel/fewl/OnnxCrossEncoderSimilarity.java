@@ -1,5 +1,6 @@
 package dev.keel.fewl;
 
+import dev.keel.core.internal.TextFiles;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
@@ -94,7 +95,8 @@ public final class OnnxCrossEncoderSimilarity implements Similarity, AutoCloseab
             options.put("truncation", "true");
             options.put("maxLength", Integer.toString(maxTokens));
             options.put("addSpecialTokens", "true");
-            t = HuggingFaceTokenizer.newInstance(tok, options);
+            t = HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(
+                    TextFiles.utf8WithoutBom(Files.readAllBytes(tok), tok.toString())), options);
             this.inputs = Set.copyOf(s.getInputNames());
             this.output = s.getOutputNames().iterator().next();
             this.session = s;

@@ -8,7 +8,10 @@ import java.util.List;
 /**
  * A small RFC 4180 CSV reader and writer: comma-separated fields, records ended by CRLF or LF,
  * fields in double quotes may hold commas, quotes (doubled: {@code ""}) and line breaks. A final
- * line break is optional. Malformed input (a quote inside an unquoted field, text after a closing
+ * line break is optional, and blank lines after the last record are ignored (an editor's trailing
+ * newline); a blank line between records is a record of one empty field, which
+ * {@link #parseWithHeader(String, List)} refuses (naming the line) wherever the header has more
+ * than one field. Malformed input (a quote inside an unquoted field, text after a closing
  * quote, an unterminated quote) is an {@link IllegalArgumentException} naming the line.
  */
 public final class Csv {
@@ -23,6 +26,11 @@ public final class Csv {
      * @return the records, each a list of its fields
      */
     public static List<List<String>> parse(String text) {
+        return parse(text, new ArrayList<>());
+    }
+
+    /** {@link #parse(String)}, adding to {@code lines} the line each record starts on (1-based). */
+    private static List<List<String>> parse(String text, List<Integer> lines) {
         Preconditions.notNull(text, "text");
         List<List<String>> records = new ArrayList<>();
         int n = text.length();
@@ -33,6 +41,7 @@ public final class Csv {
         }
         List<String> record = new ArrayList<>();
         StringBuilder field = new StringBuilder();
+        int recordLine = line;
         while (true) {
             // At the start of a field.
             if (i < n && text.charAt(i) == '"') {
@@ -76,6 +85,7 @@ public final class Csv {
             field.setLength(0);
             if (i >= n) {
                 records.add(record);
+                lines.add(recordLine);
                 return records;
             }
             char c = text.charAt(i);
@@ -87,11 +97,23 @@ public final class Csv {
             i += (c == '\r' && i + 1 < n && text.charAt(i + 1) == '\n') ? 2 : 1;
             line++;
             records.add(record);
+            lines.add(recordLine);
             record = new ArrayList<>();
-            if (i >= n) {
-                return records;
+            recordLine = line;
+            if (onlyLineBreaks(text, i)) {
+                return records;    // the end, or blank lines after the last record (an editor's final newline)
             }
         }
+    }
+
+    private static boolean onlyLineBreaks(String text, int from) {
+        for (int k = from; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (c != '\n' && c != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isDelimiter(String text, int i) {
@@ -107,7 +129,8 @@ public final class Csv {
      * @return the records after the header row
      */
     public static List<List<String>> parseWithHeader(String text, List<String> expectedHeader) {
-        List<List<String>> all = parse(text);
+        List<Integer> lines = new ArrayList<>();
+        List<List<String>> all = parse(text, lines);
         if (all.isEmpty()) {
             throw new IllegalArgumentException("empty CSV, expected header " + expectedHeader);
         }
@@ -116,9 +139,11 @@ public final class Csv {
         }
         List<List<String>> rows = all.subList(1, all.size());
         for (int r = 0; r < rows.size(); r++) {
-            if (rows.get(r).size() != expectedHeader.size()) {
-                throw new IllegalArgumentException("CSV record " + (r + 2) + " has " + rows.get(r).size()
-                        + " fields, expected " + expectedHeader.size());
+            List<String> row = rows.get(r);
+            if (row.size() != expectedHeader.size()) {
+                boolean blank = row.size() == 1 && row.get(0).isEmpty();
+                throw new IllegalArgumentException("CSV line " + lines.get(r + 1) + (blank ? " is blank" : " has " + row.size()
+                        + " fields") + ", expected " + expectedHeader.size() + " fields");
             }
         }
         return List.copyOf(rows);

@@ -65,7 +65,7 @@ public final class TruthfulQa {
             List<String> expected = List.of("Type", "Category", "Question", "Best Answer", "Correct Answers", "Incorrect Answers", "Source");
             List<List<String>> rows;
             try {
-                rows = Csv.parseWithHeader(new String(in.readAllBytes(), StandardCharsets.UTF_8), expected);
+                rows = Csv.parseWithHeader(dev.keel.core.internal.TextFiles.decode(in.readAllBytes(), RESOURCE), expected);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(RESOURCE + ": " + e.getMessage(), e);
             }

@@ -1,5 +1,6 @@
 package dev.keel.core.embed;
 
+import dev.keel.core.internal.TextFiles;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.NodeInfo;
@@ -697,7 +698,8 @@ public final class OnnxEmbedder implements Embedder {
             if (id == null) {
                 id = modelPath.getFileName().toString();
             }
-            try (InputStream tok = Files.newInputStream(tokenizerPath)) {
+            try (InputStream tok = new java.io.ByteArrayInputStream(
+                    TextFiles.utf8WithoutBom(Files.readAllBytes(tokenizerPath), tokenizerPath.toString()))) {
                 return new OnnxEmbedder(this, null, tok);
             } catch (IOException e) {
                 throw new ModelLoadException("cannot read tokenizer file " + tokenizerPath + ": " + e.getMessage(), e);

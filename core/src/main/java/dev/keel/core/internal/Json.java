@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -53,25 +52,16 @@ public final class Json {
     }
 
     /**
-     * Reads a whole JSON file with the {@link #strictReader() strict reader}. A UTF-8 byte order mark
-     * at the start of the file is skipped, as in {@link JsonLines}.
+     * Reads a whole JSON file with the {@link #strictReader() strict reader}, decoded by
+     * {@link TextFiles#readUtf8(Path)} (strict UTF-8, a byte order mark at the start skipped, as in
+     * {@link JsonLines}).
      *
-     * @throws IOException if it cannot be read, is not UTF-8, or is not valid JSON (a duplicate key
-     *                     or trailing content included); the message names the file
+     * @throws IOException if it cannot be read, is not UTF-8 (the message names the byte offset), or
+     *                     is not valid JSON (a duplicate key or trailing content included); the
+     *                     message names the file
      */
     public static JsonNode readFile(Path file) throws IOException {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new IOException(file + ": not valid UTF-8", e);
-        }
-        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
-            text = text.substring(1);
-        }
+        String text = TextFiles.readUtf8(file);
         try {
             return STRICT.readTree(text);
         } catch (JsonProcessingException e) {

@@ -57,9 +57,7 @@ public final class ProvenanceJson {
             config.put(e.getKey(), e.getValue().asText());
         }
         JsonNode seed = node.get("seed");
-        if (seed == null || !seed.isIntegralNumber()) {
-            throw new IllegalArgumentException("field \"seed\" must be an integer, was " + seed);
-        }
+        long seedValue = JsonLines.checkedLong(seed, "field \"seed\"", Long.MIN_VALUE, Long.MAX_VALUE);
         String time = JsonLines.requireText(node, "time");
         Instant at;
         try {
@@ -67,6 +65,6 @@ public final class ProvenanceJson {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("field \"time\" must be an ISO-8601 instant, was \"" + time + "\"", e);
         }
-        return new Provenance(library, model, config, seed.asLong(), at);
+        return new Provenance(library, model, config, seedValue, at);
     }
 }

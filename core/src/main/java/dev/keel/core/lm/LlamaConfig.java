@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonFields;
+import dev.keel.core.internal.JsonLines;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -323,7 +325,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 headDim,
                 number(root, "rms_norm_eps", 1e-6),
                 theta,
-                root.path("tie_word_embeddings").asBoolean(false),
+                bool(root, "tie_word_embeddings"),
                 maxPositions,
                 tokenId(root, "bos_token_id"),
                 tokenId(root, "eos_token_id"),
@@ -343,8 +345,7 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
     }
 
     private static String text(JsonNode root, String key) {
-        JsonNode n = root.get(key);
-        return n == null || n.isNull() ? null : n.asText();
+        return JsonFields.text(root, key, null);
     }
 
     private static int integer(JsonNode root, String key, Integer fallback) {
@@ -355,35 +356,35 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             }
             return fallback;
         }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+        if (!n.isIntegralNumber()) {
             throw new IllegalArgumentException(key + " must be an integer, was " + n);
         }
-        return n.intValue();
+        return (int) JsonLines.checkedLong(n, key, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     private static double number(JsonNode root, String key, double fallback) {
-        JsonNode n = root.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isNumber()) {
-            throw new IllegalArgumentException(key + " must be a number, was " + n);
-        }
-        return n.doubleValue();
+        return JsonFields.number(root, key, fallback);
     }
 
+    /**
+     * A token id, or -1 where absent; a list (transformers allows several ids for {@code eos_token_id})
+     * is checked whole and its first id kept here ({@code HubModelFiles} reads every stop id).
+     */
     private static int tokenId(JsonNode root, String key) {
         JsonNode n = root.get(key);
-        if (n != null && n.isArray() && n.size() > 0) {
+        if (n != null && n.isArray()) {
+            if (n.isEmpty()) {
+                return -1;
+            }
+            for (int i = 0; i < n.size(); i++) {
+                JsonLines.checkedLong(n.get(i), key + "[" + i + "]", 0, Integer.MAX_VALUE);
+            }
             n = n.get(0);
         }
         if (n == null || n.isNull()) {
             return -1;
         }
-        if (!n.isIntegralNumber()) {
-            throw new IllegalArgumentException(key + " must be an integer, was " + n);
-        }
-        return n.intValue();
+        return (int) JsonLines.checkedLong(n, key, 0, Integer.MAX_VALUE);
     }
 
     /** Writes this configuration as a Hugging Face {@code config.json} object. */

@@ -502,6 +502,9 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
         if (!n.isNumber()) {
             throw new IllegalArgumentException(field + "." + key + " must be a number, was " + n);
         }
+        if (!Double.isFinite(n.doubleValue())) {
+            throw new IllegalArgumentException(field + "." + key + " must be a finite number, was " + n.asText());
+        }
         return n.doubleValue();
     }
 

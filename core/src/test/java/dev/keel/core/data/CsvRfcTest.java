@@ -44,7 +44,7 @@ class CsvRfcTest {
     void headerAndWidthAreChecked() {
         assertThat(Csv.parseWithHeader("a,b\n1,2\n", List.of("a", "b"))).containsExactly(List.of("1", "2"));
         assertThatThrownBy(() -> Csv.parseWithHeader("a,c\n1,2\n", List.of("a", "b"))).hasMessageContaining("[a, c]");
-        assertThatThrownBy(() -> Csv.parseWithHeader("a,b\n1,2,3\n", List.of("a", "b"))).hasMessageContaining("record 2 has 3 fields");
+        assertThatThrownBy(() -> Csv.parseWithHeader("a,b\n1,2,3\n", List.of("a", "b"))).hasMessageContaining("CSV line 2 has 3 fields");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.keel.core.lm.generate;
 
+import dev.keel.core.internal.TextFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.Preconditions;
@@ -127,7 +128,7 @@ public final class HubModelFiles {
         }
         Path templateFile = directory.resolve(CHAT_TEMPLATE_FILE);
         if (Files.isRegularFile(templateFile)) {
-            template = Files.readString(templateFile, StandardCharsets.UTF_8);
+            template = TextFiles.readUtf8(templateFile);
             templateSource = CHAT_TEMPLATE_FILE;
             templateField = null;
         }

@@ -1,10 +1,13 @@
 package dev.keel.core.lm.generate;
 
+import dev.keel.core.internal.TextFiles;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.core.internal.CloseGuard;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonFields;
+import dev.keel.core.internal.JsonLines;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,16 +53,27 @@ public final class LmTokenizer implements AutoCloseable {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no tokenizer.json");
         }
         JsonNode root = Json.readFile(file);
-        int vocab = vocabSize(root, file);
+        int vocab;
         Map<String, Long> added = new HashMap<>();
-        for (JsonNode t : root.path("added_tokens")) {
-            if (t.path("content").isTextual() && t.path("id").canConvertToLong()) {
-                added.put(t.path("content").textValue(), t.path("id").longValue());
+        try {
+            vocab = vocabSize(root);
+            JsonNode addedTokens = root.path("added_tokens");
+            for (int i = 0; i < addedTokens.size(); i++) {
+                JsonNode t = addedTokens.get(i);
+                String content = JsonFields.text(t, "content", null);
+                if (content == null) {
+                    throw new IllegalArgumentException("added_tokens[" + i + "].content must be a string, was " + t.get("content"));
+                }
+                added.put(content, JsonLines.checkedLong(t.get("id"), "added_tokens[" + i + "].id", 0, Integer.MAX_VALUE - 1));
             }
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
         }
         HuggingFaceTokenizer t;
         try {
-            t = HuggingFaceTokenizer.newInstance(file, Map.of(
+            // the bytes Keel's own reader checked (UTF-8, a leading byte order mark removed), not the file again
+            byte[] json = TextFiles.utf8WithoutBom(Files.readAllBytes(file), file.toString());
+            t = HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(json), Map.of(
                     "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
         } catch (RuntimeException e) {
             throw new IOException(file + ": cannot load the tokenizer: " + e.getMessage(), e);
@@ -67,24 +81,26 @@ public final class LmTokenizer implements AutoCloseable {
         return new LmTokenizer(t, vocab, file.toString(), Map.copyOf(added));
     }
 
-    /** The largest token id in {@code model.vocab} and {@code added_tokens}, plus one. */
-    private static int vocabSize(JsonNode root, Path file) throws IOException {
-        int max = -1;
+    /** The largest token id in {@code model.vocab} and {@code added_tokens}, plus one; ids are range-checked, never wrapped. */
+    private static int vocabSize(JsonNode root) {
+        long max = -1;
         JsonNode vocab = root.path("model").path("vocab");
         if (vocab.isObject()) {
-            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
-                max = Math.max(max, id.asInt());
+            for (java.util.Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                max = Math.max(max, JsonLines.checkedLong(e.getValue(), "model.vocab[" + Json.toLine(e.getKey()) + "]", 0, Integer.MAX_VALUE - 1));
             }
         } else if (vocab.isArray()) {
             max = vocab.size() - 1;
         }
-        for (JsonNode t : root.path("added_tokens")) {
-            max = Math.max(max, t.path("id").asInt(-1));
+        JsonNode addedTokens = root.path("added_tokens");
+        for (int i = 0; i < addedTokens.size(); i++) {
+            max = Math.max(max, JsonLines.checkedLong(addedTokens.get(i).get("id"), "added_tokens[" + i + "].id", 0, Integer.MAX_VALUE - 1));
         }
         if (max < 0) {
-            throw new IOException(file + ": no vocabulary found under model.vocab");
+            throw new IllegalArgumentException("no vocabulary found under model.vocab");
         }
-        return max + 1;
+        return (int) (max + 1);
     }
 
     /**

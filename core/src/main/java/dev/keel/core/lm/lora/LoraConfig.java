@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonFields;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -215,30 +216,27 @@ public final class LoraConfig {
     /** Reads a parsed {@code adapter_config.json}. */
     static LoraConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "adapter config must be a JSON object");
-        String type = root.path("peft_type").asText("LORA");
+        String type = JsonFields.text(root, "peft_type", "LORA");
         Preconditions.checkArgument(type.equals("LORA"), "peft_type must be LORA, was \"" + type + "\"");
-        Preconditions.checkArgument(!root.path("fan_in_fan_out").asBoolean(false), "fan_in_fan_out (true) is not supported");
-        String bias = root.path("bias").asText("none");
+        Preconditions.checkArgument(!JsonFields.bool(root, "fan_in_fan_out", false), "fan_in_fan_out (true) is not supported");
+        String bias = JsonFields.text(root, "bias", "none");
         Preconditions.checkArgument(bias.equals("none"), "bias must be \"none\", was \"" + bias + "\"");
         JsonNode save = root.get("modules_to_save");
         Preconditions.checkArgument(save == null || save.isNull() || (save.isArray() && save.size() == 0),
                 "modules_to_save " + save + " is not supported");
         for (String key : new String[] {"rank_pattern", "alpha_pattern"}) {
             JsonNode n = root.get(key);
-            Preconditions.checkArgument(n == null || n.isNull() || n.isEmpty(), key + " " + n + " is not supported");
+            Preconditions.checkArgument(n == null || n.isNull() || (n.isObject() && n.isEmpty()), key + " " + n + " is not supported");
         }
         for (String key : new String[] {"layers_to_transform", "layers_pattern"}) {
             JsonNode n = root.get(key);
             Preconditions.checkArgument(n == null || n.isNull(), key + " " + n + " is not supported");
         }
-        Preconditions.checkArgument(!root.path("use_dora").asBoolean(false), "use_dora (true) is not supported");
-        JsonNode rank = root.get("r");
-        Preconditions.checkArgument(rank != null && rank.isIntegralNumber(), "r must be an integer, was " + rank);
-        Builder b = builder().rank(rank.intValue());
-        JsonNode alpha = root.get("lora_alpha");
-        b.alpha(alpha == null || alpha.isNull() ? 8 : alpha.doubleValue());
-        b.dropout(root.path("lora_dropout").asDouble(0));
-        b.useRslora(root.path("use_rslora").asBoolean(false));
+        Preconditions.checkArgument(!JsonFields.bool(root, "use_dora", false), "use_dora (true) is not supported");
+        Builder b = builder().rank(JsonFields.integer(root, "r", 1, Integer.MAX_VALUE, null));
+        b.alpha(JsonFields.number(root, "lora_alpha", 8.0));
+        b.dropout(JsonFields.number(root, "lora_dropout", 0.0));
+        b.useRslora(JsonFields.bool(root, "use_rslora", false));
         JsonNode targets = root.get("target_modules");
         if (targets == null || targets.isNull()) {
             throw new IllegalArgumentException("target_modules is missing");
@@ -250,14 +248,19 @@ public final class LoraConfig {
             }
         } else if (targets.isArray()) {
             List<String> t = new ArrayList<>();
-            targets.forEach(n -> t.add(n.asText()));
+            for (int i = 0; i < targets.size(); i++) {
+                if (!targets.get(i).isTextual()) {
+                    throw new IllegalArgumentException("target_modules[" + i + "] must be a string, was " + targets.get(i));
+                }
+                t.add(targets.get(i).textValue());
+            }
             b.targetModules(t.toArray(new String[0]));
         } else {
             throw new IllegalArgumentException("target_modules must be a list or a string, was " + targets);
         }
-        JsonNode base = root.get("base_model_name_or_path");
-        if (base != null && base.isTextual()) {
-            b.baseModel(base.textValue());
+        String base = JsonFields.text(root, "base_model_name_or_path", null);
+        if (base != null) {
+            b.baseModel(base);
         }
         return b.build();
     }
