@@ -33,8 +33,10 @@ import java.util.Set;
  *
  * <p>{@link #open} rejects, with a {@link SafeTensorsException}: a file shorter than its 8-byte header
  * length, a header length beyond the file or above {@value #MAX_HEADER_BYTES} bytes, a header that is
- * not a UTF-8 JSON object, an unknown dtype, a shape whose size does not match its byte range, and
- * byte ranges that lie outside the data section or overlap.
+ * not a UTF-8 JSON object (a duplicate key included), an unknown dtype (named with the file and the
+ * tensor), a shape whose size does not match its byte range, and byte ranges that lie outside the
+ * data section, overlap, or leave bytes of it to no tensor (a hole, or bytes after the last tensor:
+ * the tensors must tile the data section, as the format's reference reader requires).
  *
  * <pre>{@code
  * try (SafeTensorsFile f = SafeTensorsFile.open(Path.of("model.safetensors"))) {
@@ -171,15 +173,25 @@ public final class SafeTensorsFile implements TensorSource {
         }
         List<TensorInfo> sorted = new ArrayList<>(out.values());
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        // as the format's reference reader: the tensors tile the data section, from byte 0 to its end,
+        // without overlap or hole, so that no byte is read twice or left unexplained
         TensorInfo prev = null;
+        long covered = 0;
         for (TensorInfo t : sorted) {
-            if (prev != null && t.begin() < prev.end() && t.byteLength() > 0 && prev.byteLength() > 0) {
+            if (t.begin() < covered) {
                 throw new SafeTensorsException(path + ": tensors \"" + prev.name() + "\" [" + prev.begin() + ", "
                         + prev.end() + ") and \"" + t.name() + "\" [" + t.begin() + ", " + t.end() + ") overlap");
             }
-            if (prev == null || t.end() > prev.end()) {
-                prev = t;
+            if (t.begin() > covered) {
+                throw new SafeTensorsException(path + ": bytes [" + covered + ", " + t.begin() + ") of the data section belong to no tensor"
+                        + (prev == null ? "" : " (between \"" + prev.name() + "\" and \"" + t.name() + "\")"));
             }
+            covered = t.end();
+            prev = t;
+        }
+        if (covered != dataSize) {
+            throw new SafeTensorsException(path + ": the data section holds " + dataSize + " bytes but the tensors cover "
+                    + covered + " (bytes [" + covered + ", " + dataSize + ") belong to no tensor)");
         }
         return Collections.unmodifiableMap(out);
     }
@@ -194,7 +206,12 @@ public final class SafeTensorsFile implements TensorSource {
         if (dtypeNode == null || !dtypeNode.isTextual()) {
             throw new SafeTensorsException(where + ": dtype must be a string, was " + dtypeNode);
         }
-        DType dtype = DType.parse(dtypeNode.textValue(), name);
+        DType dtype;
+        try {
+            dtype = DType.parse(dtypeNode.textValue(), name);
+        } catch (SafeTensorsException e) {
+            throw new SafeTensorsException(path + ": " + e.getMessage(), e);
+        }
         JsonNode shapeNode = node.get("shape");
         if (shapeNode == null || !shapeNode.isArray()) {
             throw new SafeTensorsException(where + ": shape must be an array, was " + shapeNode);

@@ -22,11 +22,11 @@ public final class ShardedSafeTensors implements TensorSource {
 
     private final Path index;
     private final Map<String, SafeTensorsFile> byTensor;
-    private final Map<String, SafeTensorsFile> shards;
+    private final Map<Path, SafeTensorsFile> shards;
     private final Map<String, String> metadata;
     private boolean closed;
 
-    private ShardedSafeTensors(Path index, Map<String, SafeTensorsFile> byTensor, Map<String, SafeTensorsFile> shards,
+    private ShardedSafeTensors(Path index, Map<String, SafeTensorsFile> byTensor, Map<Path, SafeTensorsFile> shards,
                                Map<String, String> metadata) {
         this.index = index;
         this.byTensor = byTensor;
@@ -45,16 +45,19 @@ public final class ShardedSafeTensors implements TensorSource {
         Preconditions.notNull(indexFile, "indexFile");
         JsonNode root;
         try {
-            root = Json.mapper().readTree(Files.readString(indexFile));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new SafeTensorsException(indexFile + ": not valid JSON: " + e.getOriginalMessage(), e);
+            root = Json.readFile(indexFile);
+        } catch (IOException e) {
+            throw new SafeTensorsException(e.getMessage(), e);
         }
         JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new SafeTensorsException(indexFile + ": weight_map must be an object of tensor name to file name");
         }
-        Path dir = indexFile.toAbsolutePath().getParent();
-        Map<String, SafeTensorsFile> shards = new LinkedHashMap<>();
+        // both sides normalised ("./" and "../" in the path given), then both resolved through links,
+        // so that a shard is refused only where it really lies outside the index's directory
+        Path dir = indexFile.toAbsolutePath().normalize().getParent();
+        Path realDir = dir.toRealPath();
+        Map<Path, SafeTensorsFile> shards = new LinkedHashMap<>();
         Map<String, SafeTensorsFile> byTensor = new LinkedHashMap<>();
         boolean ok = false;
         try {
@@ -64,23 +67,41 @@ public final class ShardedSafeTensors implements TensorSource {
                             + "\" must name a file, was " + e.getValue());
                 }
                 String file = e.getValue().textValue();
-                Path shardPath = dir.resolve(file).normalize();
+                Path shardPath;
+                try {
+                    shardPath = dir.resolve(file).normalize();
+                } catch (java.nio.file.InvalidPathException ex) {
+                    throw new SafeTensorsException(indexFile + ": shard \"" + file + "\" is not a file name: " + ex.getMessage(), ex);
+                }
                 if (!shardPath.startsWith(dir)) {
                     throw new SafeTensorsException(indexFile + ": shard \"" + file + "\" lies outside " + dir);
                 }
-                SafeTensorsFile shard = shards.get(file);
+                if (!Files.isRegularFile(shardPath)) {
+                    throw new SafeTensorsException(indexFile + ": shard \"" + file + "\" does not exist");
+                }
+                Path real = shardPath.toRealPath();
+                if (!real.startsWith(realDir)) {
+                    throw new SafeTensorsException(indexFile + ": shard \"" + file + "\" is a link to " + real
+                            + ", outside " + realDir);
+                }
+                SafeTensorsFile shard = shards.get(real);
                 if (shard == null) {
-                    if (!Files.isRegularFile(shardPath)) {
-                        throw new SafeTensorsException(indexFile + ": shard \"" + file + "\" does not exist");
-                    }
                     shard = SafeTensorsFile.open(shardPath);
-                    shards.put(file, shard);
+                    shards.put(real, shard);
                 }
                 if (!shard.contains(e.getKey())) {
                     throw new SafeTensorsException(indexFile + ": tensor \"" + e.getKey() + "\" is mapped to \""
                             + file + "\" which does not hold it");
                 }
                 byTensor.put(e.getKey(), shard);
+            }
+            for (SafeTensorsFile shard : shards.values()) {
+                for (String name : shard.names()) {
+                    if (byTensor.get(name) != shard) {
+                        throw new SafeTensorsException(indexFile + ": shard " + shard.path().getFileName() + " holds tensor \""
+                                + name + "\", which weight_map " + (byTensor.containsKey(name) ? "maps to another shard" : "does not list"));
+                    }
+                }
             }
             Map<String, String> metadata = new LinkedHashMap<>();
             JsonNode meta = root.get("metadata");

@@ -185,8 +185,61 @@ class SafeTensorsTest {
 
     @Test
     void rejectsUnknownDtype() throws IOException {
-        assertRejected(raw("{\"t\":{\"dtype\":\"F8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1),
-                "\"t\"", "unknown dtype \"F8\"");
+        Path p = raw("{\"t\":{\"dtype\":\"F8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
+        // file, tensor and dtype
+        assertRejected(p, p.toString(), "\"t\"", "unknown dtype \"F8\"");
+    }
+
+    @Test
+    void rejectsBytesThatBelongToNoTensor() throws IOException {
+        // the tensors must tile the data section, as the reference reader requires
+        assertRejected(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+                "bytes [0, 4) of the data section belong to no tensor");
+        assertRejected(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12), "bytes [4, 8)", "\"a\" and \"b\"");
+        assertRejected(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 9),
+                "holds 9 bytes but the tensors cover 4");
+        // zero-size tensors anywhere in the tiling are fine
+        Path ok = raw("{\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        try (SafeTensorsFile f = SafeTensorsFile.open(ok)) {
+            assertThat(f.names()).containsExactlyInAnyOrder("a", "z");
+        }
+    }
+
+    @Test
+    void shardPathsAreComparedNormalisedAndThroughLinks() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("m/model"));
+        SafeTensors.writer().add("a", DType.F32, new long[] {2}, new float[] {1, 2}).write(model.resolve("s-1.safetensors"));
+        Files.writeString(model.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"a\":\"./s-1.safetensors\"}}");
+        // the index named through "./" and "../": the same directory, accepted
+        for (Path index : List.of(dir.resolve("m/./model/model.safetensors.index.json"),
+                dir.resolve("m/model/../model/model.safetensors.index.json"))) {
+            try (ShardedSafeTensors s = ShardedSafeTensors.open(index)) {
+                assertThat(s.readFloats("a")).containsExactly(1, 2);
+            }
+        }
+        // a real escape is still refused
+        SafeTensors.writer().add("b", DType.F32, new long[] {1}, new float[] {3}).write(dir.resolve("m/outside.safetensors"));
+        Files.writeString(model.resolve("escape.index.json"), "{\"weight_map\":{\"b\":\"../outside.safetensors\"}}");
+        assertThatThrownBy(() -> ShardedSafeTensors.open(dir.resolve("m/./model/escape.index.json")))
+                .isInstanceOf(SafeTensorsException.class).hasMessageContaining("\"../outside.safetensors\" lies outside");
+        // and so is a link inside the directory that points out of it
+        Files.createSymbolicLink(model.resolve("link.safetensors"), dir.resolve("m/outside.safetensors"));
+        Files.writeString(model.resolve("link.index.json"), "{\"weight_map\":{\"b\":\"link.safetensors\"}}");
+        assertThatThrownBy(() -> ShardedSafeTensors.open(model.resolve("link.index.json")))
+                .isInstanceOf(SafeTensorsException.class).hasMessageContaining("is a link to").hasMessageContaining("outside");
+        // a tensor a shard holds but the index does not list is refused, not left unread
+        SafeTensors.writer().add("a", DType.F32, new long[] {1}, new float[] {1})
+                .add("extra", DType.F32, new long[] {1}, new float[] {2}).write(model.resolve("s-2.safetensors"));
+        Files.writeString(model.resolve("partial.index.json"), "{\"weight_map\":{\"a\":\"s-2.safetensors\"}}");
+        assertThatThrownBy(() -> ShardedSafeTensors.open(model.resolve("partial.index.json")))
+                .isInstanceOf(SafeTensorsException.class).hasMessageContaining("holds tensor \"extra\", which weight_map does not list");
+        // a duplicate key in the index is refused (it kept the last before)
+        Files.writeString(model.resolve("dup.index.json"), "{\"weight_map\":{\"a\":\"s-1.safetensors\",\"a\":\"s-1.safetensors\"}}");
+        assertThatThrownBy(() -> ShardedSafeTensors.open(model.resolve("dup.index.json")))
+                .isInstanceOf(SafeTensorsException.class).hasMessageContaining("Duplicate field 'a'");
     }
 
     @Test
