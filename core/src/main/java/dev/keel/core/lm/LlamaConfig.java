@@ -182,6 +182,9 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         }
     }
 
+    /** The most layers a config may declare (far beyond any checkpoint; a larger count is a corrupt file, not a model). */
+    static final int MAX_LAYERS = 1 << 16;
+
     /** Reads a parsed {@code config.json}. */
     static LlamaConfig fromJson(JsonNode root) {
         Preconditions.checkArgument(root != null && root.isObject(), "config must be a JSON object");
@@ -194,6 +197,10 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                     + String.join(", ", MODEL_TYPES) + ")");
         }
         boolean llamaLike = modelType.equals("llama") || modelType.equals("keel-tiny");
+        // a known field of the wrong type is refused even where this architecture ignores it
+        for (String key : List.of("attention_bias", "mlp_bias", "use_sliding_window", "tie_word_embeddings")) {
+            bool(root, key);
+        }
         String act = text(root, "hidden_act");
         if (act != null && !act.equals("silu")) {
             throw new IllegalArgumentException("hidden_act \"" + act + "\" is not supported, expected silu");
@@ -241,6 +248,9 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
         // it, on layers i >= max_window_layers (transformers 5's Qwen2Config/Qwen3Config; 4.4x windowed the same
         // layers in its flash-attention path)
         int layersCount = integer(root, "num_hidden_layers", null);
+        if (layersCount > MAX_LAYERS) {
+            throw new IllegalArgumentException("num_hidden_layers must be at most " + MAX_LAYERS + ", was " + layersCount);
+        }
         int window = 0;
         List<String> layerTypes = null;
         JsonNode typesNode = root.get("layer_types");
@@ -315,8 +325,9 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
             }
             headDim = heads > 0 ? hidden / heads : 0;
         }
+        int vocab = integer(root, "vocab_size", null);
         return new LlamaConfig(
-                integer(root, "vocab_size", null),
+                vocab,
                 hidden,
                 integer(root, "intermediate_size", null),
                 layersCount,
@@ -327,8 +338,8 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
                 theta,
                 bool(root, "tie_word_embeddings"),
                 maxPositions,
-                tokenId(root, "bos_token_id"),
-                tokenId(root, "eos_token_id"),
+                tokenId(root, "bos_token_id", vocab),
+                tokenId(root, "eos_token_id", vocab),
                 modelType, attentionBias, outputBias, mlpBias, modelType.equals("qwen3"), window, scaling,
                 layerTypes);
     }
@@ -370,14 +381,18 @@ public record LlamaConfig(int vocabSize, int hiddenSize, int intermediateSize, i
      * A token id, or -1 where absent; a list (transformers allows several ids for {@code eos_token_id})
      * is checked whole and its first id kept here ({@code HubModelFiles} reads every stop id).
      */
-    private static int tokenId(JsonNode root, String key) {
+    private static int tokenId(JsonNode root, String key, int vocabSize) {
         JsonNode n = root.get(key);
+        long max = Math.max(0, vocabSize - 1L);
         if (n != null && n.isArray()) {
             if (n.isEmpty()) {
                 return -1;
             }
             for (int i = 0; i < n.size(); i++) {
-                JsonLines.checkedLong(n.get(i), key + "[" + i + "]", 0, Integer.MAX_VALUE);
+                if (JsonLines.checkedLong(n.get(i), key + "[" + i + "]", 0, Integer.MAX_VALUE) > max) {
+                    throw new IllegalArgumentException(key + "[" + i + "] (" + n.get(i) + ") must be below vocab_size ("
+                            + vocabSize + ")");
+                }
             }
             n = n.get(0);
         }
