@@ -60,6 +60,9 @@ final class Protobuf {
         }
     }
 
+    /** The largest field number protobuf allows (2^29 - 1). */
+    static final long MAX_FIELD_NUMBER = (1L << 29) - 1;
+
     static List<Field> fields(byte[] buf) {
         return fields(buf, 0, buf.length);
     }
@@ -69,7 +72,12 @@ final class Protobuf {
         int end = offset + length;
         int[] pos = {offset};
         while (pos[0] < end) {
+            int at = pos[0];
             long key = readVarint(buf, pos, end);
+            if (key >>> 3 > MAX_FIELD_NUMBER || key >>> 3 == 0) {
+                throw new IllegalArgumentException("protobuf field number " + Long.toUnsignedString(key >>> 3) + " at byte " + at
+                        + " is outside 1.." + MAX_FIELD_NUMBER);
+            }
             int number = (int) (key >>> 3);
             int wire = (int) (key & 7);
             switch (wire) {

@@ -72,4 +72,22 @@ class ProtobufTest {
         }
         return out.toByteArray();
     }
+
+    @Test
+    void aFieldNumberBeyondProtobufsRangeIsRefusedNotTruncated() {
+        // key = (2^32 + 1) << 3 | VARINT: the number truncated to an int would read as field 1
+        long key = ((1L << 32) + 1) << 3;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long v = key;
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+        out.write(5);
+        assertThatThrownBy(() -> Protobuf.fields(out.toByteArray())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("field number 4294967297 at byte 0 is outside 1..536870911");
+        assertThatThrownBy(() -> Protobuf.fields(new byte[] {0, 1})).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("field number 0");
+    }
 }

@@ -113,6 +113,7 @@ class LlamaConfigFuzzTest {
         }
         System.out.printf("config.json fuzz: %d inputs, %d loaded, %d refused (value), %d refused (file), %d problems%n",
                 INPUTS, accepted, refusedValue, refusedFile, problems.size());
+        System.out.printf("  (%.1f s of this thread's CPU time)%n", java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e9);
         assertThat(problems).as(String.join("\n", problems.subList(0, Math.min(5, problems.size())))).isEmpty();
         // the pass means something only if both outcomes occur often
         assertThat(accepted).isGreaterThan(INPUTS / 20);

@@ -311,7 +311,8 @@ public final class SafeTensorsFile implements TensorSource {
                     break;
                 case F64:
                     while (buf.hasRemaining()) {
-                        out[pos[0]++] = (float) buf.getDouble();
+                        out[pos[0]] = narrow(t, buf.getDouble(), pos[0]);
+                        pos[0]++;
                     }
                     break;
                 case F16:
@@ -326,7 +327,7 @@ public final class SafeTensorsFile implements TensorSource {
                     break;
                 default:
                     while (buf.hasRemaining()) {
-                        out[pos[0]++] = readInteger(t.dtype(), buf);
+                        out[pos[0]++] = readInteger(t, buf);
                     }
             }
         });
@@ -356,7 +357,7 @@ public final class SafeTensorsFile implements TensorSource {
                 break;
             case F64:
                 for (int i = 0; i < count; i++) {
-                    dst[i] = (float) buf.getDouble();
+                    dst[i] = narrow(t, buf.getDouble(), (int) Math.min(Integer.MAX_VALUE, offset + i));
                 }
                 break;
             case F16:
@@ -371,7 +372,7 @@ public final class SafeTensorsFile implements TensorSource {
                 break;
             default:
                 for (int i = 0; i < count; i++) {
-                    dst[i] = readInteger(t.dtype(), buf);
+                    dst[i] = readInteger(t, buf);
                 }
         }
     }
@@ -386,24 +387,40 @@ public final class SafeTensorsFile implements TensorSource {
         int[] pos = {0};
         forEachChunk(t, buf -> {
             while (buf.hasRemaining()) {
-                out[pos[0]++] = readInteger(t.dtype(), buf);
+                out[pos[0]++] = readInteger(t, buf);
             }
         });
         return out;
     }
 
-    private static long readInteger(DType dtype, ByteBuffer buf) {
-        switch (dtype) {
+    private long readInteger(TensorInfo t, ByteBuffer buf) {
+        switch (t.dtype()) {
             case I64: return buf.getLong();
             case I32: return buf.getInt();
             case I16: return buf.getShort();
             case I8: return buf.get();
             case U8:
-            case BOOL:
                 return buf.get() & 0xff;
+            case BOOL:
+                int b = buf.get() & 0xff;
+                if (b > 1) {
+                    throw new SafeTensorsException(path + ": tensor \"" + t.name() + "\" is BOOL but holds the byte " + b
+                            + " (a boolean is 0 or 1)");
+                }
+                return b;
             default:
-                throw new IllegalStateException("not an integer dtype: " + dtype);
+                throw new IllegalStateException("not an integer dtype: " + t.dtype());
         }
+    }
+
+    /** A double as a float, refused where a finite value would become infinite (it would not be the same weight). */
+    private float narrow(TensorInfo t, double v, int index) {
+        float f = (float) v;
+        if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+            throw new SafeTensorsException(path + ": tensor \"" + t.name() + "\" element " + index + " (" + v
+                    + ") is beyond the float range");
+        }
+        return f;
     }
 
     private int checkedCount(TensorInfo t) throws SafeTensorsException {

@@ -191,6 +191,30 @@ class SafeTensorsTest {
     }
 
     @Test
+    void valuesAreReadExactlyOrRefused() throws IOException {
+        // a BOOL byte other than 0 or 1 is not a boolean
+        Path bool = raw("{\"m\":{\"dtype\":\"BOOL\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2);
+        byte[] b = Files.readAllBytes(bool);
+        b[b.length - 1] = 2;
+        Files.write(bool, b);
+        try (SafeTensorsFile f = SafeTensorsFile.open(bool)) {
+            assertThatThrownBy(() -> f.readLongs("m")).isInstanceOf(SafeTensorsException.class)
+                    .hasMessageContaining(bool.toString()).hasMessageContaining("\"m\" is BOOL but holds the byte 2");
+        }
+        // an F64 beyond the float range does not silently become infinity
+        Path wide = raw("{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8);
+        byte[] w = Files.readAllBytes(wide);
+        ByteBuffer.wrap(w, w.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).putDouble(1e300);
+        Files.write(wide, w);
+        try (SafeTensorsFile f = SafeTensorsFile.open(wide)) {
+            assertThatThrownBy(() -> f.readFloats("w")).isInstanceOf(SafeTensorsException.class)
+                    .hasMessageContaining("\"w\" element 0 (1.0E300) is beyond the float range");
+            float[] dst = new float[1];
+            assertThatThrownBy(() -> f.readFloats("w", 0, dst, 1)).isInstanceOf(SafeTensorsException.class);
+        }
+    }
+
+    @Test
     void rejectsBytesThatBelongToNoTensor() throws IOException {
         // the tensors must tile the data section, as the reference reader requires
         assertRejected(raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
