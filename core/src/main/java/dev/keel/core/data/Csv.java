@@ -164,13 +164,18 @@ public final class Csv {
     }
 
     /**
-     * One record as a CSV line ending in LF (the reader accepts LF and CRLF alike).
+     * One record as a CSV line ending in LF (the reader accepts LF and CRLF alike). A record of one
+     * empty field is written {@code ""}, never as a blank line (which the reader ignores after the last record).
      *
      * @param fields the record's fields, in order
      * @return one record as a CSV line ending in LF (the reader accepts LF and CRLF alike)
      */
     public static String line(List<String> fields) {
         StringBuilder b = new StringBuilder();
+        if (fields.size() == 1 && fields.get(0).isEmpty()) {
+            // a lone empty field is written quoted: a blank line would read as no record at the end of a file
+            return "\"\"\n";
+        }
         for (int i = 0; i < fields.size(); i++) {
             if (i > 0) {
                 b.append(',');

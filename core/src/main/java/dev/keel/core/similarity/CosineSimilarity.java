@@ -12,8 +12,10 @@ import java.util.Map;
  * Cosine similarity of two texts' embeddings. Range {@code [-1, 1]}; for sentence encoders such
  * as all-MiniLM-L6-v2 unrelated sentences typically score near 0 to 0.2 and paraphrases above 0.8.
  *
- * <p>Each call embeds every distinct text it is given once, in one batch. The embedder is not
- * owned: closing it is the caller's job.
+ * <p>Each call embeds every distinct text it is given once, in one batch, and checks what the
+ * embedder returns: a vector that is not unit length (within 1e-3 in squared norm), of another
+ * length, or missing is an {@link IllegalStateException} naming the embedder, never a clamped score.
+ * The embedder is not owned: closing it is the caller's job.
  */
 public final class CosineSimilarity implements Similarity {
 
@@ -50,7 +52,7 @@ public final class CosineSimilarity implements Similarity {
         for (String s : b) {
             index.putIfAbsent(s, index.size());
         }
-        float[][] v = embedder.embedAll(new ArrayList<>(index.keySet()));
+        float[][] v = checked(embedder.embedAll(new ArrayList<>(index.keySet())), index.size());
         double[] out = new double[a.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = dot(v[index.get(a.get(i))], v[index.get(b.get(i))]);
@@ -69,7 +71,7 @@ public final class CosineSimilarity implements Similarity {
         for (String s : cols) {
             index.putIfAbsent(s, index.size());
         }
-        float[][] v = embedder.embedAll(new ArrayList<>(index.keySet()));
+        float[][] v = checked(embedder.embedAll(new ArrayList<>(index.keySet())), index.size());
         double[][] m = new double[rows.size()][cols.size()];
         for (int i = 0; i < rows.size(); i++) {
             float[] r = v[index.get(rows.get(i))];
@@ -78,6 +80,36 @@ public final class CosineSimilarity implements Similarity {
             }
         }
         return m;
+    }
+
+    /** Tolerance on the squared norm of a vector the embedder returns (float rounding is far smaller). */
+    private static final double NORM_TOLERANCE = 1e-3;
+
+    /**
+     * The embedder's vectors, after checking its promise ({@link Embedder#embedAll}: one unit vector per
+     * text, all of one length): a dot product of vectors that are not unit length is not a cosine, and
+     * the clamp in {@link #dot} would hide it.
+     */
+    private float[][] checked(float[][] v, int texts) {
+        if (v == null || v.length != texts) {
+            throw new IllegalStateException("embedder " + embedder.id() + " returned " + (v == null ? "null" : v.length + " vectors")
+                    + " for " + texts + " texts");
+        }
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] == null || v[i].length != v[0].length) {
+                throw new IllegalStateException("embedder " + embedder.id() + " returned vector " + i + " of "
+                        + (v[i] == null ? "null" : v[i].length + " floats") + ", vector 0 has " + v[0].length);
+            }
+            double n = 0;
+            for (float x : v[i]) {
+                n += (double) x * x;
+            }
+            if (!(Math.abs(n - 1) <= NORM_TOLERANCE)) {
+                throw new IllegalStateException("embedder " + embedder.id() + " returned vector " + i + " of norm " + Math.sqrt(n)
+                        + "; an Embedder returns unit vectors, and cosine similarity needs them");
+            }
+        }
+        return v;
     }
 
     /**

@@ -59,6 +59,7 @@ class LlamaConfigFuzzTest {
         for (String b : BASES) {
             bases.add((ObjectNode) LENIENT.readTree(Files.readAllBytes(TinyFixtures.vectorsDir(b).resolve("config.json"))));
         }
+        long cpuStart = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         SplittableRandom rnd = new SplittableRandom(20261201L);
         Path file = dir.resolve("config.json");
         int accepted = 0;
@@ -113,7 +114,7 @@ class LlamaConfigFuzzTest {
         }
         System.out.printf("config.json fuzz: %d inputs, %d loaded, %d refused (value), %d refused (file), %d problems%n",
                 INPUTS, accepted, refusedValue, refusedFile, problems.size());
-        System.out.printf("  (%.1f s of this thread's CPU time)%n", java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() / 1e9);
+        System.out.printf("  (%.1f s of CPU time in this test's thread)%n", (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e9);
         assertThat(problems).as(String.join("\n", problems.subList(0, Math.min(5, problems.size())))).isEmpty();
         // the pass means something only if both outcomes occur often
         assertThat(accepted).isGreaterThan(INPUTS / 20);
