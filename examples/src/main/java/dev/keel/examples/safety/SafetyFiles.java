@@ -244,27 +244,9 @@ public final class SafetyFiles {
         }
     }
 
-    /**
-     * Refuses to write {@code outputs} over any of {@code inputs}: the same file after resolving
-     * links (hard links included), so that an output never destroys an input.
-     *
-     * @param inputs  the files read
-     * @param outputs the files about to be written
-     * @throws IllegalArgumentException naming both paths when an output is an input
-     * @throws IOException              if the files cannot be compared
-     */
+    /** {@link AtomicFiles#refuseOverwrite}: the one check every command uses. */
     static void refuseOverwrite(List<Path> inputs, Path... outputs) throws IOException {
-        for (Path out : outputs) {
-            if (!Files.exists(out)) {
-                continue;
-            }
-            for (Path in : inputs) {
-                if (Files.exists(in) && Files.isSameFile(in, out)) {
-                    throw new IllegalArgumentException("output " + out + " is the input file " + in
-                            + " (after resolving links); writing it would destroy the input, choose another output");
-                }
-            }
-        }
+        AtomicFiles.refuseOverwrite(inputs, outputs);
     }
 
     // ---------------------------------------------------------------- judge
