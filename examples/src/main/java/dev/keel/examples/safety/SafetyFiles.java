@@ -386,12 +386,57 @@ public final class SafetyFiles {
         return judge(in, out, baseUrl, model, apiKeyEnv, maxRetries, maxConcurrency, System::getenv);
     }
 
+    /**
+     * The chat client's limits for a judging run.
+     *
+     * @param maxRetries       retries per request, 0..10
+     * @param maxConcurrency   requests in flight at most
+     * @param requestTimeout   the deadline of one HTTP attempt, headers and body, or null for the client's default
+     * @param callTimeout      the deadline of one item's call with its retries, or null for none
+     * @param maxResponseBytes the largest response body read, or 0 for the client's default
+     */
+    public record ClientLimits(int maxRetries, int maxConcurrency, java.time.Duration requestTimeout,
+                               java.time.Duration callTimeout, long maxResponseBytes) {
+    }
+
+    /**
+     * As {@link #judge(Path, Path, String, String, String, int, int)} with the client's timeouts and
+     * response size limit.
+     *
+     * @param in        the responses file
+     * @param out       the verdicts file, not the input
+     * @param baseUrl   e.g. {@code http://localhost:8000/v1}
+     * @param model     the endpoint's model name
+     * @param apiKeyEnv the environment variable holding the API key, or {@code null} for none
+     * @param limits    retries, concurrency, timeouts and the response size limit
+     * @return the counts
+     * @throws IOException if a file cannot be read or written
+     */
+    public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits)
+            throws IOException {
+        return judge(in, out, baseUrl, model, apiKeyEnv, limits, System::getenv);
+    }
+
     /** As above, reading environment variables through {@code environment} (for tests). */
     static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, int maxRetries,
                               int maxConcurrency, java.util.function.UnaryOperator<String> environment) throws IOException {
+        return judge(in, out, baseUrl, model, apiKeyEnv, new ClientLimits(maxRetries, maxConcurrency, null, null, 0), environment);
+    }
+
+    private static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits,
+                                      java.util.function.UnaryOperator<String> environment) throws IOException {
         List<String> secrets = new ArrayList<>(Secrets.ofUrl(baseUrl));
         OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model)
-                .retryPolicy(RetryPolicy.ofMaxRetries(maxRetries)).maxConcurrency(maxConcurrency);
+                .retryPolicy(RetryPolicy.ofMaxRetries(limits.maxRetries())).maxConcurrency(limits.maxConcurrency());
+        if (limits.requestTimeout() != null) {
+            b.requestTimeout(limits.requestTimeout());
+        }
+        if (limits.callTimeout() != null) {
+            b.callTimeout(limits.callTimeout());
+        }
+        if (limits.maxResponseBytes() > 0) {
+            b.maxResponseBytes(limits.maxResponseBytes());
+        }
         if (apiKeyEnv != null) {
             String key = environment.apply(apiKeyEnv);
             if (key != null && !key.isBlank()) {
