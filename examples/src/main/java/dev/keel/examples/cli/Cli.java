@@ -164,7 +164,7 @@ final class Cli {
         @Override
         public void close() throws IOException {
             if (tempDir != null) {
-                STAND_INS.remove(path.toString());
+                // STAND_INS keeps the name: the error that ended the command is printed after this close
                 AtomicFiles.deleteTree(tempDir);
                 AtomicFiles.forget(tempDir);
             }
@@ -240,7 +240,7 @@ final class Cli {
         @Override
         public void close() throws IOException {
             if (tempDir != null) {
-                STAND_INS.remove(path.toString());
+                // STAND_INS keeps the name: the error that ended the command is printed after this close
                 AtomicFiles.deleteTree(tempDir);
                 AtomicFiles.forget(tempDir);
             }

@@ -19,7 +19,7 @@ class LmRenderCommandTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The real Qwen3 template and its reference renders (core's test resources, see their README.md). */
-    private static final Path CHAT_TEMPLATES = Path.of("..", "core", "src", "test", "resources", "chat-templates");
+    static final Path CHAT_TEMPLATES = Path.of("..", "core", "src", "test", "resources", "chat-templates");
 
     @Test
     void qwen3ConversationsRenderAsPythonJinja2ByteForByte(@TempDir Path dir) throws IOException {

@@ -41,6 +41,7 @@ class TrainCommandTest {
         KeelCliTest.Run straight = KeelCliTest.run(args(data, dir.resolve("a"), "--checkpoint-dir", dir.resolve("ca").toString(),
                 "--checkpoint-every", "2"));
         assertThat(straight.code()).as(straight.err()).isZero();
+        assertThat(straight.err()).as("no progress frames into a redirected stream").doesNotContain("\r").contains("trained 6 steps");
 
         Path out = dir.resolve("b");
         Path ckpt = dir.resolve("cb");
@@ -88,6 +89,17 @@ class TrainCommandTest {
                 "--steps", "6", "--batch-size", "2", "--lr", "2e-3", "--checkpoint-every", "2",
                 "--checkpoint-dir", ckpt.toString(), "--resume", "--allow-config-change");
         assertThat(allowed.code()).as(allowed.err()).isZero();
+    }
+
+    @Test
+    void onATerminalTrainingShowsAProgressBar(@TempDir Path dir) throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = KeelCli.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), true,
+                "train", "--in", data(dir).toString(), "--out", dir.resolve("a").toString(), "--steps", "3", "--batch-size", "2");
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("\rtrain [").contains("3/3 100%");
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test
