@@ -56,8 +56,8 @@ final class Cli {
     private static Map<String, String> exitCodes() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("0", "all good");
-        m.put("1", "an error while running (unreadable input, unwritable output; the message says which)");
-        m.put("2", "bad arguments or input (unknown option, bad value, --out equal to an input, a bad input line)");
+        m.put("1", "an error while running (an unreadable or malformed file, an unwritable output; the message says which)");
+        m.put("2", "bad arguments (unknown option, bad value, --out equal to an input, a resume with other settings)");
         m.put("3", "some items failed (their results say why); everything else was written");
         m.put("4", "every item failed");
         m.put("5", "training diverged (non-finite loss or gradient, or the loss blew up): no adapter written, last good checkpoint kept");

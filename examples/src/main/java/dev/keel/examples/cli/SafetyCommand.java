@@ -198,7 +198,7 @@ final class SafetyCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory for the report files")
         Path outDir;
         @Option(names = "--name", defaultValue = "harmfulness",
-                description = "base name of the files, a plain file name that stays inside --out-dir (default: ${DEFAULT-VALUE})")
+                description = "base name of the files, a plain file name that stays inside --out (default: ${DEFAULT-VALUE})")
         String name;
         @Option(names = "--seed", defaultValue = "42", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
         long seed;
