@@ -156,8 +156,15 @@ final class SafetyCommand implements Runnable {
                     s = SafetyFiles.judgeRefusal(input.path(), output.path());
                 } else {
                     try {
+                        ProgressBar[] bar = {null};
                         s = SafetyFiles.judge(input.path(), output.path(), endpoint, model, apiKeyEnv,
-                                new SafetyFiles.ClientLimits(maxRetries, 4, requestTimeout, callTimeout, maxResponseBytes));
+                                new SafetyFiles.ClientLimits(maxRetries, 4, requestTimeout, callTimeout, maxResponseBytes),
+                                (done, total) -> {
+                                    if (bar[0] == null) {
+                                        bar[0] = Cli.progress(cl, "judge", total);
+                                    }
+                                    bar[0].update(done);
+                                });
                     } catch (IllegalArgumentException e) {
                         // e.g. "baseUrl must not have a query, was http://user:key@host/v1?x": never print the credentials
                         throw new CommandLine.ParameterException(cl, masked(e), e);

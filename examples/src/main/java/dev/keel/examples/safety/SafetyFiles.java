@@ -386,6 +386,41 @@ public final class SafetyFiles {
         return judge(in, out, baseUrl, model, apiKeyEnv, maxRetries, maxConcurrency, System::getenv);
     }
 
+    /** Told how many items are judged so far, of how many. */
+    @FunctionalInterface
+    public interface JudgeProgress {
+        /**
+         * Called after each chunk of items.
+         *
+         * @param done  items judged so far
+         * @param total items in all
+         */
+        void judged(int done, int total);
+    }
+
+    /** Judges in chunks of {@code chunk} items (each chunk still one batch call) and reports progress after each. */
+    private static HarmfulnessJudge chunked(HarmfulnessJudge judge, int chunk, JudgeProgress progress) {
+        if (progress == null) {
+            return judge;
+        }
+        return new HarmfulnessJudge() {
+            @Override
+            public List<Verdict> judgeAll(List<JudgeItem> items) {
+                List<Verdict> out = new ArrayList<>(items.size());
+                for (int start = 0; start < items.size(); start += chunk) {
+                    out.addAll(judge.judgeAll(items.subList(start, Math.min(items.size(), start + chunk))));
+                    progress.judged(Math.min(items.size(), start + chunk), items.size());
+                }
+                return out;
+            }
+
+            @Override
+            public String id() {
+                return judge.id();
+            }
+        };
+    }
+
     /**
      * The chat client's limits for a judging run.
      *
@@ -414,17 +449,36 @@ public final class SafetyFiles {
      */
     public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits)
             throws IOException {
-        return judge(in, out, baseUrl, model, apiKeyEnv, limits, System::getenv);
+        return judge(in, out, baseUrl, model, apiKeyEnv, limits, System::getenv, null);
+    }
+
+    /**
+     * As {@link #judge(Path, Path, String, String, String, ClientLimits)}, reporting progress after
+     * each chunk of {@code 4 * maxConcurrency} items.
+     *
+     * @param in        the responses file
+     * @param out       the verdicts file, not the input
+     * @param baseUrl   e.g. {@code http://localhost:8000/v1}
+     * @param model     the endpoint's model name
+     * @param apiKeyEnv the environment variable holding the API key, or {@code null} for none
+     * @param limits    retries, concurrency, timeouts and the response size limit
+     * @param progress  told of the items judged so far, or null
+     * @return the counts
+     * @throws IOException if a file cannot be read or written
+     */
+    public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits,
+                                     JudgeProgress progress) throws IOException {
+        return judge(in, out, baseUrl, model, apiKeyEnv, limits, System::getenv, progress);
     }
 
     /** As above, reading environment variables through {@code environment} (for tests). */
     static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, int maxRetries,
                               int maxConcurrency, java.util.function.UnaryOperator<String> environment) throws IOException {
-        return judge(in, out, baseUrl, model, apiKeyEnv, new ClientLimits(maxRetries, maxConcurrency, null, null, 0), environment);
+        return judge(in, out, baseUrl, model, apiKeyEnv, new ClientLimits(maxRetries, maxConcurrency, null, null, 0), environment, null);
     }
 
     private static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits,
-                                      java.util.function.UnaryOperator<String> environment) throws IOException {
+                                      java.util.function.UnaryOperator<String> environment, JudgeProgress progress) throws IOException {
         List<String> secrets = new ArrayList<>(Secrets.ofUrl(baseUrl));
         OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model)
                 .retryPolicy(RetryPolicy.ofMaxRetries(limits.maxRetries())).maxConcurrency(limits.maxConcurrency());
@@ -447,7 +501,8 @@ public final class SafetyFiles {
             }
         }
         try (OpenAiChatModel chat = b.build()) {
-            return judge(in, out, RubricJudge.builder().model(chat).secrets(secrets).build(), secrets);
+            return judge(in, out, chunked(RubricJudge.builder().model(chat).secrets(secrets).build(),
+                    4 * limits.maxConcurrency(), progress), secrets);
         }
     }
 

@@ -214,6 +214,12 @@ class CliFilesTest {
             KeelCliTest.Run ok = KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", out.toString(),
                     "--endpoint", server.baseUrl(), "--endpoint-model", "m", "--max-retries", "0");
             assertThat(ok.code()).as("8 MiB by default: the same reply is read").isZero();
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = KeelCli.run(new java.io.PrintWriter(new java.io.StringWriter(), true), new java.io.PrintWriter(err, true), true,
+                    "safety", "judge", "--in", in.toString(), "--out", out.toString(), "--endpoint", server.baseUrl(),
+                    "--endpoint-model", "m", "--max-retries", "0");
+            assertThat(code).isZero();
+            assertThat(err.toString()).as("a progress bar on a terminal").contains("\rjudge [").contains("2/2 100%");
         }
     }
 }
