@@ -53,4 +53,14 @@ code=$?
 [ "$(grep -c '"outcome":"error"' "$work/errors.jsonl")" -eq 3 ] || fail "expected 3 error verdicts: $(cat "$work/errors.jsonl")"
 [ ! -s "$work/err5" ] || fail "--quiet wrote to stderr: $(cat "$work/err5")"
 
+# 6. training from standard input, quiet: exit 0, no log line or progress on stderr, the adapter written
+printf '%s\n' '{"messages":[{"role":"user","content":"What is 2 times 3?"},{"role":"assistant","content":"6"}]}' \
+    '{"messages":[{"role":"user","content":"What is 4 times 3?"},{"role":"assistant","content":"12"}]}' \
+    | keel train --model keel-tiny --in - --out "$work/adapter" --steps 2 --batch-size 2 --quiet > "$work/out6" 2> "$work/err6"
+code=$?
+[ "$code" -eq 0 ] || fail "train --in - exited $code: $(cat "$work/err6")"
+[ ! -s "$work/err6" ] || fail "--quiet training wrote to stderr: $(cat "$work/err6")"
+[ ! -s "$work/out6" ] || fail "training wrote to stdout: $(cat "$work/out6")"
+[ -s "$work/adapter/adapter_model.safetensors" ] || fail "no adapter written"
+
 echo "ALL OK"

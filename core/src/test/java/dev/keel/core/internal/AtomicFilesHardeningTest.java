@@ -109,6 +109,25 @@ class AtomicFilesHardeningTest {
     }
 
     @Test
+    void aFullDiskAndABlockedPathAreNamedByTheTarget(@TempDir Path dir) throws Exception {
+        Path full = Path.of("/dev/full");
+        if (Files.exists(full)) {
+            assertThatThrownBy(() -> AtomicFiles.writeString(full, "x".repeat(1 << 17)))
+                    .isInstanceOf(FileSystemException.class)
+                    .hasMessageContaining("/dev/full")
+                    .hasMessageContaining("No space left on device");
+        }
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        Path target = file.resolve("out.txt");
+        assertThatThrownBy(() -> AtomicFiles.writeString(target, "y"))
+                .isInstanceOf(FileSystemException.class)
+                .hasMessageContaining(target.toString())
+                .hasMessageContaining("cannot write")
+                .hasMessageNotContaining(".tmp");
+        assertThat(names(dir)).containsExactly("file.txt");
+    }
+
+    @Test
     void aFailingWriteLeavesThePreviousFileAndNoTemporary(@TempDir Path dir) throws Exception {
         Path target = Files.writeString(dir.resolve("a.txt"), "old");
         assertThatThrownBy(() -> AtomicFiles.writeText(target, w -> {
