@@ -99,7 +99,7 @@ final class TrainCommand extends CheckedCommand {
     double maxLossGrowth;
     @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "write checkpoints here (step-NNNNNN/ and a latest pointer)")
     Path checkpointDir;
-    @Option(names = "--checkpoint-every", defaultValue = "10", paramLabel = "N", description = "checkpoint every N steps, and at the end (default: ${DEFAULT-VALUE})")
+    @Option(names = "--checkpoint-every", defaultValue = "10", paramLabel = "N", description = "checkpoint every N steps, and at the end; with looksam a multiple of --looksam-k (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
     @Option(names = "--resume", description = "continue from the latest checkpoint in --checkpoint-dir")
     boolean resume;
@@ -143,6 +143,12 @@ final class TrainCommand extends CheckedCommand {
         }
         if (resume && checkpointDir == null) {
             throw new CommandLine.ParameterException(cl, "--resume needs --checkpoint-dir");
+        }
+        if (checkpointDir != null && optimizer.equalsIgnoreCase("looksam") && lookSamK > 0 && checkpointEvery % lookSamK != 0) {
+            // LookSAM's reused direction is not in a checkpoint; from a step that is a multiple of K the resumed
+            // run takes its ascent where the uninterrupted one does and continues exactly, from any other it would not
+            throw new CommandLine.ParameterException(cl, "--checkpoint-every must be a multiple of --looksam-k with "
+                    + "--optimizer looksam, so that a resume continues exactly; was " + checkpointEvery + " with --looksam-k " + lookSamK);
         }
         if (allowConfigChange && !resume) {
             throw new CommandLine.ParameterException(cl, "--allow-config-change applies to --resume only");

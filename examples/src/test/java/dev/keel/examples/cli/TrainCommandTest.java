@@ -122,6 +122,10 @@ class TrainCommandTest {
         KeelCliTest.Run k = KeelCliTest.run("train", "--in", data.toString(), "--out", out.toString(), "--optimizer", "looksam", "--looksam-k", "0");
         assertThat(k.code()).isEqualTo(2);
         assertThat(k.err()).contains("--optimizer looksam");
+        KeelCliTest.Run look = KeelCliTest.run("train", "--in", data.toString(), "--out", out.toString(), "--optimizer", "looksam",
+                "--looksam-k", "4", "--checkpoint-dir", dir.resolve("ck").toString(), "--checkpoint-every", "6");
+        assertThat(look.code()).isEqualTo(2);
+        assertThat(look.err()).contains("--checkpoint-every must be a multiple of --looksam-k").contains("was 6 with --looksam-k 4");
         assertThat(KeelCliTest.run("train", "--in", data.toString(), "--out", out.toString(), "--resume").err())
                 .contains("--resume needs --checkpoint-dir");
         KeelCliTest.Run gone = KeelCliTest.run("lora-train", "--model", "x", "--data", data.toString());
