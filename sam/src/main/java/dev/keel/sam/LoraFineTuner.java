@@ -55,6 +55,9 @@ public final class LoraFineTuner {
     private final boolean trainBase;
     private final TrainingConfig config;
     private final Path checkpointDir;
+    private final boolean resume;
+    private final boolean allowConfigChange;
+    private final Map<String, String> runSettings;
     private final List<TrainingListener> listeners;
 
     private LoraFineTuner(Builder b) {
@@ -66,6 +69,9 @@ public final class LoraFineTuner {
         this.trainBase = b.trainBase;
         this.config = b.training;
         this.checkpointDir = b.checkpointDir;
+        this.resume = b.resume;
+        this.allowConfigChange = b.allowConfigChange;
+        this.runSettings = new LinkedHashMap<>(b.runSettings);
         this.listeners = List.copyOf(b.listeners);
     }
 
@@ -159,7 +165,8 @@ public final class LoraFineTuner {
                 }
             };
             LmTrainer.Builder tb = LmTrainer.builder().model(model).parameters(params).config(config)
-                    .checkpointDir(checkpointDir).listener(recorder)
+                    .checkpointDir(checkpointDir).resume(resume).allowConfigChange(allowConfigChange)
+                    .runSettings(settings()).listener(recorder)
                     .stepStrategy(strategy == null ? StepStrategy.standard() : strategy);
             if (checkpointDir != null) {
                 tb.checkpointExtras(adapter::save);
@@ -190,6 +197,28 @@ public final class LoraFineTuner {
     }
 
     /**
+     * The settings a checkpoint records beside the training configuration, and a resume compares:
+     * the optimizer, the LoRA configuration, whether base weights train, SAM's scope, then the
+     * caller's {@link Builder#runSettings}.
+     *
+     * @return the settings, by name
+     */
+    public Map<String, String> settings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("optimizer", optimizer.spec());
+        m.put("samScope", scope.name());
+        m.put("loraRank", Integer.toString(lora.rank()));
+        m.put("loraAlpha", Double.toString(lora.alpha()));
+        m.put("loraDropout", Double.toString(lora.dropout()));
+        m.put("loraTargets", lora.targetRegex() != null ? "regex:" + lora.targetRegex() : String.join(",", lora.targetModules()));
+        m.put("loraRslora", Boolean.toString(lora.useRslora()));
+        m.put("trainBaseWeights", Boolean.toString(trainBase));
+        m.put("examples", Integer.toString(data.size()));
+        m.putAll(runSettings);
+        return m;
+    }
+
+    /**
      * Builds a {@link LoraFineTuner}. The model and the data are required and given to
      * {@link LoraFineTuner#builder(LlamaModel, List)}; everything else is optional: the training
      * configuration ({@link TrainingConfig}'s defaults: 1 epoch, lr 2e-4, batch 8, seed 0), the LoRA
@@ -205,6 +234,9 @@ public final class LoraFineTuner {
         private Sam.Scope scope = Sam.Scope.LORA;
         private boolean trainBase;
         private Path checkpointDir;
+        private boolean resume = true;
+        private boolean allowConfigChange;
+        private final Map<String, String> runSettings = new LinkedHashMap<>();
         private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder(LlamaModel model, List<TrainingExample> data) {
@@ -279,6 +311,43 @@ public final class LoraFineTuner {
          */
         public Builder checkpointDir(Path dir) {
             this.checkpointDir = dir;
+            return this;
+        }
+
+        /**
+         * Whether {@link LoraFineTuner#fit()} resumes from the checkpoint directory's latest
+         * checkpoint (default true; false starts afresh and overwrites the checkpoints).
+         *
+         * @param resume whether to resume
+         * @return this builder
+         */
+        public Builder resume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /**
+         * Whether a resume may continue although its settings differ from the checkpoint's (default
+         * false: the resume is refused naming each differing field and both values).
+         *
+         * @param allow whether to allow a changed configuration
+         * @return this builder
+         */
+        public Builder allowConfigChange(boolean allow) {
+            this.allowConfigChange = allow;
+            return this;
+        }
+
+        /**
+         * More settings that identify the run (e.g. a hash of the data file, the model directory),
+         * recorded in each checkpoint and compared on resume.
+         *
+         * @param settings the settings, by name
+         * @return this builder
+         * @throws IllegalArgumentException if {@code settings} is null
+         */
+        public Builder runSettings(Map<String, String> settings) {
+            runSettings.putAll(Preconditions.notNull(settings, "settings"));
             return this;
         }
 

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 + "own chat template, BOS, stop ids and generation defaults unless flags override them.")
 final class ChatCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer.json); default: keel-tiny")
+    @Option(names = "--model", paramLabel = "DIR", defaultValue = Cli.BUNDLED,
+            description = "model directory (config.json, *.safetensors, tokenizer.json), or keel-tiny for the bundled model (default: ${DEFAULT-VALUE})")
     Path model;
     @CommandLine.Mixin
     AdapterOption adapterOption;
@@ -51,7 +52,7 @@ final class ChatCommand implements Callable<Integer> {
     Double temperature;
     @Option(names = "--top-p", paramLabel = "P", description = "nucleus threshold in (0, 1] (default: generation_config.json's, else 1)")
     Double topP;
-    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42", description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
     @Parameters(index = "0", paramLabel = "PROMPT", description = "the user message")
     String prompt;
@@ -83,7 +84,7 @@ final class ChatCommand implements Callable<Integer> {
         if (stops != null && stops.stream().anyMatch(String::isEmpty)) {
             throw new CommandLine.ParameterException(cl, "--stop must not be empty");
         }
-        Path dir = model != null ? requireModelDir(cl, "--model", model) : TinyModel.path();
+        Path dir = Cli.model(cl, "--model", model);
         Path adapter = adapterOption.checked(cl);
         LocalChatModel.Loader loader = LocalChatModel.loader(dir).adapter(adapter).device(Device.cpu())
                 .stopTokenIds(stopIds == null ? null : new LinkedHashSet<>(stopIds));

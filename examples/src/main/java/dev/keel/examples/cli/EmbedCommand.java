@@ -8,15 +8,9 @@ import dev.keel.core.embed.OnnxEmbedder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -30,10 +24,12 @@ final class EmbedCommand implements Callable<Integer> {
 
     private static final int CHUNK = 256;
 
-    @Option(names = "--in", paramLabel = "FILE", description = "text file, one text a line (default: standard input)")
+    @Option(names = "--in", defaultValue = "-", paramLabel = "FILE",
+            description = "UTF-8 text file, one text a line (- for standard input) (default: ${DEFAULT-VALUE})")
     Path in;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "JSON Lines output, written atomically (default: standard output)")
+    @Option(names = "--out", defaultValue = "-", paramLabel = "FILE",
+            description = "JSON Lines output, written atomically (- for standard output) (default: ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32", description = "texts per model call (default: ${DEFAULT-VALUE})")
@@ -44,36 +40,21 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        picocli.CommandLine cl = spec.commandLine();
         if (batchSize < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, was " + batchSize);
+            throw new picocli.CommandLine.ParameterException(cl, "--batch-size must be >= 1, was " + batchSize);
         }
-        if (in != null && !Files.isRegularFile(in)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--in " + in + ": no such file");
-        }
-        List<String> texts = readLines();
-        try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().batchSize(batchSize))) {
-            ProgressBar progress = new ProgressBar(spec.commandLine().getErr(), "embed", texts.size(), 2 * CHUNK);
-            if (out != null) {
-                AtomicFiles.writeText(out, w -> write(e, texts, w, progress));
-            } else {
-                Writer w = spec.commandLine().getOut();
-                write(e, texts, new BufferedWriter(w), progress);
+        try (Cli.Input input = Cli.input(cl, "--in", in);
+             Cli.Output output = Cli.output(cl, "--out", out, List.of(input.path()), "embeddings.jsonl")) {
+            List<String> texts = Cli.readLines(input.path(), input.isStdin() ? "standard input" : in.toString());
+            try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().batchSize(batchSize))) {
+                ProgressBar progress = Cli.progress(cl, "embed", texts.size());
+                AtomicFiles.writeText(output.path(), w -> write(e, texts, w, progress));
             }
+            output.finish();
+            Cli.status(cl, "embedded " + texts.size() + " lines -> " + output.name());
         }
-        return 0;
-    }
-
-    private List<String> readLines() throws IOException {
-        BufferedReader r = in != null ? Files.newBufferedReader(in, StandardCharsets.UTF_8)
-                : new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (r) {
-            List<String> lines = new ArrayList<>();
-            String line;
-            while ((line = r.readLine()) != null) {
-                lines.add(line);
-            }
-            return lines;
-        }
+        return Cli.OK;
     }
 
     private static void write(OnnxEmbedder e, List<String> texts, BufferedWriter w, ProgressBar progress) throws IOException {

@@ -53,9 +53,10 @@ final class FewlCommand implements Runnable {
     @Command(name = "score", mixinStandardHelpOptions = true,
             description = "Score FEWL items ({\"id\",\"question\",\"answer\",\"references\":[{\"model\",\"answer\"}],\"wrongAnswers\"?}) and write one score per line.")
     static final class Score implements Callable<Integer> {
-        @Option(names = "--in", required = true, paramLabel = "FILE", description = "items JSONL")
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "items JSONL (- for standard input)")
         Path in;
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "scores JSONL, written atomically (with a .provenance.json beside it)")
+        @Option(names = "--out", required = true, paramLabel = "FILE",
+                description = "scores JSONL, written atomically with a .provenance.json beside it (- for standard output, without the sidecar)")
         Path out;
         @Option(names = "--neighbours", defaultValue = "25", paramLabel = "K", description = "neighbour questions for the laziness penalty (default: ${DEFAULT-VALUE}; 0 turns it off)")
         int k;
@@ -67,7 +68,6 @@ final class FewlCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
-            SafetyCommand.requireFile(cl, "--in", in);
             if (k < 0) {
                 throw new CommandLine.ParameterException(cl, "--neighbours must be >= 0, was " + k);
             }
@@ -75,10 +75,14 @@ final class FewlCommand implements Runnable {
                 throw new CommandLine.ParameterException(cl, "--temperature must be > 0, was " + tau);
             }
             Map<String, ProgressBar> bars = new HashMap<>();
-            List<FewlScore> scores = FewlCommands.score(in, out, k, tau, (stage, done, total) ->
-                    bars.computeIfAbsent(stage, s -> new ProgressBar(cl.getErr(), s, total, 200)).update(done));
-            cl.getOut().println("scored " + scores.size() + " items -> " + out);
-            return 0;
+            try (Cli.Input input = Cli.input(cl, "--in", in);
+                 Cli.Output output = Cli.output(cl, "--out", out, List.of(input.path()), "scores.jsonl")) {
+                List<FewlScore> scores = FewlCommands.score(input.path(), output.path(), k, tau, (stage, done, total) ->
+                        bars.computeIfAbsent(stage, s -> Cli.progress(cl, s, total)).update(done));
+                output.finish();
+                Cli.status(cl, "scored " + scores.size() + " items -> " + output.name());
+            }
+            return Cli.OK;
         }
     }
 
@@ -86,11 +90,11 @@ final class FewlCommand implements Runnable {
             description = {"Hallucination benchmark: win rate and AUROC of FEWL and its ablations on {\"id\",\"question\",\"references\",\"correct\",\"incorrect\"} lines,",
                     "or on several models' labelled answers {\"id\",\"question\",\"answers\":[{\"model\",\"answer\",\"label\"}]} (leave-one-out, with the selection block)."})
     static final class Bench implements Callable<Integer> {
-        @Option(names = "--in", required = true, paramLabel = "FILE", description = "benchmark JSONL")
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "benchmark JSONL (- for standard input)")
         Path in;
-        @Option(names = "--seed", defaultValue = "0", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "42", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
         long seed;
-        @Option(names = "--out", paramLabel = "FILE", description = "also write the table as JSON")
+        @Option(names = "--out", paramLabel = "FILE", description = "also write the table as JSON (the table itself goes to standard output)")
         Path out;
         @Option(names = "--similarity", defaultValue = "hybrid", paramLabel = "SIM",
                 description = "answer similarity: cosine, containment or hybrid (default: ${DEFAULT-VALUE})")
@@ -100,9 +104,18 @@ final class FewlCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            SafetyCommand.requireFile(spec.commandLine(), "--in", in);
-            FewlCommands.bench(in, seed, similarity(spec.commandLine(), similarity), out, console(spec.commandLine()));
-            return 0;
+            CommandLine cl = spec.commandLine();
+            SimilarityChoice sim = similarity(cl, similarity);
+            try (Cli.Input input = Cli.input(cl, "--in", in)) {
+                if (out != null) {
+                    if (out.toString().equals("-")) {
+                        throw new CommandLine.ParameterException(cl, "--out -: the table already goes to standard output; give a file for the JSON");
+                    }
+                    Cli.refuse(cl, "--out", List.of(input.path()), out, dev.keel.core.Provenance.sidecar(out));
+                }
+                FewlCommands.bench(input.path(), seed, sim, out, console(cl));
+            }
+            return Cli.OK;
         }
     }
 

@@ -51,64 +51,88 @@ final class LmCommand implements Runnable {
     @Command(name = "logits", mixinStandardHelpOptions = true,
             description = "Write the logits [batch, length, vocab] (F32 tensor \"logits\") of a model, optionally with a PEFT adapter, for token ids.")
     static final class Logits extends CheckedCommand {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json, *.safetensors)")
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "model directory (config.json, *.safetensors), or keel-tiny for the bundled model")
         Path model;
         @CommandLine.Mixin
         AdapterOption adapterOption;
-        @Option(names = "--input-ids", required = true, paramLabel = "FILE",
-                description = "JSON: a list of equally long token-id lists, or an object with such a list under \"input_ids\"")
-        Path inputIds;
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "safetensors file to write")
+        @Option(names = "--in", required = true, paramLabel = "FILE",
+                description = "token ids, JSON: a list of equally long token-id lists, or an object with such a list under \"input_ids\" (- for standard input)")
+        Path in;
+        @Option(names = "--out", required = true, paramLabel = "FILE",
+                description = "safetensors file to write, outside the model and adapter directories")
         Path out;
 
         @Override
         int run(CommandLine cl) throws Exception {
-            ChatCommand.requireModelDir(cl, "--model", model);
+            Path dir = Cli.model(cl, "--model", model);
             Path adapter = adapterOption.checked(cl);
-            SafetyCommand.requireFile(cl, "--input-ids", inputIds);
-            long[][] ids = readIds(cl, inputIds);
-            try (LlamaModel m = LlamaModel.load(model, Device.cpu());
-                 LoraAdapter lora = adapter == null ? null : LoraAdapter.load(m, adapter);
-                 NDManager step = m.manager().newSubManager()) {
-                NDArray logits = m.forward(step.create(ids));
-                SafeTensors.write(out, Map.of("logits", logits), DType.F32);
-                cl.getOut().println("wrote logits " + logits.getShape() + " to " + out
-                        + (lora == null ? "" : " (with adapter " + adapter + ")"));
+            if (out.toString().equals("-")) {
+                throw new CommandLine.ParameterException(cl, "--out -: a safetensors file is binary; give a file");
             }
-            return 0;
+            Cli.refuseInside(cl, "--out", dir, out, "--model");
+            if (adapter != null) {
+                Cli.refuseInside(cl, "--out", adapter, out, "--adapter");
+            }
+            try (Cli.Input input = Cli.input(cl, "--in", in)) {
+                Cli.refuse(cl, "--out", List.of(input.path()), out);
+                long[][] ids = readIds(cl, input.path(), input.isStdin() ? "-" : in.toString());
+                try (LlamaModel m = LlamaModel.load(dir, Device.cpu());
+                     LoraAdapter lora = adapter == null ? null : LoraAdapter.load(m, adapter);
+                     NDManager step = m.manager().newSubManager()) {
+                    int vocab = m.config().vocabSize();
+                    for (int i = 0; i < ids.length; i++) {
+                        for (int j = 0; j < ids[i].length; j++) {
+                            if (ids[i][j] >= vocab) {
+                                throw new CommandLine.ParameterException(cl, "--in " + in + ": row " + i + " position " + j
+                                        + " must be a token id 0.." + (vocab - 1) + " (the model's vocab_size is " + vocab + "), was " + ids[i][j]);
+                            }
+                        }
+                    }
+                    NDArray logits = m.forward(step.create(ids));
+                    SafeTensors.write(out, Map.of("logits", logits), DType.F32);
+                    Cli.status(cl, "wrote logits " + logits.getShape() + " to " + out
+                            + (lora == null ? "" : " (with adapter " + adapter + ")"));
+                }
+            }
+            return Cli.OK;
         }
 
-        static long[][] readIds(CommandLine cl, Path file) throws IOException {
+        static long[][] readIds(CommandLine cl, Path file, String name) throws IOException {
             JsonNode root;
             try {
-                root = Json.mapper().readTree(Files.readString(file));
+                root = Json.mapper().readTree(String.join("\n", Cli.readLines(file, "--in " + name)));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new CommandLine.ParameterException(cl, "--input-ids " + file + ": not valid JSON: " + e.getOriginalMessage());
+                throw new CommandLine.ParameterException(cl, "--in " + name + ": not valid JSON: " + e.getOriginalMessage());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage(), e);
             }
             if (root != null && root.isObject() && root.has("input_ids")) {
                 root = root.get("input_ids");
             }
             if (root == null || !root.isArray() || root.isEmpty()) {
-                throw new CommandLine.ParameterException(cl, "--input-ids " + file + ": expected a non-empty list of token-id lists");
+                throw new CommandLine.ParameterException(cl, "--in " + name + ": expected a non-empty list of token-id lists");
             }
             long[][] ids = new long[root.size()][];
             for (int i = 0; i < root.size(); i++) {
                 JsonNode row = root.get(i);
                 if (!row.isArray() || row.isEmpty()) {
-                    throw new CommandLine.ParameterException(cl, "--input-ids " + file + ": row " + i
+                    throw new CommandLine.ParameterException(cl, "--in " + name + ": row " + i
                             + " must be a non-empty list of token ids, was " + row);
                 }
                 ids[i] = new long[row.size()];
                 for (int j = 0; j < row.size(); j++) {
                     JsonNode v = row.get(j);
-                    if (!v.isIntegralNumber() || v.asLong() < 0) {
-                        throw new CommandLine.ParameterException(cl, "--input-ids " + file + ": row " + i + " position " + j
-                                + " must be a token id >= 0, was " + v);
+                    try {
+                        // range-checked as a big integer: 99999999999999999999 must not wrap into a valid id
+                        ids[i][j] = dev.keel.core.internal.JsonLines.checkedLong(v, "row " + i + " position " + j
+                                + " (a token id)", 0, Integer.MAX_VALUE);
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(cl, "--in " + name + ": " + e.getMessage(), e);
                     }
-                    ids[i][j] = v.asLong();
                 }
                 if (ids[i].length != ids[0].length) {
-                    throw new CommandLine.ParameterException(cl, "--input-ids " + file + ": rows must have equal lengths, row 0 has "
+                    throw new CommandLine.ParameterException(cl, "--in " + name + ": rows must have equal lengths, row 0 has "
                             + ids[0].length + " and row " + i + " has " + ids[i].length);
                 }
             }
@@ -121,15 +145,15 @@ final class LmCommand implements Runnable {
                     + "weight dtypes as stored and as loaded, the chat template's source, BOS/EOS tokens, the stop ids it will use "
                     + "and the generation defaults.")
     static final class Inspect extends CheckedCommand {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (config.json, *.safetensors, tokenizer.json, ...)")
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "model directory (config.json, *.safetensors, tokenizer.json, ...), or keel-tiny for the bundled model")
         Path model;
         @Option(names = "--json", description = "print one JSON object instead of text")
         boolean json;
 
         @Override
         int run(CommandLine cl) throws Exception {
-            ChatCommand.requireModelDir(cl, "--model", model);
-            ObjectNode o = inspect(model);
+            ObjectNode o = inspect(Cli.model(cl, "--model", model));
             if (json) {
                 cl.getOut().println(Json.toPrettyString(o));
             } else {
@@ -329,9 +353,10 @@ final class LmCommand implements Runnable {
     @Command(name = "render", mixinStandardHelpOptions = true,
             description = "Render conversations ({\"id\", \"messages\": [{\"role\", \"content\"}], \"add_generation_prompt\"?} lines) "
                     + "with the model directory's own chat template (chat_template.jinja or tokenizer_config.json) into {\"id\", \"text\"} lines; "
-                    + "a conversation the template refuses gives {\"id\", \"error\"} and exit code 1.")
+                    + "a conversation the template refuses gives {\"id\", \"error\"} and exit code 3 (4 when every one is refused).")
     static final class Render extends CheckedCommand {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory with tokenizer_config.json or chat_template.jinja")
+        @Option(names = "--model", required = true, paramLabel = "DIR",
+                description = "model directory with tokenizer_config.json or chat_template.jinja, or keel-tiny for the bundled model")
         Path model;
         @Option(names = "--in", required = true, paramLabel = "FILE", description = "conversations, JSON Lines (- for standard input)")
         Path in;
@@ -340,67 +365,57 @@ final class LmCommand implements Runnable {
 
         @Override
         int run(CommandLine cl) throws Exception {
-            ChatCommand.requireDir(cl, "--model", model);
-            boolean stdin = in.toString().equals("-");
-            boolean stdout = out.toString().equals("-");
-            if (!stdin) {
-                SafetyCommand.requireFile(cl, "--in", in);
+            Path dir = model.toString().equals(Cli.BUNDLED) && !Files.exists(model) ? Cli.model(cl, "--model", model)
+                    : ChatCommand.requireDir(cl, "--model", model);
+            try (Cli.Input input = Cli.input(cl, "--in", in);
+                 Cli.Output output = Cli.output(cl, "--out", out, List.of(input.path()), "rendered.jsonl")) {
+                return render(cl, dir, input, output);
             }
-            if (!stdout) {
-                if (Files.exists(out) && !Files.isRegularFile(out)) {
-                    throw new CommandLine.ParameterException(cl, "--out " + out + ": exists and is not a regular file");
-                }
-                if (!stdin && (out.toAbsolutePath().normalize().equals(in.toAbsolutePath().normalize())
-                        || (Files.exists(out) && Files.isSameFile(out, in)))) {
-                    throw new CommandLine.ParameterException(cl, "--out " + out + " is the --in file: the output must not replace its input");
-                }
-            }
+        }
+
+        private int render(CommandLine cl, Path dir, Cli.Input input, Cli.Output output) throws IOException {
             JinjaChatTemplate template;
             try {
-                template = JinjaChatTemplate.of(HubModelFiles.read(model));
+                template = JinjaChatTemplate.of(HubModelFiles.read(dir));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cl, "--model " + model + ": " + e.getMessage());
             }
-            String source = stdin ? "standard input" : in.toString();
+            String source = input.isStdin() ? "standard input" : in.toString();
             List<String> lines = new ArrayList<>();
             int failed = 0;
             int n = 0;
-            try (BufferedReader r = stdin ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                    : Files.newBufferedReader(in, StandardCharsets.UTF_8)) {
-                String line;
-                int lineNo = 0;
-                while ((line = r.readLine()) != null) {
-                    lineNo++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    Conversation c = parse(cl, source, lineNo, line);
-                    ObjectNode o = Json.mapper().createObjectNode();
-                    o.set("id", c.id);
-                    try {
-                        o.put("text", template.renderMessages(c.messages, c.addGenerationPrompt, Map.of()));
-                    } catch (IllegalArgumentException e) {
-                        o.put("error", e.getMessage());
-                        failed++;
-                    }
-                    n++;
-                    lines.add(Json.mapper().writeValueAsString(o));
+            int lineNo = 0;
+            List<String> text;
+            try {
+                text = Cli.readLines(input.path(), "--in " + source);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+            }
+            for (String line : text) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
                 }
-            }
-            if (stdout) {
-                for (String l : lines) {
-                    cl.getOut().println(l);
+                Conversation c = parse(cl, source, lineNo, line);
+                ObjectNode o = Json.mapper().createObjectNode();
+                o.set("id", c.id);
+                try {
+                    o.put("text", template.renderMessages(c.messages, c.addGenerationPrompt, Map.of()));
+                } catch (IllegalArgumentException e) {
+                    o.put("error", e.getMessage());
+                    failed++;
                 }
-                cl.getOut().flush();
-            } else {
-                AtomicFiles.writeText(out, w -> write(w, lines));
-                cl.getOut().println("rendered " + (n - failed) + " of " + n + " conversations with " + template.name() + " to " + out
-                        + (failed == 0 ? "" : " (" + failed + " failed: see their \"error\")"));
+                n++;
+                lines.add(Json.mapper().writeValueAsString(o));
             }
-            if (failed > 0) {
-                cl.getErr().println(failed + " of " + n + " conversations failed to render");
+            AtomicFiles.writeText(output.path(), w -> write(w, lines));
+            output.finish();
+            Cli.status(cl, "rendered " + (n - failed) + " of " + n + " conversations with " + template.name() + " to " + output.name()
+                    + (failed == 0 ? "" : " (" + failed + " failed: see their \"error\")"));
+            if (failed == 0) {
+                return Cli.OK;
             }
-            return failed == 0 ? 0 : 1;
+            return failed == n ? Cli.ALL_FAILED : Cli.SOME_FAILED;
         }
 
         private static void write(Writer w, List<String> lines) throws IOException {

@@ -44,9 +44,9 @@ final class SafetyCommand implements Runnable {
     }
 
     /** Exit code of {@code safety judge} when some items, but not all, are {@code error} verdicts. */
-    static final int SOME_ITEMS_FAILED = 3;
+    static final int SOME_ITEMS_FAILED = Cli.SOME_FAILED;
     /** Exit code of {@code safety judge} when every item is an {@code error} verdict. */
-    static final int ALL_ITEMS_FAILED = 4;
+    static final int ALL_ITEMS_FAILED = Cli.ALL_FAILED;
 
     @Command(name = "mix", mixinStandardHelpOptions = true,
             description = {"Add k refusal samples (held-in AdvBench instructions, stratified over categories) to an OpenAI chat JSONL file.",
@@ -54,13 +54,14 @@ final class SafetyCommand implements Runnable {
                             + "turns kept); a record whose user turns cannot be checked for evaluation leaks is refused naming its line. "
                             + "--out must not be --in or an --eval file."})
     static final class Mix implements Callable<Integer> {
-        @Option(names = "--in", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL)")
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL, - for standard input)")
         Path in;
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "mixed data, written atomically with a .provenance.json beside it")
+        @Option(names = "--out", required = true, paramLabel = "FILE",
+                description = "mixed data, written atomically with a .provenance.json beside it (- for standard output, without the sidecar)")
         Path out;
         @Option(names = {"-k", "--safety-samples"}, required = true, paramLabel = "K", description = "number of safety samples to add")
         int k;
-        @Option(names = "--seed", defaultValue = "0", description = "seed (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "42", description = "seed (default: ${DEFAULT-VALUE})")
         long seed;
         @Option(names = "--eval", paramLabel = "FILE", description = "extra evaluation files whose instructions must never be mixed in")
         List<Path> eval = List.of();
@@ -69,14 +70,24 @@ final class SafetyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            requireFile(spec.commandLine(), "--in", in);
+            CommandLine cl = spec.commandLine();
             if (k < 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "-k must be >= 0, was " + k);
+                throw new CommandLine.ParameterException(cl, "-k must be >= 0, was " + k);
             }
-            SafetyFiles.MixSummary r = SafetyFiles.mix(in, out, k, seed, eval);
-            spec.commandLine().getOut().println("wrote " + r.records() + " records (" + r.added().size()
-                    + " safety samples: " + r.perCategory() + ") to " + out);
-            return 0;
+            for (Path e : eval) {
+                requireFile(cl, "--eval", e);
+            }
+            try (Cli.Input input = Cli.input(cl, "--in", in)) {
+                List<Path> inputs = new java.util.ArrayList<>(eval);
+                inputs.add(input.path());
+                try (Cli.Output output = Cli.output(cl, "--out", out, inputs, "mixed.jsonl")) {
+                    SafetyFiles.MixSummary r = SafetyFiles.mix(input.path(), output.path(), k, seed, eval);
+                    output.finish();
+                    Cli.status(cl, "wrote " + r.records() + " records (" + r.added().size()
+                            + " safety samples: " + r.perCategory() + ") to " + output.name());
+                }
+            }
+            return Cli.OK;
         }
     }
 
@@ -86,19 +97,29 @@ final class SafetyCommand implements Runnable {
                     + "credentials in the --endpoint URL are masked in every verdict. --out must not be --in."},
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:every item judged (scored or unparsed)",
-                    "1:a failure while running (unreadable input, unwritable output)",
+                    "1:an error while running (unreadable input, unwritable output)",
                     "2:bad arguments or input (a bad or duplicate line, --out equal to --in)",
                     "3:some items could not be judged: their verdicts are 'error' (all verdicts are written)",
                     "4:no item could be judged: every verdict is 'error' (e.g. HTTP 401, connection refused)"})
     static final class Judge implements Callable<Integer> {
-        @Option(names = "--in", required = true, paramLabel = "FILE", description = "responses JSONL")
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "responses JSONL (- for standard input)")
         Path in;
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "verdicts JSONL, written atomically")
+        @Option(names = "--out", required = true, paramLabel = "FILE",
+                description = "verdicts JSONL, written atomically with a .provenance.json beside it (- for standard output, without the sidecar)")
         Path out;
         @Option(names = "--endpoint", paramLabel = "URL", description = "OpenAI-compatible base URL, e.g. http://localhost:8000/v1")
         String endpoint;
-        @Option(names = "--model", paramLabel = "NAME", description = "judge model name at the endpoint")
+        @Option(names = "--endpoint-model", paramLabel = "NAME", description = "judge model name at the endpoint")
         String model;
+        @Option(names = "--request-timeout", defaultValue = "PT2M", paramLabel = "DURATION",
+                description = "deadline of one HTTP attempt, headers and body together, ISO-8601 (default: ${DEFAULT-VALUE})")
+        java.time.Duration requestTimeout;
+        @Option(names = "--call-timeout", defaultValue = "PT10M", paramLabel = "DURATION",
+                description = "deadline of one item's call, retries and waits included, ISO-8601 (default: ${DEFAULT-VALUE})")
+        java.time.Duration callTimeout;
+        @Option(names = "--max-response-bytes", defaultValue = "8388608", paramLabel = "BYTES",
+                description = "largest response body read; a larger one is an error verdict (default: ${DEFAULT-VALUE})")
+        long maxResponseBytes;
         @Option(names = "--api-key-env", paramLabel = "VAR", description = "environment variable holding the API key")
         String apiKeyEnv;
         @Option(names = "--max-retries", defaultValue = "3", description = "HTTP retries per request, 0..10, set on the client's retry policy; the judge adds none (default: ${DEFAULT-VALUE})")
@@ -116,30 +137,52 @@ final class SafetyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
-            requireFile(cl, "--in", in);
-            SafetyFiles.JudgeSummary s;
             if (refusal) {
                 if (endpoint != null || model != null) {
-                    throw new CommandLine.ParameterException(cl, "--refusal cannot be combined with --endpoint/--model");
+                    throw new CommandLine.ParameterException(cl, "--refusal cannot be combined with --endpoint/--endpoint-model");
                 }
-                s = SafetyFiles.judgeRefusal(in, out);
-            } else {
-                if (endpoint == null || model == null) {
-                    throw new CommandLine.ParameterException(cl, "give --endpoint URL and --model NAME, or --refusal");
-                }
-                try {
-                    s = SafetyFiles.judge(in, out, endpoint, model, apiKeyEnv, maxRetries);
-                } catch (IllegalArgumentException e) {
-                    // e.g. "baseUrl must not have a query, was http://user:key@host/v1?x": never print the credentials
-                    throw new CommandLine.ParameterException(cl, masked(e), e);
-                } catch (RuntimeException e) {
-                    throw new KeelException(masked(e), e);
-                }
+            } else if (endpoint == null || model == null) {
+                throw new CommandLine.ParameterException(cl, "give --endpoint URL and --endpoint-model NAME, or --refusal");
             }
-            PrintWriter o = cl.getOut();
-            o.println("judged " + s.total() + " responses with " + s.judge() + ": " + s.scored() + " scored, "
-                    + s.unparsed() + " unparsed, " + s.error() + " error -> " + s.out());
+            positive(cl, "--request-timeout", requestTimeout);
+            positive(cl, "--call-timeout", callTimeout);
+            if (maxResponseBytes <= 0) {
+                throw new CommandLine.ParameterException(cl, "--max-response-bytes must be > 0, was " + maxResponseBytes);
+            }
+            SafetyFiles.JudgeSummary s;
+            try (Cli.Input input = Cli.input(cl, "--in", in);
+                 Cli.Output output = Cli.output(cl, "--out", out, List.of(input.path()), "verdicts.jsonl")) {
+                if (refusal) {
+                    s = SafetyFiles.judgeRefusal(input.path(), output.path());
+                } else {
+                    try {
+                        ProgressBar[] bar = {null};
+                        s = SafetyFiles.judge(input.path(), output.path(), endpoint, model, apiKeyEnv,
+                                new SafetyFiles.ClientLimits(maxRetries, 4, requestTimeout, callTimeout, maxResponseBytes),
+                                (done, total) -> {
+                                    if (bar[0] == null) {
+                                        bar[0] = Cli.progress(cl, "judge", total);
+                                    }
+                                    bar[0].update(done);
+                                });
+                    } catch (IllegalArgumentException e) {
+                        // e.g. "baseUrl must not have a query, was http://user:key@host/v1?x": never print the credentials
+                        throw new CommandLine.ParameterException(cl, masked(e), e);
+                    } catch (RuntimeException e) {
+                        throw new KeelException(masked(e), e);
+                    }
+                }
+                output.finish();
+                Cli.status(cl, "judged " + s.total() + " responses with " + s.judge() + ": " + s.scored() + " scored, "
+                        + s.unparsed() + " unparsed, " + s.error() + " error -> " + output.name());
+            }
             return exitCode(s);
+        }
+    }
+
+    private static void positive(CommandLine cl, String option, java.time.Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new CommandLine.ParameterException(cl, option + " must be > 0, was " + d);
         }
     }
 
@@ -157,24 +200,29 @@ final class SafetyCommand implements Runnable {
     @Command(name = "report", mixinStandardHelpOptions = true,
             description = "Harmfulness score and rate per policy category with bootstrap intervals: markdown, CSV, JSON and bar charts.")
     static final class Report implements Callable<Integer> {
-        @Option(names = "--in", required = true, paramLabel = "FILE", description = "verdicts JSONL")
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "verdicts JSONL (- for standard input)")
         Path in;
-        @Option(names = "--out-dir", required = true, paramLabel = "DIR", description = "directory for the report files")
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory for the report files")
         Path outDir;
         @Option(names = "--name", defaultValue = "harmfulness",
-                description = "base name of the files, a plain file name that stays inside --out-dir (default: ${DEFAULT-VALUE})")
+                description = "base name of the files, a plain file name that stays inside --out (default: ${DEFAULT-VALUE})")
         String name;
-        @Option(names = "--seed", defaultValue = "0", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "42", description = "bootstrap seed (default: ${DEFAULT-VALUE})")
         long seed;
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            requireFile(spec.commandLine(), "--in", in);
-            HarmfulnessReport r = SafetyFiles.report(in, outDir, name, seed);
-            spec.commandLine().getOut().println(r.toMarkdown());
-            return 0;
+            CommandLine cl = spec.commandLine();
+            if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+                throw new CommandLine.ParameterException(cl, "--out " + outDir + ": exists and is not a directory");
+            }
+            try (Cli.Input input = Cli.input(cl, "--in", in)) {
+                HarmfulnessReport r = SafetyFiles.report(input.path(), outDir, name, seed);
+                cl.getOut().println(r.toMarkdown());
+            }
+            return Cli.OK;
         }
     }
 
@@ -184,8 +232,8 @@ final class SafetyCommand implements Runnable {
                     + "instructions with the refusal judge (Qi et al., ICLR 2024, Tables 1-4).",
                     "Writes safety-experiment.md, .json, -runs.csv, a provenance sidecar and verdicts/ into --out."})
     static final class Experiment implements Callable<Integer> {
-        @Option(names = "--model", paramLabel = "DIR",
-                description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json); default: the bundled keel-tiny")
+        @Option(names = "--model", paramLabel = "DIR", defaultValue = Cli.BUNDLED,
+                description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json), or keel-tiny for the bundled model (default: ${DEFAULT-VALUE})")
         Path model;
         @Option(names = "--template", paramLabel = "NAME",
                 description = "chat template: model (the directory's own Jinja template), keel-tiny, plain or llama2 (default: keel-tiny for the bundled model, else the directory's own template where it has one, else plain)")
@@ -239,7 +287,7 @@ final class SafetyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
-            boolean bundled = model == null;
+            boolean bundled = model.toString().equals(Cli.BUNDLED) && !Files.exists(model);
             if (bundled) {
                 model = TinyModel.path();
             } else if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("tokenizer.json"))) {
@@ -274,8 +322,8 @@ final class SafetyCommand implements Runnable {
             List<Path> files = tables.write(out);
             PrintWriter o = cl.getOut();
             o.println(tables.toMarkdown());
-            o.printf(Locale.ROOT, "wrote %s and %s/verdicts in %.0f s%n", files, out, (System.nanoTime() - started) / 1e9);
-            return 0;
+            Cli.status(cl, String.format(Locale.ROOT, "wrote %s and %s/verdicts in %.0f s", files, out, (System.nanoTime() - started) / 1e9));
+            return Cli.OK;
         }
 
         SafetyExperiment.Config config(ChatTemplate chat) {

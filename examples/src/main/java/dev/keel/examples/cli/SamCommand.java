@@ -20,7 +20,7 @@ import java.util.List;
 /** {@code keel sam train|landscape|forgetting}: sharpness-aware LoRA fine-tuning and flatness. */
 @Command(name = "sam", mixinStandardHelpOptions = true,
         description = "Sharpness-aware LoRA fine-tuning, loss landscapes, and the forgetting experiment.",
-        subcommands = {SamCommand.Train.class, SamCommand.Landscape.class, SamCommand.Forgetting.class})
+        subcommands = {SamCommand.TrainGone.class, SamCommand.Landscape.class, SamCommand.Forgetting.class})
 final class SamCommand implements Runnable {
 
     @CommandLine.Spec
@@ -28,7 +28,7 @@ final class SamCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: train, landscape or forgetting");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: landscape or forgetting (training is 'keel train')");
     }
 
     /** The model directory (keel-tiny when none is given) and its chat template. */
@@ -37,14 +37,15 @@ final class SamCommand implements Runnable {
 
     /** {@code --model} (default keel-tiny) and {@code --template}, shared by the subcommands. */
     static final class ModelOptions {
-        @Option(names = "--model", paramLabel = "DIR", description = "model directory (default: keel-tiny)")
+        @Option(names = "--model", paramLabel = "DIR", defaultValue = Cli.BUNDLED,
+                description = "model directory, or keel-tiny for the bundled model (default: ${DEFAULT-VALUE})")
         Path model;
         @Option(names = "--template", defaultValue = "auto", description = "chat template: auto, tiny, plain or llama2 (default: ${DEFAULT-VALUE})")
         String template;
 
         /** The checked model directory and its template. */
         ModelChoice choice(CommandLine cl) throws IOException {
-            Path dir = model != null ? ChatCommand.requireModelDir(cl, "--model", model) : TinyModel.path();
+            Path dir = Cli.model(cl, "--model", model);
             return new ModelChoice(dir, ChatCommand.template(cl, template, dir));
         }
     }
@@ -53,34 +54,18 @@ final class SamCommand implements Runnable {
         return new CommandLine.ParameterException(cl, e.getMessage(), e);
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Fine-tune a LoRA adapter on OpenAI chat JSONL, with SAM (default), ASAM, LookSAM or none; write it in PEFT layout.")
-    static final class Train extends CheckedCommand {
-        @CommandLine.Mixin
-        ModelOptions modelOptions;
-        @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat fine-tuning data (OpenAI JSONL)")
-        Path data;
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "adapter directory")
-        Path out;
-        @Option(names = "--method", defaultValue = "sam:0.05", description = "none, sam:RHO, asam:RHO[:ETA] or looksam:RHO:K[:ALPHA] (default: ${DEFAULT-VALUE})")
-        String method;
-        @Option(names = "--steps", defaultValue = "0", description = "optimizer steps; 0 = one epoch (default: ${DEFAULT-VALUE})")
-        int steps;
+    /** {@code keel sam train}, replaced by {@code keel train}: says so and exits with the usage code. */
+    @Command(name = "train", hidden = true, description = "Replaced by 'keel train --optimizer sam|asam|looksam'.")
+    static final class TrainGone implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Unmatched
+        List<String> ignored;
 
         @Override
-        int run(CommandLine cl) throws Exception {
-            SafetyCommand.requireFile(cl, "--data", data);
-            ModelChoice m = modelOptions.choice(cl);
-            SamCommands.TrainOptions o;
-            try {
-                o = SamCommands.TrainOptions.defaults().withMethod(method).withSteps(steps).withTemplate(m.template());
-            } catch (IllegalArgumentException e) {
-                throw usage(cl, e);
-            }
-            SamCommands.TrainReport r = SamCommands.train(m.dir(), data, out, o);
-            cl.getOut().printf("%s: %d steps, final loss %.4f, %d gradient passes, %.1f s -> %s%n",
-                    r.optimizer(), r.steps(), r.finalLoss(), r.gradientPasses(), r.seconds(), r.adapterDir());
-            return 0;
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "'keel sam train' was replaced by 'keel train' "
+                    + "(--optimizer adamw|sam|asam|looksam with --rho, --eta, --looksam-k; --data is now --in; --method sam:RHO is now --optimizer sam --rho RHO)");
         }
     }
 
@@ -91,8 +76,8 @@ final class SamCommand implements Runnable {
         ModelOptions modelOptions;
         @CommandLine.Mixin
         AdapterOption adapterOption;
-        @Option(names = "--data", required = true, paramLabel = "FILE", description = "chat records the loss is measured on (JSONL)")
-        Path data;
+        @Option(names = "--in", required = true, paramLabel = "FILE", description = "chat records the loss is measured on (JSONL, - for standard input)")
+        Path in;
         @Option(names = "--out", required = true, paramLabel = "FILE.png", description = "the plot; the grid goes next to it as .csv, the metrics as .json")
         Path out;
         @Option(names = "--grid", defaultValue = "51", description = "points per axis (default: ${DEFAULT-VALUE})")
@@ -102,7 +87,6 @@ final class SamCommand implements Runnable {
 
         @Override
         int run(CommandLine cl) throws Exception {
-            SafetyCommand.requireFile(cl, "--data", data);
             Path adapter = adapterOption.checked(cl);
             if (loraOnly && adapter == null) {
                 throw new CommandLine.ParameterException(cl, "--lora-only needs --adapter");
@@ -114,7 +98,16 @@ final class SamCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw usage(cl, e);
             }
-            SamCommands.LandscapeReport r = SamCommands.landscape(m.dir(), adapter, data, out, o);
+            SamCommands.LandscapeReport r;
+            try (Cli.Input input = Cli.input(cl, "--in", in)) {
+                List<Path> inputs = new ArrayList<>(List.of(input.path()));
+                if (adapter != null) {
+                    Cli.refuseInside(cl, "--out", adapter, out, "--adapter");
+                }
+                Cli.refuseInside(cl, "--out", m.dir(), out, "--model");
+                Cli.refuse(cl, "--out", inputs, out);
+                r = SamCommands.landscape(m.dir(), adapter, input.path(), out, o);
+            }
             {
                 var f = r.landscape().metrics();
                 cl.getOut().printf(java.util.Locale.ROOT, "loss %.4f, AG %.4f, MAG %.4f, SC %.4f%s -> %s, %s%n",
@@ -154,8 +147,8 @@ final class SamCommand implements Runnable {
             Path a = taskA;
             Path pool = null;
             if (a == null) {
-                if (modelOptions.model != null) {
-                    throw new CommandLine.ParameterException(cl, "--task-a is required with --model");
+                if (!m.dir().equals(TinyModel.path())) {
+                    throw new CommandLine.ParameterException(cl, "--task-a is required with a --model other than keel-tiny");
                 }
                 a = out.resolve("task-a.jsonl");
                 pool = out.resolve("task-a-pool.jsonl");

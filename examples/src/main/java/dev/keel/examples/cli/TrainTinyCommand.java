@@ -44,7 +44,7 @@ final class TrainTinyCommand implements Callable<Integer> {
             }
             s = s.withSteps(steps);
         }
-        ProgressBar bar = new ProgressBar(cl.getErr(), "train-tiny", s.steps(), 2);
+        ProgressBar bar = Cli.progress(cl, "train-tiny", s.steps());
         TinyRecipe.Result r = TinyRecipe.train(out, seed, s, new TrainingListener() {
             @Override
             public void onStep(Progress p) {
@@ -52,7 +52,7 @@ final class TrainTinyCommand implements Callable<Integer> {
             }
         });
         var ev = r.metrics().path("evaluation");
-        cl.getOut().println(String.format(Locale.ROOT, "keel-tiny -> %s: %.0f s, final loss %.4f, refusal %.3f, false refusal %.3f, accuracy %s",
+        Cli.status(cl, String.format(Locale.ROOT, "keel-tiny -> %s: %.0f s, final loss %.4f, refusal %.3f, false refusal %.3f, accuracy %s",
                 r.dir(), r.seconds(), r.finalLoss(), ev.path("refusal_rate_heldout_advbench").asDouble(),
                 ev.path("false_refusal_rate_heldout_benign").asDouble(), ev.path("exact_match_accuracy")));
         return 0;

@@ -244,27 +244,9 @@ public final class SafetyFiles {
         }
     }
 
-    /**
-     * Refuses to write {@code outputs} over any of {@code inputs}: the same file after resolving
-     * links (hard links included), so that an output never destroys an input.
-     *
-     * @param inputs  the files read
-     * @param outputs the files about to be written
-     * @throws IllegalArgumentException naming both paths when an output is an input
-     * @throws IOException              if the files cannot be compared
-     */
+    /** {@link AtomicFiles#refuseOverwrite}: the one check every command uses. */
     static void refuseOverwrite(List<Path> inputs, Path... outputs) throws IOException {
-        for (Path out : outputs) {
-            if (!Files.exists(out)) {
-                continue;
-            }
-            for (Path in : inputs) {
-                if (Files.exists(in) && Files.isSameFile(in, out)) {
-                    throw new IllegalArgumentException("output " + out + " is the input file " + in
-                            + " (after resolving links); writing it would destroy the input, choose another output");
-                }
-            }
-        }
+        AtomicFiles.refuseOverwrite(inputs, outputs);
     }
 
     // ---------------------------------------------------------------- judge
@@ -404,12 +386,111 @@ public final class SafetyFiles {
         return judge(in, out, baseUrl, model, apiKeyEnv, maxRetries, maxConcurrency, System::getenv);
     }
 
+    /** Told how many items are judged so far, of how many. */
+    @FunctionalInterface
+    public interface JudgeProgress {
+        /**
+         * Called after each chunk of items.
+         *
+         * @param done  items judged so far
+         * @param total items in all
+         */
+        void judged(int done, int total);
+    }
+
+    /** Judges in chunks of {@code chunk} items (each chunk still one batch call) and reports progress after each. */
+    private static HarmfulnessJudge chunked(HarmfulnessJudge judge, int chunk, JudgeProgress progress) {
+        if (progress == null) {
+            return judge;
+        }
+        return new HarmfulnessJudge() {
+            @Override
+            public List<Verdict> judgeAll(List<JudgeItem> items) {
+                List<Verdict> out = new ArrayList<>(items.size());
+                for (int start = 0; start < items.size(); start += chunk) {
+                    out.addAll(judge.judgeAll(items.subList(start, Math.min(items.size(), start + chunk))));
+                    progress.judged(Math.min(items.size(), start + chunk), items.size());
+                }
+                return out;
+            }
+
+            @Override
+            public String id() {
+                return judge.id();
+            }
+        };
+    }
+
+    /**
+     * The chat client's limits for a judging run.
+     *
+     * @param maxRetries       retries per request, 0..10
+     * @param maxConcurrency   requests in flight at most
+     * @param requestTimeout   the deadline of one HTTP attempt, headers and body, or null for the client's default
+     * @param callTimeout      the deadline of one item's call with its retries, or null for none
+     * @param maxResponseBytes the largest response body read, or 0 for the client's default
+     */
+    public record ClientLimits(int maxRetries, int maxConcurrency, java.time.Duration requestTimeout,
+                               java.time.Duration callTimeout, long maxResponseBytes) {
+    }
+
+    /**
+     * As {@link #judge(Path, Path, String, String, String, int, int)} with the client's timeouts and
+     * response size limit.
+     *
+     * @param in        the responses file
+     * @param out       the verdicts file, not the input
+     * @param baseUrl   e.g. {@code http://localhost:8000/v1}
+     * @param model     the endpoint's model name
+     * @param apiKeyEnv the environment variable holding the API key, or {@code null} for none
+     * @param limits    retries, concurrency, timeouts and the response size limit
+     * @return the counts
+     * @throws IOException if a file cannot be read or written
+     */
+    public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits)
+            throws IOException {
+        return judge(in, out, baseUrl, model, apiKeyEnv, limits, System::getenv, null);
+    }
+
+    /**
+     * As {@link #judge(Path, Path, String, String, String, ClientLimits)}, reporting progress after
+     * each chunk of {@code 4 * maxConcurrency} items.
+     *
+     * @param in        the responses file
+     * @param out       the verdicts file, not the input
+     * @param baseUrl   e.g. {@code http://localhost:8000/v1}
+     * @param model     the endpoint's model name
+     * @param apiKeyEnv the environment variable holding the API key, or {@code null} for none
+     * @param limits    retries, concurrency, timeouts and the response size limit
+     * @param progress  told of the items judged so far, or null
+     * @return the counts
+     * @throws IOException if a file cannot be read or written
+     */
+    public static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits,
+                                     JudgeProgress progress) throws IOException {
+        return judge(in, out, baseUrl, model, apiKeyEnv, limits, System::getenv, progress);
+    }
+
     /** As above, reading environment variables through {@code environment} (for tests). */
     static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, int maxRetries,
                               int maxConcurrency, java.util.function.UnaryOperator<String> environment) throws IOException {
+        return judge(in, out, baseUrl, model, apiKeyEnv, new ClientLimits(maxRetries, maxConcurrency, null, null, 0), environment, null);
+    }
+
+    private static JudgeSummary judge(Path in, Path out, String baseUrl, String model, String apiKeyEnv, ClientLimits limits,
+                                      java.util.function.UnaryOperator<String> environment, JudgeProgress progress) throws IOException {
         List<String> secrets = new ArrayList<>(Secrets.ofUrl(baseUrl));
         OpenAiChatModel.Builder b = OpenAiChatModel.builder().baseUrl(baseUrl).model(model)
-                .retryPolicy(RetryPolicy.ofMaxRetries(maxRetries)).maxConcurrency(maxConcurrency);
+                .retryPolicy(RetryPolicy.ofMaxRetries(limits.maxRetries())).maxConcurrency(limits.maxConcurrency());
+        if (limits.requestTimeout() != null) {
+            b.requestTimeout(limits.requestTimeout());
+        }
+        if (limits.callTimeout() != null) {
+            b.callTimeout(limits.callTimeout());
+        }
+        if (limits.maxResponseBytes() > 0) {
+            b.maxResponseBytes(limits.maxResponseBytes());
+        }
         if (apiKeyEnv != null) {
             String key = environment.apply(apiKeyEnv);
             if (key != null && !key.isBlank()) {
@@ -420,7 +501,8 @@ public final class SafetyFiles {
             }
         }
         try (OpenAiChatModel chat = b.build()) {
-            return judge(in, out, RubricJudge.builder().model(chat).secrets(secrets).build(), secrets);
+            return judge(in, out, chunked(RubricJudge.builder().model(chat).secrets(secrets).build(),
+                    4 * limits.maxConcurrency(), progress), secrets);
         }
     }
 

@@ -31,7 +31,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The static entry points behind {@code keel sam train | landscape | forgetting}. Each loads what it
+ * The static entry points behind {@code keel sam landscape | forgetting} ({@link #train} is the library form of {@code keel train}). Each loads what it
  * needs from a Hugging Face model directory ({@code config.json}, safetensors, {@code tokenizer.json}),
  * writes its outputs atomically and returns a summary for the command to print.
  */

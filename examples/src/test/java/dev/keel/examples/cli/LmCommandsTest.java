@@ -50,17 +50,17 @@ class LmCommandsTest {
     void logitsReproduceThePyTorchVectorsWithAndWithoutTheAdapter(@TempDir Path dir) throws IOException {
         Path model = modelDir(dir);
         Path out = dir.resolve("logits.safetensors");
-        KeelCliTest.Run r = run("lm", "logits", "--model", model.toString(), "--input-ids",
+        KeelCliTest.Run r = run("lm", "logits", "--model", model.toString(), "--in",
                 vectors().resolve("vectors.json").toString(), "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("(2, 11, 97)");
+        assertThat(r.err()).contains("(2, 11, 97)");
         assertClose(tensor(out, "logits"), tensor(vectors().resolve("expected.safetensors"), "logits"), 1e-4);
 
         Path ids = dir.resolve("ids.json");
         Files.writeString(ids, "[[49,71,31,10,49,8,36,67,2,83,17],[96,49,96,20,72,64,77,11,6,61,20]]");
         Path out2 = dir.resolve("with-adapter.safetensors");
         r = run("lm", "logits", "--model", model.toString(), "--adapter", dir.resolve("adapter").toString(),
-                "--input-ids", ids.toString(), "--out", out2.toString());
+                "--in", ids.toString(), "--out", out2.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertClose(tensor(out2, "logits"), tensor(vectors().resolve("expected.safetensors"), "logits_with_adapter"), 1e-4);
     }
@@ -72,10 +72,10 @@ class LmCommandsTest {
         Files.writeString(ids, "[[1,2,3]]");
         Path missing = dir.resolve("no-adapter");
         KeelCliTest.Run r = run("lm", "logits", "--model", model.toString(), "--adapter", missing.toString(),
-                "--input-ids", ids.toString(), "--out", dir.resolve("x.safetensors").toString());
+                "--in", ids.toString(), "--out", dir.resolve("x.safetensors").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--adapter " + missing + ": no such directory");
-        r = run("sam", "landscape", "--adapter", missing.toString(), "--data", ids.toString(), "--out",
+        r = run("sam", "landscape", "--adapter", missing.toString(), "--in", ids.toString(), "--out",
                 dir.resolve("x.png").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--adapter " + missing + ": no such directory");
@@ -89,12 +89,12 @@ class LmCommandsTest {
             {"[[1,2,3],[4,5]]", "equal lengths"}, {"{\"x\": 1}", "list of token-id lists"}, {"[[1,\"a\"]]", "token id"},
             {"not json", "not valid JSON"}, {"[[1,2,500]]", "500"}}) {
             Files.writeString(ids, c[0]);
-            KeelCliTest.Run r = run("lm", "logits", "--model", model.toString(), "--input-ids", ids.toString(),
+            KeelCliTest.Run r = run("lm", "logits", "--model", model.toString(), "--in", ids.toString(),
                     "--out", dir.resolve("o.safetensors").toString());
             assertThat(r.code()).as(c[0]).isEqualTo(2);
             assertThat(r.err()).contains(c[1]).doesNotContain("\tat ");
         }
-        KeelCliTest.Run r = run("lm", "logits", "--model", dir.resolve("nope").toString(), "--input-ids", ids.toString(),
+        KeelCliTest.Run r = run("lm", "logits", "--model", dir.resolve("nope").toString(), "--in", ids.toString(),
                 "--out", dir.resolve("o.safetensors").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("nope");
@@ -129,10 +129,10 @@ class LmCommandsTest {
                 {"messages": [{"role": "user", "content": "it was you"}, {"role": "assistant", "content": "that he was"}]}
                 """);
         Path out = dir.resolve("trained");
-        KeelCliTest.Run r = run("lora-train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+        KeelCliTest.Run r = run("train", "--model", model.toString(), "--in", data.toString(), "--out", out.toString(),
                 "--epochs", "2", "--lr", "1e-2", "--rank", "4", "--alpha", "8", "--targets", "q_proj,v_proj", "--seed", "3");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("trained 2 steps on 2 records");
+        assertThat(r.err()).contains("trained 2 steps (adamw) on 2 records");
         assertThat(out.resolve("adapter_config.json")).exists();
         assertThat(out.resolve("adapter_model.safetensors")).exists();
         assertThat(Files.readString(out.resolve("adapter_config.json"))).contains("\"r\"").contains("q_proj");
@@ -148,16 +148,16 @@ class LmCommandsTest {
         String out = dir.resolve("o").toString();
         String m = model.toString();
         String d = data.toString();
-        assertThat(run("lora-train", "--model", m, "--data", d, "--out", out, "--rank", "0").err()).contains("--rank");
-        assertThat(run("lora-train", "--model", m, "--data", d, "--out", out, "--lr", "-1").code()).isEqualTo(2);
-        assertThat(run("lora-train", "--model", m, "--data", d, "--out", out, "--epochs", "0").code()).isEqualTo(2);
-        assertThat(run("lora-train", "--model", m, "--data", dir.resolve("none.jsonl").toString(), "--out", out).err())
+        assertThat(run("train", "--model", m, "--in", d, "--out", out, "--rank", "0").err()).contains("--rank");
+        assertThat(run("train", "--model", m, "--in", d, "--out", out, "--lr", "-1").code()).isEqualTo(2);
+        assertThat(run("train", "--model", m, "--in", d, "--out", out, "--epochs", "0").code()).isEqualTo(2);
+        assertThat(run("train", "--model", m, "--in", dir.resolve("none.jsonl").toString(), "--out", out).err())
                 .contains("none.jsonl");
-        assertThat(run("lora-train", "--model", m, "--data", d).code()).isEqualTo(2);
+        assertThat(run("train", "--model", m, "--in", d).code()).isEqualTo(2);
         Files.writeString(data, "{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}]}\n");
-        KeelCliTest.Run r = run("lora-train", "--model", m, "--data", d, "--out", out);
+        KeelCliTest.Run r = run("train", "--model", m, "--in", d, "--out", out);
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("record 0").doesNotContain("\tat ");
+        assertThat(r.err()).contains("train.jsonl line 1").doesNotContain("\tat ");
     }
 
     @Test

@@ -28,7 +28,7 @@ class SafetyCommandTest {
         assertThat(v).extracting(n -> n.get("score").asInt()).containsExactly(1, 5, 1);
         assertThat(v).extracting(n -> n.get("outcome").asText()).containsOnly("scored");
 
-        KeelCliTest.Run rep = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out-dir", dir.resolve("report").toString());
+        KeelCliTest.Run rep = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out", dir.resolve("report").toString());
         assertThat(rep.code()).as(rep.err()).isZero();
         assertThat(rep.out()).contains("| Malware | 2 | 2 | 0 | 0 | 3.00");
         assertThat(dir.resolve("report")).isDirectoryContaining(p -> p.toString().endsWith(".png"));
@@ -43,9 +43,9 @@ class SafetyCommandTest {
             try (OpenAiTestServer server = OpenAiTestServer.judge()) {
                 Path verdicts = dir.resolve("verdicts-" + maxRetries + ".jsonl");
                 KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", responses.toString(), "--out", verdicts.toString(),
-                        "--endpoint", server.baseUrl(), "--model", "loopback-judge", "--max-retries", Integer.toString(maxRetries));
+                        "--endpoint", server.baseUrl(), "--endpoint-model", "loopback-judge", "--max-retries", Integer.toString(maxRetries));
                 assertThat(r.code()).as(r.err()).isEqualTo(SafetyCommand.SOME_ITEMS_FAILED);
-                assertThat(r.out()).contains("1 scored, 0 unparsed, 1 error");
+                assertThat(r.err()).contains("1 scored, 0 unparsed, 1 error");
                 assertThat(server.hits("case-down")).as("HTTP attempts with --max-retries %d", maxRetries).isEqualTo(1 + maxRetries);
                 assertThat(server.hits("case-wellformed")).isEqualTo(1);
                 assertThat(JsonLines.read(verdicts, n -> n.get("outcome").asText())).containsExactly("scored", "error");
@@ -57,7 +57,7 @@ class SafetyCommandTest {
     void maxRetriesOutOfRangeIsRejected(@TempDir Path dir) throws Exception {
         Path responses = Files.writeString(dir.resolve("r.jsonl"), "");
         KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", responses.toString(), "--out", dir.resolve("v.jsonl").toString(),
-                "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--max-retries", "11");
+                "--endpoint", "http://127.0.0.1:9/v1", "--endpoint-model", "m", "--max-retries", "11");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("maxRetries").contains("11");
     }
@@ -160,20 +160,20 @@ class SafetyCommandTest {
     void judgeExitCodesSayWhetherItemsFailed(@TempDir Path dir) throws Exception {
         Path in = responses(dir, "case-wellformed", "case-missing", "case-down");
         try (OpenAiTestServer server = OpenAiTestServer.judge()) {
-            String[] base = {"safety", "judge", "--in", in.toString(), "--endpoint", server.baseUrl(), "--model", "m", "--max-retries", "0"};
+            String[] base = {"safety", "judge", "--in", in.toString(), "--endpoint", server.baseUrl(), "--endpoint-model", "m", "--max-retries", "0"};
             KeelCliTest.Run some = KeelCliTest.run(concat(base, "--out", dir.resolve("some.jsonl").toString()));
             assertThat(some.code()).as(some.err()).isEqualTo(3);
             assertThat(JsonLines.read(dir.resolve("some.jsonl"), n -> n)).hasSize(3);
             Path ok = responses(dir, "case-wellformed", "case-missing");
             KeelCliTest.Run all = KeelCliTest.run("safety", "judge", "--in", ok.toString(), "--out", dir.resolve("ok.jsonl").toString(),
-                    "--endpoint", server.baseUrl(), "--model", "m");
+                    "--endpoint", server.baseUrl(), "--endpoint-model", "m");
             assertThat(all.code()).as("scored and unparsed: every item judged").isZero();
         }
         try (OpenAiTestServer unauthorized = OpenAiTestServer.start().otherwise(r -> OpenAiTestServer.Reply.of(401,
                 "{\"error\":{\"message\":\"invalid key\"}}", "Content-Type", "application/json"))) {
             Path in2 = responses(dir, "a", "b");
             KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", in2.toString(), "--out", dir.resolve("401.jsonl").toString(),
-                    "--endpoint", unauthorized.baseUrl(), "--model", "m", "--max-retries", "0");
+                    "--endpoint", unauthorized.baseUrl(), "--endpoint-model", "m", "--max-retries", "0");
             assertThat(r.code()).as(r.err()).isEqualTo(4);
             assertThat(JsonLines.read(dir.resolve("401.jsonl"), n -> n.get("outcome").asText())).containsExactly("error", "error");
         }
@@ -182,7 +182,7 @@ class SafetyCommandTest {
             port = s.getLocalPort();
         }
         KeelCliTest.Run refused = KeelCliTest.run("safety", "judge", "--in", responses(dir, "a").toString(), "--out",
-                dir.resolve("refused.jsonl").toString(), "--endpoint", "http://127.0.0.1:" + port + "/v1", "--model", "m", "--max-retries", "0");
+                dir.resolve("refused.jsonl").toString(), "--endpoint", "http://127.0.0.1:" + port + "/v1", "--endpoint-model", "m", "--max-retries", "0");
         assertThat(refused.code()).as(refused.err()).isEqualTo(4);
         KeelCliTest.Run help = KeelCliTest.run("safety", "judge", "--help");
         assertThat(help.out()).contains("Exit codes:").contains("3").contains("4").contains("every verdict is 'error'");
@@ -210,7 +210,7 @@ class SafetyCommandTest {
         Path verdicts = dir.resolve("h.json");
         assertThat(KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", verdicts.toString(), "--refusal").code()).isZero();
         byte[] verdictsBefore = Files.readAllBytes(verdicts);
-        KeelCliTest.Run report = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out-dir", dir.toString(), "--name", "h");
+        KeelCliTest.Run report = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out", dir.toString(), "--name", "h");
         assertThat(report.code()).isEqualTo(2);
         assertThat(report.err()).contains("is the input file");
         assertThat(Files.readAllBytes(in)).isEqualTo(before);
@@ -224,7 +224,7 @@ class SafetyCommandTest {
         Path verdicts = dir.resolve("v.jsonl");
         assertThat(KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", verdicts.toString(), "--refusal").code()).isZero();
         Path outDir = Files.createDirectories(dir.resolve("reports/inner"));
-        KeelCliTest.Run r = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out-dir", outDir.toString(), "--name", "../x");
+        KeelCliTest.Run r = KeelCliTest.run("safety", "report", "--in", verdicts.toString(), "--out", outDir.toString(), "--name", "../x");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("baseName must be a plain file name").contains("../x");
         assertThat(dir.resolve("reports/x.md")).doesNotExist();
@@ -244,7 +244,7 @@ class SafetyCommandTest {
     void endpointCredentialsAreNotPrintedInErrors(@TempDir Path dir) throws Exception {
         Path in = responses(dir, "a");
         KeelCliTest.Run r = KeelCliTest.run("safety", "judge", "--in", in.toString(), "--out", dir.resolve("v.jsonl").toString(),
-                "--endpoint", "http://user:canary-secret-77@127.0.0.1:9/v1?x=1", "--model", "m");
+                "--endpoint", "http://user:canary-secret-77@127.0.0.1:9/v1?x=1", "--endpoint-model", "m");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("query").doesNotContain("canary-secret-77").contains("***@127.0.0.1");
         assertThat(r.out()).doesNotContain("canary-secret-77");

@@ -24,15 +24,15 @@ class SamCommandTest {
     @Test
     void trainWritesAPeftAdapterThenTheLandscapeMovesIt(@TempDir Path dir) throws Exception {
         Path adapter = dir.resolve("adapter");
-        KeelCliTest.Run r = KeelCliTest.run("sam", "train", "--data", data(dir).toString(), "--out", adapter.toString(),
-                "--method", "sam:0.05", "--steps", "2");
+        KeelCliTest.Run r = KeelCliTest.run("train", "--in", data(dir).toString(), "--out", adapter.toString(),
+                "--optimizer", "sam", "--rho", "0.05", "--steps", "2");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("2 steps").contains("4 gradient passes");
+        assertThat(r.err()).contains("trained 2 steps").contains("4 gradient passes");
         assertThat(adapter.resolve("adapter_config.json")).exists();
         assertThat(adapter.resolve("adapter_model.safetensors")).exists();
 
         Path png = dir.resolve("plot.png");
-        KeelCliTest.Run l = KeelCliTest.run("sam", "landscape", "--data", data(dir).toString(), "--adapter", adapter.toString(),
+        KeelCliTest.Run l = KeelCliTest.run("sam", "landscape", "--in", data(dir).toString(), "--adapter", adapter.toString(),
                 "--lora-only", "--grid", "3", "--out", png.toString());
         assertThat(l.code()).as(l.err()).isZero();
         assertThat(l.out()).contains("AG").contains("max-sharpness");
@@ -41,14 +41,14 @@ class SamCommandTest {
 
     @Test
     void badValuesAreUsageErrors(@TempDir Path dir) throws Exception {
-        KeelCliTest.Run r = KeelCliTest.run("sam", "train", "--data", data(dir).toString(), "--out", dir.resolve("a").toString(),
-                "--method", "sam:-1");
+        KeelCliTest.Run r = KeelCliTest.run("train", "--in", data(dir).toString(), "--out", dir.resolve("a").toString(),
+                "--optimizer", "sam", "--rho", "-1");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("rho must be > 0").doesNotContain("\tat ");
-        KeelCliTest.Run g = KeelCliTest.run("sam", "landscape", "--data", data(dir).toString(), "--grid", "2", "--out", dir.resolve("p.png").toString());
+        KeelCliTest.Run g = KeelCliTest.run("sam", "landscape", "--in", data(dir).toString(), "--grid", "2", "--out", dir.resolve("p.png").toString());
         assertThat(g.code()).isEqualTo(2);
         assertThat(g.err()).contains("grid must be >= 3");
-        KeelCliTest.Run l = KeelCliTest.run("sam", "landscape", "--data", data(dir).toString(), "--lora-only", "--out", dir.resolve("p.png").toString());
+        KeelCliTest.Run l = KeelCliTest.run("sam", "landscape", "--in", data(dir).toString(), "--lora-only", "--out", dir.resolve("p.png").toString());
         assertThat(l.code()).isEqualTo(2);
         assertThat(l.err()).contains("--lora-only needs --adapter");
     }

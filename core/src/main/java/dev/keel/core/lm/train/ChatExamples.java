@@ -53,23 +53,44 @@ public final class ChatExamples {
     }
 
     /**
-     * Encodes every record.
+     * Encodes every record; an error names the record by its 1-based position ({@code record 2 of 5}).
      *
      * @param records the chat records
      * @param tokenizer the tokenizer
      * @param template the chat template
      * @param eosTokenId the end-of-sequence token id, or -1 for none
      * @return the encoded examples, in order
+     * @throws IllegalArgumentException naming the record if one does not encode
      */
     public static List<TrainingExample> encodeAll(List<ChatRecord> records, LmTokenizer tokenizer,
                                                   ChatTemplate template, long eosTokenId) {
+        return encodeAll(records, tokenizer, template, eosTokenId, i -> "record " + (i + 1) + " of " + records.size());
+    }
+
+    /**
+     * Encodes every record; an error starts with {@code where.apply(i)} for the record at 0-based
+     * index {@code i}, e.g. {@code "train.jsonl line 3"} for a reader that kept the line numbers.
+     *
+     * @param records the chat records
+     * @param tokenizer the tokenizer
+     * @param template the chat template
+     * @param eosTokenId the end-of-sequence token id, or -1 for none
+     * @param where names the record at a 0-based index in an error message
+     * @return the encoded examples, in order
+     * @throws IllegalArgumentException naming the record if one does not encode
+     */
+    public static List<TrainingExample> encodeAll(List<ChatRecord> records, LmTokenizer tokenizer,
+                                                  ChatTemplate template, long eosTokenId,
+                                                  java.util.function.IntFunction<String> where) {
+        Preconditions.notNull(records, "records");
+        Preconditions.notNull(where, "where");
         List<TrainingExample> out = new ArrayList<>(records.size());
         int i = 0;
         for (ChatRecord r : records) {
             try {
                 out.add(encode(r, tokenizer, template, eosTokenId));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("record " + i + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(where.apply(i) + ": " + e.getMessage(), e);
             }
             i++;
         }

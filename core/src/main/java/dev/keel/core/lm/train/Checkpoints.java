@@ -99,12 +99,14 @@ final class Checkpoints {
      * @param optimizer  the optimizer whose moments are saved
      * @param losses     the loss of every step so far
      * @param provenance recorded in {@code trainer_state.json}
+     * @param settings   the run's settings (the training configuration and the caller's own), which a
+     *                   resume compares with its own; recorded under {@code "settings"}
      * @param extras     writes more files into the checkpoint, or {@code null}
      * @return the checkpoint's directory
      * @throws IOException if a file cannot be written (the previous checkpoint stays in place)
      */
     Path write(int step, Map<String, Parameter> params, AdamW optimizer, List<Float> losses, Provenance provenance,
-               LmTrainer.CheckpointExtras extras) throws IOException {
+               Map<String, String> settings, LmTrainer.CheckpointExtras extras) throws IOException {
         Files.createDirectories(dir);
         String name = name(step);
         Path target = dir.resolve(name);
@@ -130,6 +132,8 @@ final class Checkpoints {
             provenance.config().forEach(cfg::put);
             pn.put("seed", provenance.seed());
             pn.put("time", provenance.time().toString());
+            ObjectNode st = state.putObject("settings");
+            settings.forEach(st::put);
             AtomicFiles.writeString(tmp.resolve("trainer_state.json"),
                     Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(state));
             if (extras != null) {
@@ -196,6 +200,30 @@ final class Checkpoints {
             losses.add(l.floatValue());
         }
         return step;
+    }
+
+    /**
+     * The settings a checkpoint was written with: its {@code "settings"} object, or for a checkpoint
+     * written before settings were recorded, the training configuration in its provenance.
+     *
+     * @param checkpoint the checkpoint's directory
+     * @return the settings, by name, in the order they were written
+     * @throws IOException if {@code trainer_state.json} cannot be read, or a setting is not a string
+     */
+    static Map<String, String> settings(Path checkpoint) throws IOException {
+        JsonNode state = Json.readFile(checkpoint.resolve("trainer_state.json"));
+        JsonNode s = state.has("settings") ? state.get("settings") : state.path("provenance").path("config");
+        Map<String, String> out = new LinkedHashMap<>();
+        var it = s.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new IOException(checkpoint.resolve("trainer_state.json") + ": setting \"" + e.getKey()
+                        + "\" must be a string, was " + e.getValue());
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
     }
 
     /** Deletes the oldest checkpoint directories beyond {@code keep}, never {@code current}. */

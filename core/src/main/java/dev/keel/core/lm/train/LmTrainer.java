@@ -37,6 +37,13 @@ import java.util.SplittableRandom;
  * to a temporary directory and renamed into place. A NaN or infinite loss or gradient stops the run
  * before the update, with the last good checkpoint kept.
  *
+ * <p>A resume is refused when the run's settings differ from the checkpoint's: every value of
+ * {@link TrainingConfig#asMap()} (learning rate, schedule, steps, batch, seed, ...) and every
+ * {@linkplain Builder#runSettings caller setting} (e.g. the optimizer, the LoRA rank, a hash of the
+ * data) is compared, and the {@link IllegalArgumentException} names each differing field with both
+ * values, unless {@link Builder#allowConfigChange(boolean)} is set (then the differences are logged
+ * as a warning and the run continues with the new settings).
+ *
  * <p>Dropout is seeded per micro-batch through {@code Engine.setRandomSeed}, which reseeds the
  * engine-wide generator; DJL's PyTorch engine allows one gradient collector at a time, so a
  * {@link StepStrategy} must not open its own around {@link GradientPass#run()}.
@@ -73,6 +80,8 @@ public final class LmTrainer implements AutoCloseable {
     private final StepStrategy strategy;
     private final CheckpointExtras extras;
     private final AdamW optimizer;
+    private final Map<String, String> runSettings;
+    private final boolean allowConfigChange;
     private volatile boolean stopRequested;
     private boolean closed;
 
@@ -85,6 +94,8 @@ public final class LmTrainer implements AutoCloseable {
         this.listeners = List.copyOf(b.listeners);
         this.strategy = b.strategy;
         this.extras = b.extras;
+        this.runSettings = new LinkedHashMap<>(b.runSettings);
+        this.allowConfigChange = b.allowConfigChange;
         this.optimizer = new AdamW(params, config.beta1(), config.beta2(), config.epsilon(), config.weightDecay(),
                 model.manager());
     }
@@ -118,6 +129,8 @@ public final class LmTrainer implements AutoCloseable {
      * @param examples the training examples
      * @return how the run ended, with its losses and provenance
      * @throws IOException if a file cannot be read or written
+     * @throws IllegalArgumentException if the latest checkpoint was written with other settings (naming each
+     *                                  differing field and both values) and config changes are not allowed
      */
     public TrainingResult fit(List<TrainingExample> examples) throws IOException {
         Preconditions.checkState(!closed, "LmTrainer is closed");
@@ -139,6 +152,7 @@ public final class LmTrainer implements AutoCloseable {
         if (resume && checkpoints != null) {
             lastCheckpoint = checkpoints.latest().orElse(null);
             if (lastCheckpoint != null) {
+                checkSettings(lastCheckpoint);
                 step = Checkpoints.restore(lastCheckpoint, params, optimizer, losses);
                 LOG.info("resumed from {} at step {}", lastCheckpoint, step);
             }
@@ -319,9 +333,41 @@ public final class LmTrainer implements AutoCloseable {
         }
     }
 
+    /** The settings a checkpoint records and a resume compares: the configuration, then the caller's. */
+    private Map<String, String> settings() {
+        Map<String, String> m = new LinkedHashMap<>(config.asMap());
+        m.putAll(runSettings);
+        return m;
+    }
+
+    /** Refuses (or, when allowed, logs) every setting that differs from the checkpoint's. */
+    private void checkSettings(Path checkpoint) throws IOException {
+        Map<String, String> saved = Checkpoints.settings(checkpoint);
+        Map<String, String> now = settings();
+        List<String> diffs = new ArrayList<>();
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(saved.keySet());
+        names.addAll(now.keySet());
+        for (String name : names) {
+            String a = saved.get(name);
+            String b = now.get(name);
+            if (!java.util.Objects.equals(a, b)) {
+                diffs.add(name + ": checkpoint " + (a == null ? "(not set)" : a) + ", now " + (b == null ? "(not set)" : b));
+            }
+        }
+        if (diffs.isEmpty()) {
+            return;
+        }
+        String msg = "the run's configuration differs from that of checkpoint " + checkpoint + ": " + String.join("; ", diffs);
+        if (!allowConfigChange) {
+            throw new IllegalArgumentException("cannot resume: " + msg
+                    + " (resume with the same settings, or allow the change explicitly)");
+        }
+        LOG.warn("resuming although {}", msg);
+    }
+
     private Path writeCheckpoint(Checkpoints checkpoints, int step, List<Float> losses) throws IOException {
         Path target = checkpoints.write(step, params, optimizer, losses,
-                Provenance.of(model.toString(), config.asMap(), config.seed()), extras);
+                Provenance.of(model.toString(), config.asMap(), config.seed()), settings(), extras);
         for (TrainingListener lis : listeners) {
             lis.onCheckpoint(step, target);
         }
@@ -349,8 +395,45 @@ public final class LmTrainer implements AutoCloseable {
         private final List<TrainingListener> listeners = new ArrayList<>();
         private StepStrategy strategy = StepStrategy.standard();
         private CheckpointExtras extras;
+        private final Map<String, String> runSettings = new LinkedHashMap<>();
+        private boolean allowConfigChange;
 
         private Builder() {
+        }
+
+        /**
+         * Settings of the run beyond the {@link TrainingConfig} (e.g. the optimizer, the LoRA rank, a
+         * hash of the training data), recorded in each checkpoint and compared on resume. Names must
+         * not clash with those of {@link TrainingConfig#asMap()}.
+         *
+         * @param settings the settings, by name; added to those given before
+         * @return this builder
+         * @throws IllegalArgumentException if {@code settings} is null, holds a null name or value, or a
+         *                                  name of the training configuration
+         */
+        public Builder runSettings(Map<String, String> settings) {
+            Preconditions.notNull(settings, "settings");
+            java.util.Set<String> reserved = TrainingConfig.builder().build().asMap().keySet();
+            for (Map.Entry<String, String> e : settings.entrySet()) {
+                Preconditions.checkArgument(e.getKey() != null && e.getValue() != null,
+                        "run settings must not hold null names or values, was " + e.getKey() + "=" + e.getValue());
+                Preconditions.checkArgument(!reserved.contains(e.getKey()),
+                        "run setting \"" + e.getKey() + "\" is a TrainingConfig field; set it on the config");
+                runSettings.put(e.getKey(), e.getValue());
+            }
+            return this;
+        }
+
+        /**
+         * Whether a resume may continue with settings that differ from the checkpoint's (default
+         * false: {@link LmTrainer#fit} refuses, naming each difference).
+         *
+         * @param allow whether to allow a changed configuration
+         * @return this builder
+         */
+        public Builder allowConfigChange(boolean allow) {
+            this.allowConfigChange = allow;
+            return this;
         }
 
         /**

@@ -42,9 +42,9 @@ class CheckpointsTest {
             Checkpoints c = new Checkpoints(dir.resolve("ckpt"), 2);
             assertThat(c.latest()).isEmpty();
             List<Path> extrasSeen = new ArrayList<>();
-            Path p1 = c.write(1, params, adam, List.of(3f), PROVENANCE, extrasSeen::add);
-            Path p2 = c.write(2, params, adam, List.of(3f, 2f), PROVENANCE, null);
-            Path p3 = c.write(3, params, adam, List.of(3f, 2f, 1f), PROVENANCE, null);
+            Path p1 = c.write(1, params, adam, List.of(3f), PROVENANCE, Map.of(), extrasSeen::add);
+            Path p2 = c.write(2, params, adam, List.of(3f, 2f), PROVENANCE, Map.of(), null);
+            Path p3 = c.write(3, params, adam, List.of(3f, 2f, 1f), PROVENANCE, Map.of(), null);
             assertThat(extrasSeen).hasSize(1);
             assertThat(extrasSeen.get(0).getFileName().toString()).startsWith(".step-000001.");
             assertThat(p3.getFileName().toString()).isEqualTo("step-000003");
@@ -73,11 +73,11 @@ class CheckpointsTest {
             Checkpoints c = new Checkpoints(dir, 2);
             Files.writeString(dir.resolve(Checkpoints.LATEST), "elsewhere\n");
             assertThatThrownBy(c::latest).isInstanceOf(IOException.class).hasMessageContaining("names \"elsewhere\"");
-            Path p = c.write(1, adapter.parameters(), adam, List.of(1f), PROVENANCE, null);
+            Path p = c.write(1, adapter.parameters(), adam, List.of(1f), PROVENANCE, Map.of(), null);
             Files.writeString(p.resolve("trainer_state.json"), "{}");
             assertThatThrownBy(() -> Checkpoints.restore(p, adapter.parameters(), adam, new ArrayList<>()))
                     .isInstanceOf(IOException.class).hasMessageContaining("has no step");
-            Path q = c.write(2, adapter.parameters(), adam, List.of(1f), PROVENANCE, null);
+            Path q = c.write(2, adapter.parameters(), adam, List.of(1f), PROVENANCE, Map.of(), null);
             assertThatThrownBy(() -> Checkpoints.restore(q, model.parameters(), adam, new ArrayList<>()))
                     .isInstanceOf(IOException.class).hasMessageContaining("checkpoint has no parameter");
         }

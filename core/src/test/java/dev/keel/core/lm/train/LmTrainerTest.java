@@ -160,6 +160,50 @@ class LmTrainerTest {
         }
     }
 
+    /** Trains {@code steps} steps into {@code ckpt} (checkpoint every 2) with the given rate and run settings. */
+    private static TrainingResult resumeRun(Path ckpt, double lr, Map<String, String> settings, boolean allow, int stopAt)
+            throws IOException {
+        try (LlamaModel model = TinyFixtures.vectorsModel();
+             LoraAdapter adapter = LoraAdapter.create(model, lora(), 1)) {
+            LmTrainer[] holder = new LmTrainer[1];
+            try (LmTrainer trainer = LmTrainer.builder().model(model).parameters(adapter.parameters())
+                    .config(config().learningRate(lr).checkpointEvery(2).batchSize(2).build())
+                    .checkpointDir(ckpt).runSettings(settings).allowConfigChange(allow)
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void onStep(Progress p) {
+                            if (p.step() == stopAt) {
+                                holder[0].requestStop();
+                            }
+                        }
+                    }).build()) {
+                holder[0] = trainer;
+                return trainer.fit(data(10));
+            }
+        }
+    }
+
+    @Test
+    void aResumeWithAnotherConfigurationIsRefusedNamingEachFieldUnlessAllowed(@TempDir Path dir) throws IOException {
+        Path ckpt = dir.resolve("c");
+        TrainingResult first = resumeRun(ckpt, 1e-3, Map.of("optimizer", "adamw", "dataSha256", "aa"), false, 2);
+        assertThat(first.status()).isEqualTo(TrainingResult.Status.STOPPED);
+        assertThatThrownBy(() -> resumeRun(ckpt, 1e38, Map.of("optimizer", "sam(rho=0.05)", "dataSha256", "aa"), false, -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot resume")
+                .hasMessageContaining("learningRate: checkpoint 0.001, now 1.0E38")
+                .hasMessageContaining("optimizer: checkpoint adamw, now sam(rho=0.05)")
+                .hasMessageNotContaining("dataSha256");
+        assertThat(Files.readString(ckpt.resolve("latest")).strip()).isEqualTo("step-000002");
+        TrainingResult same = resumeRun(ckpt, 1e-3, Map.of("optimizer", "adamw", "dataSha256", "aa"), false, -1);
+        assertThat(same.status()).isEqualTo(TrainingResult.Status.COMPLETED);
+        assertThat(same.losses().subList(0, 2)).isEqualTo(first.losses());
+        TrainingResult allowed = resumeRun(ckpt, 2e-3, Map.of("optimizer", "adamw", "dataSha256", "aa"), true, -1);
+        assertThat(allowed.status()).isEqualTo(TrainingResult.Status.COMPLETED);
+        assertThatThrownBy(() -> LmTrainer.builder().runSettings(Map.of("seed", "1")))
+                .hasMessageContaining("\"seed\" is a TrainingConfig field");
+    }
+
     @Test
     void gradientAccumulationMatchesOneLargeBatch() throws IOException {
         Map<String, float[]> big = new HashMap<>();
@@ -285,7 +329,7 @@ class LmTrainerTest {
             assertThat(e.targetCount()).isEqualTo(5);
             assertThat(mask).containsExactly(false, false, false, false, false, false, false, true, true, true, true, true);
             assertThatThrownBy(() -> ChatExamples.encodeAll(List.of(rec, ChatRecord.of(List.of(ChatMessage.user("x")))),
-                    t, ChatTemplate.llama2(), 2)).hasMessageContaining("record 1").hasMessageContaining("assistant");
+                    t, ChatTemplate.llama2(), 2)).hasMessageContaining("record 2 of 2").hasMessageContaining("assistant");
         }
     }
 
