@@ -122,6 +122,20 @@ public final class FewlSpark {
     }
 
     /**
+     * The input columns as a schema, for reading items files ({@code spark.read().schema(FewlSpark.itemSchema()).json(path)}):
+     * {@code id}, {@code question}, {@code answer} strings, {@code references}
+     * {@code array<struct<model, answer>>}, {@code wrongAnswers} and {@code correctedAnswers} {@code array<string>}.
+     *
+     * @return the schema
+     */
+    public static StructType itemSchema() {
+        return new StructType().add("id", DataTypes.StringType).add("question", DataTypes.StringType)
+                .add("answer", DataTypes.StringType).add("references", DataTypes.createArrayType(REF))
+                .add("wrongAnswers", DataTypes.createArrayType(DataTypes.StringType))
+                .add("correctedAnswers", DataTypes.createArrayType(DataTypes.StringType));
+    }
+
+    /**
      * Scores every row.
      *
      * @param items   the items (see the class comment for the columns)
@@ -176,7 +190,14 @@ public final class FewlSpark {
         for (String name : List.of("id", "question", "answer")) {
             requireType(s, name, DataTypes.StringType, "string");
         }
-        requireType(s, "references", DataTypes.createArrayType(REF, true), "array<struct<model: string, answer: string>>");
+        String refType = "array<struct<model: string, answer: string>>";
+        Preconditions.checkArgument(Arrays.asList(s.fieldNames()).contains("references"),
+                "the items have no column references (" + refType + "); columns: " + String.join(", ", s.fieldNames()));
+        DataType refs = s.apply("references").dataType();
+        boolean ok = refs instanceof ArrayType at && at.elementType() instanceof StructType st
+                && Arrays.asList(st.fieldNames()).contains("model") && Arrays.asList(st.fieldNames()).contains("answer")
+                && st.apply("model").dataType().equals(DataTypes.StringType) && st.apply("answer").dataType().equals(DataTypes.StringType);
+        Preconditions.checkArgument(ok, "column references must be " + refType + ", was " + refs.simpleString());
         for (String name : List.of("wrongAnswers", "correctedAnswers")) {
             if (Arrays.asList(s.fieldNames()).contains(name)) {
                 requireType(s, name, DataTypes.createArrayType(DataTypes.StringType, true), "array<string>");
@@ -285,13 +306,13 @@ public final class FewlSpark {
             List<Row> list = row.getList(r);
             for (int i = 0; i < list.size(); i++) {
                 Row ref = list.get(i);
-                Preconditions.checkArgument(ref != null && !ref.isNullAt(0) && !ref.getString(0).isBlank(),
-                        "item " + itemId + ": references[" + i + "] has no model");
-                String ans = ref.isNullAt(1) ? null : ref.getString(1);
+                String model = ref == null ? null : ref.getAs("model");
+                Preconditions.checkArgument(model != null && !model.isBlank(), "item " + itemId + ": references[" + i + "] has no model");
+                String ans = ref.getAs("answer");
                 if (ans == null || ans.isBlank()) {
-                    unanswered.add(ref.getString(0));
+                    unanswered.add(model);
                 } else {
-                    refs.add(Reference.of(ref.getString(0), ans));
+                    refs.add(Reference.of(model, ans));
                 }
             }
             Preconditions.checkArgument(!refs.isEmpty() || !unanswered.isEmpty(), "item " + itemId + ": references must not be empty");
