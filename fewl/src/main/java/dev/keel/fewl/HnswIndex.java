@@ -93,7 +93,7 @@ public final class HnswIndex implements AutoCloseable {
      * @param shardSize  rows per shard (one graph each), {@code >= 1}
      * @param seed       the seed of the graph builder's level assignment
      */
-    public record Parameters(int m, int beamWidth, int efSearch, int shardSize, long seed) implements java.io.Serializable {
+    public record Parameters(int m, int beamWidth, int efSearch, int shardSize, long seed) {
 
         /** The default M. */
         public static final int DEFAULT_M = 16;

@@ -31,20 +31,43 @@ public final class FewlOptions implements Serializable {
     /** Texts whose vectors an executor keeps. */
     public static final int DEFAULT_CACHED_TEXTS = 100_000;
 
+    /** Makes each executor's embedder. */
     private final EmbedderFactory embedder;
+    /** K. */
     private final int neighbours;
+    /** A fixed τ, or NaN for the spread rule. */
     private final double fixedTemperature;
+    /** The spread rule's multiplier. */
     private final double temperatureMultiplier;
+    /** Whether the penalty is on. */
     private final boolean penalty;
+    /** Whether λ is uniform. */
     private final boolean uniformWeights;
+    /** The near-duplicate threshold. */
     private final double duplicateThreshold;
+    /** The neighbour search. */
     private final NeighbourIndex.Kind search;
+    /** The corpus size from which AUTO uses HNSW. */
     private final int autoThreshold;
-    private final HnswIndex.Parameters hnsw;
+    /** HNSW's M. */
+    private final int hnswM;
+    /** HNSW's beam width. */
+    private final int hnswBeamWidth;
+    /** HNSW's efSearch. */
+    private final int hnswEfSearch;
+    /** HNSW's shard size. */
+    private final int hnswShardSize;
+    /** HNSW's seed. */
+    private final long hnswSeed;
+    /** Whether a malformed row fails the job. */
     private final boolean strict;
+    /** Items per scoring call. */
     private final int batchSize;
+    /** Texts an executor caches. */
     private final int cachedTexts;
+    /** Partitions of the neighbour search (0: Spark's default). */
     private final int searchPartitions;
+    /** The seed recorded in provenance. */
     private final long seed;
 
     private FewlOptions(Builder b) {
@@ -57,7 +80,11 @@ public final class FewlOptions implements Serializable {
         this.duplicateThreshold = b.duplicateThreshold;
         this.search = b.search;
         this.autoThreshold = b.autoThreshold;
-        this.hnsw = b.hnsw;
+        this.hnswM = b.hnsw.m();
+        this.hnswBeamWidth = b.hnsw.beamWidth();
+        this.hnswEfSearch = b.hnsw.efSearch();
+        this.hnswShardSize = b.hnsw.shardSize();
+        this.hnswSeed = b.hnsw.seed();
         this.strict = b.strict;
         this.batchSize = b.batchSize;
         this.cachedTexts = b.cachedTexts;
@@ -108,8 +135,8 @@ public final class FewlOptions implements Serializable {
     public NeighbourIndex neighbourIndex() {
         return switch (search) {
             case EXACT -> NeighbourIndex.exact();
-            case HNSW -> NeighbourIndex.hnsw(hnsw);
-            case AUTO -> NeighbourIndex.auto(autoThreshold, hnsw);
+            case HNSW -> NeighbourIndex.hnsw(hnsw());
+            case AUTO -> NeighbourIndex.auto(autoThreshold, hnsw());
         };
     }
 
@@ -139,7 +166,7 @@ public final class FewlOptions implements Serializable {
 
     /** @return the HNSW parameters */
     HnswIndex.Parameters hnsw() {
-        return hnsw;
+        return new HnswIndex.Parameters(hnswM, hnswBeamWidth, hnswEfSearch, hnswShardSize, hnswSeed);
     }
 
     /** @return the near-duplicate threshold */

@@ -28,12 +28,19 @@ public final class JudgeOptions implements Serializable {
     /** Requests a rubric judge sends at once. */
     public static final int DEFAULT_BATCH_SIZE = 8;
 
+    /** The endpoint, or null for the refusal judge. */
     private final String baseUrl;
+    /** The judge model's name. */
     private final String model;
+    /** The API key's environment variable, or null. */
     private final String apiKeyEnv;
+    /** Requests per second per executor, 0 for no limit. */
     private final double requestsPerSecond;
+    /** Requests per judge call. */
     private final int batchSize;
+    /** Retries per failed request. */
     private final int maxRetries;
+    /** Whether a malformed row fails the job. */
     private final boolean strict;
 
     private JudgeOptions(Builder b) {
