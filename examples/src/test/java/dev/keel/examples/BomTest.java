@@ -40,7 +40,7 @@ class BomTest {
             assertThat(child(d, "version")).isEqualTo("${keel.version}");
             managed.add(child(d, "artifactId"));
         }
-        assertThat(managed).containsExactlyInAnyOrder("keel-core", "keel-fewl", "keel-sam", "keel-safety", "keel-examples");
+        assertThat(managed).containsExactlyInAnyOrder("keel-core", "keel-fewl", "keel-sam", "keel-safety", "keel-spark", "keel-examples");
         assertThat(child((Element) bom.getElementsByTagName("properties").item(0), "keel.version")).isEqualTo(version);
     }
 

@@ -33,7 +33,9 @@ import java.util.function.Supplier;
  * IW/CO answers, the corpus) in one {@code embedAll} and works on dot products from there (two
  * calls, one per embedder, when the similarity's embedder and {@link Builder#embedder} differ); with
  * any other similarity every distinct pair goes to one {@code scoreAll} call. Neighbour search is a
- * blocked matrix product ({@link NeighbourSearch}). Wrap the embedder in a
+ * blocked matrix product ({@link NeighbourSearch}) below {@value NeighbourIndex#DEFAULT_AUTO_THRESHOLD}
+ * corpus questions and an approximate HNSW index ({@link HnswIndex}) from there, unless
+ * {@link Builder#neighbourIndex} says otherwise. Wrap the embedder in a
  * {@link dev.keel.core.embed.CachingEmbedder} to share embeddings between calls.
  *
  * <pre>{@code
@@ -73,7 +75,10 @@ public final class FewlScorer implements AutoCloseable {
     private final ProgressListener progress;
     private final boolean strict;
     private final boolean agreementExpertise;
+    private final NeighbourIndex neighbourIndex;
     private final Builder settings;
+    /** The neighbour search the last scoring call ran ({@code exact} or the index's parameters), for provenance. */
+    private volatile String lastNeighbourSearch;
 
     private final Object lock = new Object();
     private Embedder ownedEmbedder;
@@ -98,6 +103,7 @@ public final class FewlScorer implements AutoCloseable {
         this.progress = b.progress;
         this.strict = b.strict;
         this.agreementExpertise = b.agreementExpertise;
+        this.neighbourIndex = b.neighbourIndex;
         this.settings = b.copy();
     }
 
@@ -310,6 +316,11 @@ public final class FewlScorer implements AutoCloseable {
         config.put("corpus", corpus == null ? "scored items" : corpus.size() + " items");
         config.put("strict", Boolean.toString(strict));
         config.put("agreementExpertise", Boolean.toString(agreementExpertise));
+        config.put("neighbourIndex", neighbourIndex.toString());
+        String used = lastNeighbourSearch;
+        if (used != null) {
+            config.put("neighbourSearch", used);
+        }
         if (generator != null) {
             config.put("generator", generator.id());
         }
@@ -523,7 +534,9 @@ public final class FewlScorer implements AutoCloseable {
                 self[q] = corpusIndex.getOrDefault(qs.get(q), -1);
             }
             progress.progress("neighbours", 0, qs.size());
-            NeighbourSearch.Result r = NeighbourSearch.topK(queryVectors, corpusVectors, neighbours, self, duplicateThreshold);
+            NeighbourIndex.Searched searched = neighbourIndex.search(queryVectors, corpusVectors, neighbours, self, duplicateThreshold);
+            lastNeighbourSearch = searched.search() + " over " + corpusVectors.length + " corpus questions";
+            NeighbourSearch.Result r = searched.result();
             for (int q = 0; q < qs.size(); q++) {
                 neighbourIdx.put(qs.get(q), r.indices()[q]);
                 neighbourSim.put(qs.get(q), r.similarities()[q]);
@@ -888,6 +901,7 @@ public final class FewlScorer implements AutoCloseable {
         private Embedder embedder;
         private Supplier<Embedder> defaultEmbedder = DefaultEmbedder::create;
         private int neighbours = DEFAULT_NEIGHBOURS;
+        private NeighbourIndex neighbourIndex = NeighbourIndex.auto();
         private Temperature temperature = Temperature.defaults();
         private int answersPerKind = DEFAULT_ANSWERS_PER_KIND;
         private List<FewlItem> corpus;
@@ -1060,6 +1074,20 @@ public final class FewlScorer implements AutoCloseable {
         }
 
         /**
+         * Which neighbour search the penalty runs; default {@link NeighbourIndex#auto()} (exact below
+         * {@value NeighbourIndex#DEFAULT_AUTO_THRESHOLD} corpus questions, an HNSW index from there).
+         * The choice, and after a call the search it ran, are in {@link FewlScorer#provenance()}.
+         *
+         * @param index the choice
+         * @return this builder
+         * @throws NullPointerException if {@code index} is null
+         */
+        public Builder neighbourIndex(NeighbourIndex index) {
+            this.neighbourIndex = Preconditions.notNull(index, "neighbourIndex");
+            return this;
+        }
+
+        /**
          * Neighbours more similar than this (cosine of questions) are near-duplicates; default 0.95.
          *
          * @param t the threshold, in {@code (-1, 1]}
@@ -1201,6 +1229,11 @@ public final class FewlScorer implements AutoCloseable {
             return penalty;
         }
 
+        /** @return the neighbour search choice */
+        NeighbourIndex neighbourIndex() {
+            return neighbourIndex;
+        }
+
         /** @return whether λ is uniform */
         boolean uniformWeights() {
             return uniformWeights;
@@ -1231,6 +1264,7 @@ public final class FewlScorer implements AutoCloseable {
             b.progress = progress;
             b.strict = strict;
             b.agreementExpertise = agreementExpertise;
+            b.neighbourIndex = neighbourIndex;
             return b;
         }
 
