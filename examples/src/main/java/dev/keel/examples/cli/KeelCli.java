@@ -25,7 +25,7 @@ import java.io.PrintWriter;
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCli.Version.class,
         description = "Keel: hallucination scores without gold answers, fine-tuning that forgets less, safety that survives fine-tuning.",
         subcommands = {FewlCommand.class, SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, SamCommand.class,
-                ChatCommand.class, TrainTinyCommand.class, LoraTrainCommand.class, LmCommand.class, CommandLine.HelpCommand.class})
+                ChatCommand.class, TrainTinyCommand.class, LoraTrainCommand.class, LmCommand.class, SearchCommand.class, CommandLine.HelpCommand.class})
 public final class KeelCli implements Runnable {
 
     @CommandLine.Spec
