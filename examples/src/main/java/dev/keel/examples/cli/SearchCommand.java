@@ -7,6 +7,7 @@ import dev.keel.core.lm.search.Mcts;
 import dev.keel.core.lm.search.QTable;
 import dev.keel.core.lm.search.SearchResult;
 import dev.keel.core.lm.search.Verifier;
+import dev.keel.examples.search.ExpertIteration;
 import dev.keel.examples.search.SearchBench;
 import dev.keel.examples.search.SearchSetup;
 import dev.keel.examples.search.SearchTask;
@@ -22,11 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code keel search solve|bench}: Monte Carlo tree search over a language model's tokens. */
+/** {@code keel search solve|bench|distill}: Monte Carlo tree search over a language model's tokens. */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Monte Carlo tree search over a language model's tokens: solve one prompt, or benchmark MCTS "
                 + "against greedy, best-of-N and beam search at equal forward token-steps.",
-        subcommands = {SearchCommand.Solve.class, SearchCommand.Bench.class})
+        subcommands = {SearchCommand.Solve.class, SearchCommand.Bench.class, SearchCommand.Distill.class})
 final class SearchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -34,7 +35,7 @@ final class SearchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: solve or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: solve, bench or distill");
     }
 
     /** {@code --model DIR|keel-tiny}. */
@@ -199,6 +200,56 @@ final class SearchCommand implements Runnable {
                 ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model, problems, seeds,
                         SearchBench.Settings.defaults(), rows);
                 write(cl, out, json.toPrettyString() + "\n");
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "distill", mixinStandardHelpOptions = true,
+            description = "Expert iteration: search on training problems, fine-tune a LoRA adapter on the accepted replies, "
+                    + "and report greedy exact match on held-out problems before and after each round (JSON).")
+    static final class Distill extends CheckedCommand {
+        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory in keel-tiny's chat format (default: keel-tiny)")
+        String model;
+        @Option(names = "--task", required = true, paramLabel = "NAME", description = "add2, add1, copy or reverse")
+        String task;
+        @Option(names = "--rounds", defaultValue = "1", description = "rounds (default: ${DEFAULT-VALUE})")
+        int rounds;
+        @Option(names = "--problems", defaultValue = "200", paramLabel = "N", description = "training problems searched per round (default: ${DEFAULT-VALUE})")
+        int problems;
+        @Option(names = "--held-out", defaultValue = "40", paramLabel = "N", description = "held-out problems evaluated (default: ${DEFAULT-VALUE})")
+        int heldOut;
+        @Option(names = "--budget", defaultValue = "64", paramLabel = "N", description = "forward token-steps per searched problem (default: ${DEFAULT-VALUE})")
+        long budget;
+        @Option(names = "--seed", defaultValue = "42", description = "seed (default: ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, - for stdout (default: ${DEFAULT-VALUE})")
+        Path out;
+        @Option(names = "--quiet", description = "no status on stderr")
+        boolean quiet;
+
+        @Override
+        int run(CommandLine cl) throws Exception {
+            SearchTask t = task(cl, task);
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(cl, "--rounds must be >= 1, was " + rounds);
+            }
+            if (problems < 1) {
+                throw new CommandLine.ParameterException(cl, "--problems must be >= 1, was " + problems);
+            }
+            if (heldOut < 1 || heldOut > 200) {
+                throw new CommandLine.ParameterException(cl, "--held-out must be in [1, 200], was " + heldOut);
+            }
+            if (budget < 1) {
+                throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + budget);
+            }
+            try (SearchSetup setup = open(cl, model)) {
+                List<ExpertIteration.Round> r = ExpertIteration.run(setup, t, rounds, problems, heldOut, budget, seed,
+                        quiet ? null : line -> {
+                            cl.getErr().println(line);
+                            cl.getErr().flush();
+                        });
+                write(cl, out, ExpertIteration.toJson(t, budget, seed, r).toPrettyString() + "\n");
                 return 0;
             }
         }

@@ -31,8 +31,11 @@ import java.util.function.Consumer;
  * until the budget is spent, the verifier picks); {@code beam} (width ⌊budget / (greedy's cost + 1)⌋,
  * at least 1, the verifier picks among finished beams); {@code mcts} (the best-valued reply the
  * search saw: terminal nodes and greedy rollouts); {@code mcts-visits} (the reply along the most
- * visited edges, no final pick by the verifier). MCTS settings are fixed beforehand, not tuned on
- * these numbers: top-k 8, prior temperature 1, c = 1, first-play value 0, greedy rollouts.
+ * visited edges, no final pick by the verifier). Best-of-N and MCTS stop once the verifier accepts a
+ * reply (the spent steps are what {@code mean_forward_steps} reports); greedy and beam search do not
+ * depend on the seed and run once per problem. MCTS settings: top-k 8, prior temperature 1, c = 1,
+ * first-play value 0, greedy rollouts, at most 1000 simulations per budgeted token-step (a simulation
+ * that ends in a known terminal node costs no forward step).
  */
 public final class SearchBench {
 
@@ -132,17 +135,21 @@ public final class SearchBench {
             for (String m : METHODS) {
                 acc.put(m, new long[3]);
             }
+            // greedy and beam search do not depend on the seed: run once per problem, counted for every seed
+            Map<Integer, Map<String, Answer>> fixed = new LinkedHashMap<>();
             for (long seed : seeds) {
                 for (int i = 0; i < items.size(); i++) {
                     TinyCorpus.Item it = items.get(i);
-                    Map<String, Answer> answers = solveAll(setup, task, it.prompt(), budget, seed * 1_000_003L + i,
-                            settings);
+                    Map<String, Answer> answers = new LinkedHashMap<>(fixed.computeIfAbsent(i,
+                            k -> deterministic(setup, task, it.prompt(), budget)));
+                    answers.putAll(seeded(setup, task, it.prompt(), budget, seed * 1_000_003L + i, settings));
                     String want = task.answer(it.prompt());
-                    for (Map.Entry<String, Answer> e : answers.entrySet()) {
-                        long[] a = acc.get(e.getKey());
-                        a[0] += e.getValue().text().strip().equals(want) ? 1 : 0;
+                    for (String m : METHODS) {
+                        Answer e = answers.get(m);
+                        long[] a = acc.get(m);
+                        a[0] += e.text().strip().equals(want) ? 1 : 0;
                         a[1]++;
-                        a[2] += e.getValue().forwardSteps();
+                        a[2] += e.forwardSteps();
                     }
                 }
                 if (progress != null) {
@@ -171,20 +178,43 @@ public final class SearchBench {
      * @param budget   forward token-steps
      * @param seed     the seed of sampling and search
      * @param settings the MCTS settings
-     * @return the answers by method name
+     * @return the answers by method name, in {@link #METHODS} order
      */
     public static Map<String, Answer> solveAll(SearchSetup setup, SearchTask task, String prompt, long budget, long seed,
                                                Settings settings) {
-        long[] ids = setup.prompt(prompt);
-        Verifier verifier = Verifier.exactAnswer(task.answer(prompt));
-        Baselines b = new Baselines(setup.steps(), Evaluator.terminal(verifier, 0), setup::decode, setup.stops(),
+        Map<String, Answer> all = new LinkedHashMap<>(deterministic(setup, task, prompt, budget));
+        all.putAll(seeded(setup, task, prompt, budget, seed, settings));
+        Map<String, Answer> out = new LinkedHashMap<>();
+        for (String m : METHODS) {
+            out.put(m, all.get(m));
+        }
+        return out;
+    }
+
+    private static Baselines baselines(SearchSetup setup, SearchTask task, Verifier verifier) {
+        return new Baselines(setup.steps(), Evaluator.terminal(verifier, 0), setup::decode, setup.stops(),
                 task.maxTokens());
+    }
+
+    /** Greedy and beam search (width ⌊budget / (greedy's cost + 1)⌋, at least 1). */
+    private static Map<String, Answer> deterministic(SearchSetup setup, SearchTask task, String prompt, long budget) {
+        long[] ids = setup.prompt(prompt);
+        Baselines b = baselines(setup, task, Verifier.exactAnswer(task.answer(prompt)));
         Map<String, Answer> out = new LinkedHashMap<>();
         Answer greedy = b.greedy(ids);
         out.put("greedy", greedy);
-        out.put("best-of-n", b.bestOfN(ids, budget, 1.0, seed));
         int width = (int) Math.max(1, budget / (greedy.forwardSteps() + 1));
         out.put("beam", b.beam(ids, budget, width));
+        return out;
+    }
+
+    /** Best-of-N and MCTS, both stopping once the verifier accepts a reply. */
+    private static Map<String, Answer> seeded(SearchSetup setup, SearchTask task, String prompt, long budget, long seed,
+                                              Settings settings) {
+        long[] ids = setup.prompt(prompt);
+        Verifier verifier = Verifier.exactAnswer(task.answer(prompt));
+        Map<String, Answer> out = new LinkedHashMap<>();
+        out.put("best-of-n", baselines(setup, task, verifier).bestOfN(ids, budget, 1.0, seed, 1.0));
         SearchResult r = mcts(setup, task, verifier, budget, seed, settings).search(ids);
         out.put("mcts", r.answer());
         out.put("mcts-visits", r.mostVisited());
@@ -207,7 +237,7 @@ public final class SearchBench {
         return Mcts.builder(setup.steps()).evaluator(Evaluator.rollout(verifier, 0)).decoder(setup::decode)
                 .stopTokens(setup.stops()).topK(settings.topK()).cPuct(settings.cPuct())
                 .temperature(settings.temperature()).maxDepth(task.maxTokens()).tokenBudget(budget)
-                .simulations((int) Math.min(Integer.MAX_VALUE, 1000 * budget)).seed(seed).build();
+                .simulations((int) Math.min(Integer.MAX_VALUE, 1000 * budget)).seed(seed).stopAtValue(1.0).build();
     }
 
     /**

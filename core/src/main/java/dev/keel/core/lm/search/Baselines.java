@@ -79,6 +79,22 @@ public final class Baselines {
      * @throws IllegalArgumentException if the budget is below 1 or the temperature not &gt; 0
      */
     public Answer bestOfN(long[] prompt, long tokenBudget, double temperature, long seed) {
+        return bestOfN(prompt, tokenBudget, temperature, seed, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #bestOfN(long[], long, double, long)}, stopping early once a finished sample is worth
+     * at least {@code stopAtValue} (for a verifier's 1: the answer is found).
+     *
+     * @param prompt      the prompt's token ids
+     * @param tokenBudget forward token-steps, at least 1
+     * @param temperature the sampling temperature, &gt; 0
+     * @param seed        the sampler's seed
+     * @param stopAtValue the value that ends sampling, {@code +∞} for never
+     * @return the best sample
+     * @throws IllegalArgumentException if the budget is below 1 or the temperature not &gt; 0
+     */
+    public Answer bestOfN(long[] prompt, long tokenBudget, double temperature, long seed, double stopAtValue) {
         Preconditions.checkArgument(tokenBudget >= 1, "tokenBudget must be >= 1, was " + tokenBudget);
         Preconditions.checkArgument(temperature > 0 && Double.isFinite(temperature),
                 "temperature must be > 0 and finite, was " + temperature);
@@ -94,6 +110,9 @@ public final class Baselines {
                 Answer a = answer("best-of-n", prompt, s, 0);
                 if (best == null || a.value() > best.value()) {
                     best = a;
+                }
+                if (a.terminal() && a.value() >= stopAtValue) {
+                    break;
                 }
                 if (s.steps == 0 && samples >= tokenBudget) {
                     break; // replies that cost nothing (an immediate stop, one-token replies): stop at budget many

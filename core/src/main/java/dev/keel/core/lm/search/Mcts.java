@@ -28,7 +28,8 @@ import java.util.function.Function;
  * expansion, a rollout token, or a recomputation. An edge to a stop token, or one that reaches the
  * maximum depth or the context length, makes a terminal node without a forward step. The prompt's
  * prefill (once per search) is not counted. The search stops at {@link Builder#simulations} simulations
- * or when the forward token-steps reach {@link Builder#tokenBudget}.
+ * or when the forward token-steps reach {@link Builder#tokenBudget} (or early, once a finished reply
+ * reaches {@link Builder#stopAtValue}).
  *
  * <p><b>Memory.</b> Expanded nodes keep their model state (for a Transformer, the prefix's KV cache)
  * so that their children are one step away. When the states held exceed
@@ -64,6 +65,7 @@ public final class Mcts {
     private final int maxDepth;
     private final long memoryBudgetBytes;
     private final long seed;
+    private final double stopAtValue;
 
     private Mcts(Builder b) {
         this.model = b.model;
@@ -79,6 +81,7 @@ public final class Mcts {
         this.maxDepth = b.maxDepth;
         this.memoryBudgetBytes = b.memoryBudgetBytes;
         this.seed = b.seed;
+        this.stopAtValue = b.stopAtValue;
     }
 
     /**
@@ -225,6 +228,16 @@ public final class Mcts {
     }
 
     /**
+     * The value at which a search stops early: once the evaluation has seen a finished reply worth at
+     * least this much.
+     *
+     * @return the value ({@code +∞} for never)
+     */
+    public double stopAtValue() {
+        return stopAtValue;
+    }
+
+    /**
      * The PUCT score {@code q + c · prior · √parentVisits / (1 + visits)}.
      *
      * @param q            the edge's mean value (or the first-play value when unvisited)
@@ -260,6 +273,7 @@ public final class Mcts {
         private int maxDepth = 64;
         private long memoryBudgetBytes = 256L << 20;
         private long seed = 42;
+        private double stopAtValue = Double.POSITIVE_INFINITY;
 
         private Builder(StepModel model) {
             this.model = Preconditions.notNull(model, "model");
@@ -411,6 +425,21 @@ public final class Mcts {
          */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Stops the search early once the evaluation has seen a finished reply worth at least
+         * {@code value} (for a verifier's 1: the answer is found, the rest of the budget is not spent);
+         * default never.
+         *
+         * @param value a number, or {@code +∞} for never
+         * @return this builder
+         * @throws IllegalArgumentException if NaN
+         */
+        public Builder stopAtValue(double value) {
+            Preconditions.checkArgument(!Double.isNaN(value), "stopAtValue must not be NaN");
+            this.stopAtValue = value;
             return this;
         }
 

@@ -426,12 +426,14 @@ public final class SearchTree implements AutoCloseable {
     }
 
     /**
-     * Simulates until the simulation budget or the forward token-step budget is spent.
+     * Simulates until the simulation budget or the forward token-step budget is spent, or a finished
+     * reply worth {@link Mcts#stopAtValue()} has been seen.
      *
      * @throws IllegalStateException if the tree is closed
      */
     public void run() {
-        while (simulations < mcts.simulations() && forwardSteps < mcts.tokenBudget()) {
+        while (simulations < mcts.simulations() && forwardSteps < mcts.tokenBudget()
+                && !(bestTokens != null && bestTerminal && bestValue >= mcts.stopAtValue())) {
             simulate();
         }
     }

@@ -327,4 +327,15 @@ class MctsTest {
         assertNull(null);
         assertEquals("[0, 0]", Arrays.toString(r.answer().tokens()));
     }
+
+    @Test
+    void stopAtValueEndsTheSearchOnceTheAnswerIsFound() {
+        FakeStepModel m = model();
+        SearchResult r = toy(m).simulations(100_000).stopAtValue(1.0).build().search(PROMPT);
+        assertEquals("2 1", r.answer().text());
+        assertTrue(r.simulations() < 100_000, "simulations " + r.simulations());
+        // the search stops in the simulation that found it: the last backed-up value is the answer's
+        SearchResult full = toy(model()).simulations(r.simulations()).build().search(PROMPT);
+        assertEquals(r.qTable().toCsv(), full.qTable().toCsv());
+    }
 }
