@@ -39,6 +39,50 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
+    /**
+     * An independent copy of this cache (same length, its own arrays in a sub-manager of
+     * {@code parent}), so that a prefix's cache can be extended along several branches, as tree
+     * search does; extending or closing one never changes the other.
+     *
+     * @param parent the manager that owns the copy's arrays
+     * @return the copy, which the caller closes
+     * @throws IllegalStateException if this cache is closed
+     */
+    public KvCache copy(NDManager parent) {
+        Preconditions.checkState(!closed, "KvCache is closed");
+        Preconditions.notNull(parent, "parent");
+        KvCache c = new KvCache(parent, keys.length);
+        for (int layer = 0; layer < keys.length; layer++) {
+            if (keys[layer] != null) {
+                c.keys[layer] = keys[layer].duplicate();
+                c.values[layer] = values[layer].duplicate();
+                c.keys[layer].attach(c.manager);
+                c.values[layer].attach(c.manager);
+            }
+        }
+        c.length = length;
+        return c;
+    }
+
+    /**
+     * The bytes the cached keys and values hold (0 once closed).
+     *
+     * @return the size of every cached array, in bytes
+     */
+    public long bytes() {
+        if (closed) {
+            return 0;
+        }
+        long total = 0;
+        for (int layer = 0; layer < keys.length; layer++) {
+            if (keys[layer] != null) {
+                total += keys[layer].size() * keys[layer].getDataType().getNumOfBytes();
+                total += values[layer].size() * values[layer].getDataType().getNumOfBytes();
+            }
+        }
+        return total;
+    }
+
     /** Appends this layer's new keys/values ({@code [B, kvHeads, T, headDim]}) and returns the whole. */
     NDArray[] append(int layer, NDArray k, NDArray v) {
         Preconditions.checkState(!closed, "KvCache is closed");

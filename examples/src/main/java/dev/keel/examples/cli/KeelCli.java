@@ -41,7 +41,7 @@ import java.util.Arrays;
         description = "Keel: hallucination scores without gold answers, fine-tuning that forgets less, safety that survives fine-tuning.",
         subcommands = {FewlCommand.class, SimilarityCommand.class, EmbedCommand.class, SafetyCommand.class, SamCommand.class,
                 ChatCommand.class, TrainTinyCommand.class, TrainCommand.class, TrainCommand.LoraTrainGone.class,
-                LmCommand.class, CommandLine.HelpCommand.class})
+                LmCommand.class, SearchCommand.class, CommandLine.HelpCommand.class})
 public final class KeelCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,257 @@
+package dev.keel.examples.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.lm.search.Evaluator;
+import dev.keel.core.lm.search.Mcts;
+import dev.keel.core.lm.search.QTable;
+import dev.keel.core.lm.search.SearchResult;
+import dev.keel.core.lm.search.Verifier;
+import dev.keel.examples.search.ExpertIteration;
+import dev.keel.examples.search.SearchBench;
+import dev.keel.examples.search.SearchSetup;
+import dev.keel.examples.search.SearchTask;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code keel search solve|bench|distill}: Monte Carlo tree search over a language model's tokens. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = "Monte Carlo tree search over a language model's tokens: solve one prompt, or benchmark MCTS "
+                + "against greedy, best-of-N and beam search at equal forward token-steps.",
+        subcommands = {SearchCommand.Solve.class, SearchCommand.Bench.class, SearchCommand.Distill.class})
+final class SearchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: solve, bench or distill");
+    }
+
+    /** {@code --model DIR|keel-tiny}. */
+    static SearchSetup open(CommandLine cl, String model) throws IOException {
+        if (model == null || model.equals("keel-tiny")) {
+            return SearchSetup.open(null);
+        }
+        return SearchSetup.open(ChatCommand.requireModelDir(cl, "--model", Path.of(model)));
+    }
+
+    static SearchTask task(CommandLine cl, String name) {
+        try {
+            return SearchTask.of(name);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--task " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code text} to {@code out} atomically, or to standard output for {@code -}. */
+    static void write(CommandLine cl, Path out, String text) throws IOException {
+        if (out.toString().equals("-")) {
+            cl.getOut().print(text);
+            cl.getOut().flush();
+            return;
+        }
+        if (Files.exists(out) && !Files.isRegularFile(out)) {
+            throw new CommandLine.ParameterException(cl, "--out must be a regular file or -, was " + out);
+        }
+        AtomicFiles.write(out, o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Command(name = "solve", mixinStandardHelpOptions = true,
+            description = "Search for a reply to one prompt; print the answer and the top of the Q table.")
+    static final class Solve extends CheckedCommand {
+        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory (default: keel-tiny)")
+        String model;
+        @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the user's message")
+        String prompt;
+        @Option(names = "--task", paramLabel = "NAME", description = "verify with a task's exact answer computed from the prompt: add2, add1, copy, reverse")
+        String task;
+        @Option(names = "--answer", paramLabel = "TEXT", description = "verify with this exact answer")
+        String answer;
+        @Option(names = "--simulations", defaultValue = "64", paramLabel = "N", description = "simulation budget (default: ${DEFAULT-VALUE})")
+        int simulations;
+        @Option(names = "--budget", paramLabel = "N", description = "forward token-step budget (default: none)")
+        Long budget;
+        @Option(names = "--top-k", defaultValue = "8", paramLabel = "K", description = "actions per node (default: ${DEFAULT-VALUE})")
+        int topK;
+        @Option(names = "--c", defaultValue = "1.0", description = "PUCT exploration constant (default: ${DEFAULT-VALUE})")
+        double c;
+        @Option(names = "--max-tokens", paramLabel = "N", description = "the most tokens of a reply (default: the task's, else 32)")
+        Integer maxTokens;
+        @Option(names = "--seed", defaultValue = "42", description = "seed (default: ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--rows", defaultValue = "8", paramLabel = "N", description = "Q-table rows to print (default: ${DEFAULT-VALUE})")
+        int rows;
+        @Option(names = "--q-table", paramLabel = "FILE", description = "write the whole Q table (.json or .csv)")
+        Path qTable;
+        @Option(names = "--quiet", description = "no status on stderr")
+        boolean quiet;
+
+        @Override
+        int run(CommandLine cl) throws Exception {
+            if (task != null && answer != null) {
+                throw new CommandLine.ParameterException(cl, "give --task or --answer, not both");
+            }
+            SearchTask t = task == null ? null : task(cl, task);
+            if (simulations < 1) {
+                throw new CommandLine.ParameterException(cl, "--simulations must be >= 1, was " + simulations);
+            }
+            if (budget != null && budget < 1) {
+                throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + budget);
+            }
+            if (topK < 1) {
+                throw new CommandLine.ParameterException(cl, "--top-k must be >= 1, was " + topK);
+            }
+            int depth = maxTokens != null ? maxTokens : t != null ? t.maxTokens() : 32;
+            if (depth < 1) {
+                throw new CommandLine.ParameterException(cl, "--max-tokens must be >= 1, was " + depth);
+            }
+            Evaluator evaluator;
+            String how;
+            if (t != null || answer != null) {
+                String want;
+                try {
+                    want = t != null ? t.answer(prompt) : answer;
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(cl, "--prompt: " + e.getMessage(), e);
+                }
+                evaluator = Evaluator.rollout(Verifier.exactAnswer(want), 0);
+                how = "exact answer, greedy rollouts";
+            } else {
+                evaluator = Evaluator.logLikelihood();
+                how = "the model's likelihood";
+            }
+            try (SearchSetup setup = open(cl, model)) {
+                Mcts.Builder b = Mcts.builder(setup.steps()).evaluator(evaluator).decoder(setup::decode)
+                        .stopTokens(setup.stops()).topK(topK).cPuct(c).maxDepth(depth).simulations(simulations)
+                        .seed(seed);
+                if (budget != null) {
+                    b.tokenBudget(budget);
+                }
+                Mcts mcts = b.build();
+                if (!quiet) {
+                    cl.getErr().println("search: " + mcts + ", evaluator: " + how);
+                }
+                SearchResult r = mcts.search(setup.prompt(prompt));
+                var out = cl.getOut();
+                out.println("answer: " + r.answer().text());
+                out.println(String.format(Locale.ROOT, "value %.4f, most visited: %s, %d simulations (%d failed), "
+                                + "%d forward token-steps, %d nodes", r.answer().value(), r.mostVisited().text(),
+                        r.simulations(), r.failedSimulations(), r.forwardSteps(), r.nodes()));
+                out.println("prefix\ttoken\tP\tN\tQ");
+                for (QTable.Row row : r.qTable().top(rows)) {
+                    out.println(String.format(Locale.ROOT, "%s\t%s\t%.4f\t%d\t%s", row.prefix(), row.tokenText(),
+                            row.prior(), row.visits(), Double.isNaN(row.q()) ? "-" : String.format(Locale.ROOT, "%.4f", row.q())));
+                }
+                out.flush();
+                if (qTable != null) {
+                    r.qTable().write(qTable);
+                }
+                return r.failedSimulations() == r.simulations() ? 1 : 0;
+            }
+        }
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "MCTS vs greedy, best-of-N and beam search on held-out problems at equal forward token-steps; JSON rows[].")
+    static final class Bench extends CheckedCommand {
+        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory (default: keel-tiny)")
+        String model;
+        @Option(names = "--task", required = true, paramLabel = "NAME", description = "add2, add1, copy or reverse")
+        String task;
+        @Option(names = "--budget", required = true, split = ",", paramLabel = "N[,N...]", description = "forward token-steps per problem")
+        List<Long> budgets;
+        @Option(names = "--seeds", defaultValue = "1,2,3", split = ",", description = "seeds (default: ${DEFAULT-VALUE})")
+        List<Long> seeds;
+        @Option(names = "--problems", defaultValue = "40", paramLabel = "N", description = "held-out problems (default: ${DEFAULT-VALUE})")
+        int problems;
+        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, - for stdout (default: ${DEFAULT-VALUE})")
+        Path out;
+        @Option(names = "--quiet", description = "no status on stderr")
+        boolean quiet;
+
+        @Override
+        int run(CommandLine cl) throws Exception {
+            SearchTask t = task(cl, task);
+            for (long b : budgets) {
+                if (b < 1) {
+                    throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + b);
+                }
+            }
+            if (problems < 1 || problems > 200) {
+                throw new CommandLine.ParameterException(cl, "--problems must be in [1, 200], was " + problems);
+            }
+            try (SearchSetup setup = open(cl, model)) {
+                List<SearchBench.Row> rows = SearchBench.run(setup, t, problems, budgets, new ArrayList<>(seeds),
+                        SearchBench.Settings.defaults(), quiet ? null : line -> {
+                            cl.getErr().println(line);
+                            cl.getErr().flush();
+                        });
+                ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model, problems, seeds,
+                        SearchBench.Settings.defaults(), rows);
+                write(cl, out, json.toPrettyString() + "\n");
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "distill", mixinStandardHelpOptions = true,
+            description = "Expert iteration: search on training problems, fine-tune a LoRA adapter on the accepted replies, "
+                    + "and report greedy exact match on held-out problems before and after each round (JSON).")
+    static final class Distill extends CheckedCommand {
+        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory in keel-tiny's chat format (default: keel-tiny)")
+        String model;
+        @Option(names = "--task", required = true, paramLabel = "NAME", description = "add2, add1, copy or reverse")
+        String task;
+        @Option(names = "--rounds", defaultValue = "1", description = "rounds (default: ${DEFAULT-VALUE})")
+        int rounds;
+        @Option(names = "--problems", defaultValue = "200", paramLabel = "N", description = "training problems searched per round (default: ${DEFAULT-VALUE})")
+        int problems;
+        @Option(names = "--held-out", defaultValue = "40", paramLabel = "N", description = "held-out problems evaluated (default: ${DEFAULT-VALUE})")
+        int heldOut;
+        @Option(names = "--budget", defaultValue = "64", paramLabel = "N", description = "forward token-steps per searched problem (default: ${DEFAULT-VALUE})")
+        long budget;
+        @Option(names = "--seed", defaultValue = "42", description = "seed (default: ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, - for stdout (default: ${DEFAULT-VALUE})")
+        Path out;
+        @Option(names = "--quiet", description = "no status on stderr")
+        boolean quiet;
+
+        @Override
+        int run(CommandLine cl) throws Exception {
+            SearchTask t = task(cl, task);
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(cl, "--rounds must be >= 1, was " + rounds);
+            }
+            if (problems < 1) {
+                throw new CommandLine.ParameterException(cl, "--problems must be >= 1, was " + problems);
+            }
+            if (heldOut < 1 || heldOut > 200) {
+                throw new CommandLine.ParameterException(cl, "--held-out must be in [1, 200], was " + heldOut);
+            }
+            if (budget < 1) {
+                throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + budget);
+            }
+            try (SearchSetup setup = open(cl, model)) {
+                List<ExpertIteration.Round> r = ExpertIteration.run(setup, t, rounds, problems, heldOut, budget, seed,
+                        quiet ? null : line -> {
+                            cl.getErr().println(line);
+                            cl.getErr().flush();
+                        });
+                write(cl, out, ExpertIteration.toJson(t, budget, seed, r).toPrettyString() + "\n");
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Experiments with Monte Carlo tree search over keel-tiny's tokens ({@code dev.keel.core.lm.search}):
+ * the tasks with programmatic answers ({@link dev.keel.examples.search.SearchTask}), the benchmark
+ * of MCTS against greedy, best-of-N and beam search at equal forward token-steps
+ * ({@link dev.keel.examples.search.SearchBench}).
+ */
+package dev.keel.examples.search;
