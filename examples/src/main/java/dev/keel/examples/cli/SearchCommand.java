@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +38,8 @@ final class SearchCommand implements Runnable {
     }
 
     /** {@code --model DIR|keel-tiny}. */
-    static SearchSetup open(CommandLine cl, String model) throws IOException {
-        if (model == null || model.equals("keel-tiny")) {
-            return SearchSetup.open(null);
-        }
-        return SearchSetup.open(ChatCommand.requireModelDir(cl, "--model", Path.of(model)));
+    static SearchSetup open(CommandLine cl, Path model) throws IOException {
+        return SearchSetup.open(Cli.model(cl, "--model", model));
     }
 
     static SearchTask task(CommandLine cl, String name) {
@@ -54,24 +50,27 @@ final class SearchCommand implements Runnable {
         }
     }
 
-    /** Writes {@code text} to {@code out} atomically, or to standard output for {@code -}. */
-    static void write(CommandLine cl, Path out, String text) throws IOException {
-        if (out.toString().equals("-")) {
-            cl.getOut().print(text);
-            cl.getOut().flush();
-            return;
+    /**
+     * Writes {@code text} to {@code --out}: atomically to a regular file, directly into a stream,
+     * or to standard output for {@code -}; never over the model's files.
+     */
+    static void write(CommandLine cl, Path out, Path model, String text) throws IOException {
+        List<Path> inputs = new ArrayList<>();
+        Path dir = Cli.model(cl, "--model", model);
+        inputs.add(dir.resolve("config.json"));
+        inputs.add(dir.resolve("model.safetensors"));
+        inputs.add(dir.resolve("tokenizer.json"));
+        try (Cli.Output o = Cli.output(cl, "--out", out, inputs, "search.json")) {
+            AtomicFiles.write(o.path(), w -> w.write(text.getBytes(StandardCharsets.UTF_8)));
+            o.finish();
         }
-        if (Files.exists(out) && !Files.isRegularFile(out)) {
-            throw new CommandLine.ParameterException(cl, "--out must be a regular file or -, was " + out);
-        }
-        AtomicFiles.write(out, o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Command(name = "solve", mixinStandardHelpOptions = true,
             description = "Search for a reply to one prompt; print the answer and the top of the Q table.")
     static final class Solve extends CheckedCommand {
-        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory (default: keel-tiny)")
-        String model;
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory, or keel-tiny for the bundled model (default: keel-tiny)")
+        Path model;
         @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the user's message")
         String prompt;
         @Option(names = "--task", paramLabel = "NAME", description = "verify with a task's exact answer computed from the prompt: add2, add1, copy, reverse")
@@ -94,8 +93,6 @@ final class SearchCommand implements Runnable {
         int rows;
         @Option(names = "--q-table", paramLabel = "FILE", description = "write the whole Q table (.json or .csv)")
         Path qTable;
-        @Option(names = "--quiet", description = "no status on stderr")
-        boolean quiet;
 
         @Override
         int run(CommandLine cl) throws Exception {
@@ -139,9 +136,7 @@ final class SearchCommand implements Runnable {
                     b.tokenBudget(budget);
                 }
                 Mcts mcts = b.build();
-                if (!quiet) {
-                    cl.getErr().println("search: " + mcts + ", evaluator: " + how);
-                }
+                Cli.status(cl, "search: " + mcts + ", evaluator: " + how);
                 SearchResult r = mcts.search(setup.prompt(prompt));
                 var out = cl.getOut();
                 out.println("answer: " + r.answer().text());
@@ -157,7 +152,8 @@ final class SearchCommand implements Runnable {
                 if (qTable != null) {
                     r.qTable().write(qTable);
                 }
-                return r.failedSimulations() == r.simulations() ? 1 : 0;
+                return r.failedSimulations() == 0 ? Cli.OK
+                        : r.failedSimulations() == r.simulations() ? Cli.ALL_FAILED : Cli.SOME_FAILED;
             }
         }
     }
@@ -165,8 +161,8 @@ final class SearchCommand implements Runnable {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "MCTS vs greedy, best-of-N and beam search on held-out problems at equal forward token-steps; JSON rows[].")
     static final class Bench extends CheckedCommand {
-        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory (default: keel-tiny)")
-        String model;
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory, or keel-tiny for the bundled model (default: keel-tiny)")
+        Path model;
         @Option(names = "--task", required = true, paramLabel = "NAME", description = "add2, add1, copy or reverse")
         String task;
         @Option(names = "--budget", required = true, split = ",", paramLabel = "N[,N...]", description = "forward token-steps per problem")
@@ -175,10 +171,8 @@ final class SearchCommand implements Runnable {
         List<Long> seeds;
         @Option(names = "--problems", defaultValue = "40", paramLabel = "N", description = "held-out problems (default: ${DEFAULT-VALUE})")
         int problems;
-        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, - for stdout (default: ${DEFAULT-VALUE})")
+        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, written atomically (- for standard output) (default: ${DEFAULT-VALUE})")
         Path out;
-        @Option(names = "--quiet", description = "no status on stderr")
-        boolean quiet;
 
         @Override
         int run(CommandLine cl) throws Exception {
@@ -193,14 +187,14 @@ final class SearchCommand implements Runnable {
             }
             try (SearchSetup setup = open(cl, model)) {
                 List<SearchBench.Row> rows = SearchBench.run(setup, t, problems, budgets, new ArrayList<>(seeds),
-                        SearchBench.Settings.defaults(), quiet ? null : line -> {
+                        SearchBench.Settings.defaults(), Cli.quiet(cl) ? null : line -> {
                             cl.getErr().println(line);
                             cl.getErr().flush();
                         });
-                ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model, problems, seeds,
+                ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model.toString(), problems, seeds,
                         SearchBench.Settings.defaults(), rows);
-                write(cl, out, json.toPrettyString() + "\n");
-                return 0;
+                write(cl, out, model, json.toPrettyString() + "\n");
+                return Cli.OK;
             }
         }
     }
@@ -209,8 +203,8 @@ final class SearchCommand implements Runnable {
             description = "Expert iteration: search on training problems, fine-tune a LoRA adapter on the accepted replies, "
                     + "and report greedy exact match on held-out problems before and after each round (JSON).")
     static final class Distill extends CheckedCommand {
-        @Option(names = "--model", paramLabel = "DIR|keel-tiny", description = "model directory in keel-tiny's chat format (default: keel-tiny)")
-        String model;
+        @Option(names = "--model", paramLabel = "DIR", description = "model directory in keel-tiny's chat format, or keel-tiny for the bundled model (default: keel-tiny)")
+        Path model;
         @Option(names = "--task", required = true, paramLabel = "NAME", description = "add2, add1, copy or reverse")
         String task;
         @Option(names = "--rounds", defaultValue = "1", description = "rounds (default: ${DEFAULT-VALUE})")
@@ -223,10 +217,8 @@ final class SearchCommand implements Runnable {
         long budget;
         @Option(names = "--seed", defaultValue = "42", description = "seed (default: ${DEFAULT-VALUE})")
         long seed;
-        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, - for stdout (default: ${DEFAULT-VALUE})")
+        @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, written atomically (- for standard output) (default: ${DEFAULT-VALUE})")
         Path out;
-        @Option(names = "--quiet", description = "no status on stderr")
-        boolean quiet;
 
         @Override
         int run(CommandLine cl) throws Exception {
@@ -245,12 +237,12 @@ final class SearchCommand implements Runnable {
             }
             try (SearchSetup setup = open(cl, model)) {
                 List<ExpertIteration.Round> r = ExpertIteration.run(setup, t, rounds, problems, heldOut, budget, seed,
-                        quiet ? null : line -> {
+                        Cli.quiet(cl) ? null : line -> {
                             cl.getErr().println(line);
                             cl.getErr().flush();
                         });
-                write(cl, out, ExpertIteration.toJson(t, budget, seed, r).toPrettyString() + "\n");
-                return 0;
+                write(cl, out, model, ExpertIteration.toJson(t, budget, seed, r).toPrettyString() + "\n");
+                return Cli.OK;
             }
         }
     }
