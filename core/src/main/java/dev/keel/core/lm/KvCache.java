@@ -8,7 +8,7 @@ import dev.keel.core.internal.Preconditions;
  * The keys and values of tokens already seen, per layer, so that generation feeds only the new
  * token. Holds its arrays in its own manager; {@link #close()} frees them and is idempotent.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements LmState {
 
     private final NDManager manager;
     private final NDArray[] keys;
@@ -35,8 +35,26 @@ public final class KvCache implements AutoCloseable {
      *
      * @return the length
      */
+    @Override
     public long length() {
         return length;
+    }
+
+    /**
+     * The bytes the cached keys and values take now.
+     *
+     * @return the bytes held
+     */
+    @Override
+    public long bytes() {
+        long n = 0;
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                n += keys[i].size() * keys[i].getDataType().getNumOfBytes();
+                n += values[i].size() * values[i].getDataType().getNumOfBytes();
+            }
+        }
+        return n;
     }
 
     /** Appends this layer's new keys/values ({@code [B, kvHeads, T, headDim]}) and returns the whole. */
@@ -70,6 +88,7 @@ public final class KvCache implements AutoCloseable {
      * @throws IllegalArgumentException if {@code rows} is empty or {@code dropFront} is out of range
      * @throws IllegalStateException    if the cache is closed
      */
+    @Override
     public void retain(long[] rows, long dropFront) {
         Preconditions.checkState(!closed, "KvCache is closed");
         Preconditions.notNull(rows, "rows");
@@ -101,6 +120,7 @@ public final class KvCache implements AutoCloseable {
         return kept;
     }
 
+    /** Frees the cached arrays; idempotent. */
     @Override
     public void close() {
         if (closed) {
