@@ -35,6 +35,12 @@ class RwkvCliTest {
         // the same parameter count within one channel-mixing column per block
         assertThat(Math.abs(pr - pl)).isLessThan(2L * 32 * 1 + 2 * 32);
 
+        String table = dev.keel.examples.rwkv.RwkvComparison.run(dir.resolve("cmp"), java.util.List.of(llama, out));
+        assertThat(table).contains("| metric | llama (n=1) | rwkv (n=1) |").contains("| recall_16_words |")
+                .contains("| held_out_loss |");
+        assertThat(Files.readString(dir.resolve("cmp/comparison.csv"))).contains("tiny-rwkv,rwkv,42,");
+        assertThat(Files.size(dir.resolve("cmp/held-out-loss.png"))).isPositive();
+
         KeelCliTest.Run chat = run("chat", "--model", out.toString(), "--max-tokens", "3", "Repeat these words: red blue");
         assertThat(chat.code()).as(chat.err()).isZero();
         assertThat(chat.out()).isNotNull();
