@@ -56,6 +56,17 @@ public record RwkvConfig(int vocabSize, int hiddenSize, int attentionHiddenSize,
     /**
      * Checks every value.
      *
+     * @param vocabSize           {@code vocab_size}, > 0
+     * @param hiddenSize          {@code hidden_size}, > 0
+     * @param attentionHiddenSize {@code attention_hidden_size}, > 0
+     * @param intermediateSize    {@code intermediate_size}, > 0
+     * @param numHiddenLayers     {@code num_hidden_layers}, > 0
+     * @param layerNormEpsilon    {@code layer_norm_epsilon}, > 0
+     * @param contextLength       {@code context_length}, > 0
+     * @param rescaleEvery        {@code rescale_every}, >= 0
+     * @param tieWordEmbeddings   {@code tie_word_embeddings}
+     * @param bosTokenId          {@code bos_token_id} in [-1, vocab)
+     * @param eosTokenId          {@code eos_token_id} in [-1, vocab)
      * @throws IllegalArgumentException naming the first value out of range
      */
     public RwkvConfig {
