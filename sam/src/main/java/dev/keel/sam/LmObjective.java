@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.keel.core.internal.Preconditions;
-import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.internal.LmLoss;
 import dev.keel.core.lm.train.GradientPass;
 import dev.keel.core.internal.Gradients;
@@ -32,13 +32,13 @@ import java.util.Map;
  */
 public final class LmObjective implements GradientPass {
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final Map<String, Parameter> params;
     private final List<TrainingExample> examples;
     private final int batchSize;
     private final long targets;
 
-    private LmObjective(LlamaModel model, Map<String, Parameter> params, List<TrainingExample> examples, int batchSize) {
+    private LmObjective(CausalLm model, Map<String, Parameter> params, List<TrainingExample> examples, int batchSize) {
         this.model = model;
         this.params = new LinkedHashMap<>(params);
         this.examples = List.copyOf(examples);
@@ -59,7 +59,7 @@ public final class LmObjective implements GradientPass {
      * @param examples the training examples
      * @return the new value
      */
-    public static LmObjective of(LlamaModel model, Map<String, Parameter> params, List<TrainingExample> examples) {
+    public static LmObjective of(CausalLm model, Map<String, Parameter> params, List<TrainingExample> examples) {
         return of(model, params, examples, Integer.MAX_VALUE);
     }
 
@@ -70,7 +70,7 @@ public final class LmObjective implements GradientPass {
      * @param examples the training examples
      * @return the new value
      */
-    public static LmObjective of(LlamaModel model, Map<String, Parameter> params, List<TrainingExample> examples,
+    public static LmObjective of(CausalLm model, Map<String, Parameter> params, List<TrainingExample> examples,
                                  int batchSize) {
         Preconditions.notNull(model, "model");
         Preconditions.notNull(params, "params");
@@ -84,7 +84,7 @@ public final class LmObjective implements GradientPass {
      *
      * @return the model
      */
-    public LlamaModel model() {
+    public CausalLm model() {
         return model;
     }
 

@@ -3,7 +3,7 @@ package dev.keel.sam;
 import ai.djl.nn.Parameter;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.ChatRecord;
-import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.generate.ChatTemplate;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.lora.LoraAdapter;
@@ -47,7 +47,7 @@ public final class LoraFineTuner {
     public static final LoraConfig DEFAULT_LORA =
             LoraConfig.builder().rank(8).alpha(16).targetModules("q_proj", "v_proj").build();
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final List<TrainingExample> data;
     private final LoraConfig lora;
     private final OptimizerChoice optimizer;
@@ -83,7 +83,7 @@ public final class LoraFineTuner {
      * @return a builder with the defaults of {@link TrainingConfig}, {@link #DEFAULT_LORA} and a plain optimizer
      * @throws IllegalArgumentException if {@code model} is null or {@code examples} null or empty
      */
-    public static Builder builder(LlamaModel model, List<TrainingExample> examples) {
+    public static Builder builder(CausalLm model, List<TrainingExample> examples) {
         return new Builder(model, examples);
     }
 
@@ -96,16 +96,16 @@ public final class LoraFineTuner {
      * @param records   the chat records, not empty
      * @param tokenizer the model's tokenizer
      * @param template  the chat template the model reads
-     * @return a builder with the defaults of {@link #builder(LlamaModel, List)}
+     * @return a builder with the defaults of {@link #builder(CausalLm, List)}
      * @throws IllegalArgumentException if an argument is null, {@code records} is empty or a record does not encode
      */
-    public static Builder builder(LlamaModel model, List<ChatRecord> records, LmTokenizer tokenizer,
+    public static Builder builder(CausalLm model, List<ChatRecord> records, LmTokenizer tokenizer,
                                   ChatTemplate template) {
         Preconditions.notNull(model, "model");
         Preconditions.notEmpty(records, "records");
         Preconditions.notNull(template, "template");
         return new Builder(model, ChatExamples.encodeAll(records, tokenizer, template,
-                template.endOfReplyToken(model.config().eosTokenId())));
+                template.endOfReplyToken(model.eosTokenId())));
     }
 
     /**
@@ -220,13 +220,13 @@ public final class LoraFineTuner {
 
     /**
      * Builds a {@link LoraFineTuner}. The model and the data are required and given to
-     * {@link LoraFineTuner#builder(LlamaModel, List)}; everything else is optional: the training
+     * {@link LoraFineTuner#builder(CausalLm, List)}; everything else is optional: the training
      * configuration ({@link TrainingConfig}'s defaults: 1 epoch, lr 2e-4, batch 8, seed 0), the LoRA
      * configuration ({@link #DEFAULT_LORA}), the optimizer ({@link OptimizerChoice#plain()}), SAM's
      * scope (LoRA parameters), base-weight training (off), a checkpoint directory (none) and listeners.
      */
     public static final class Builder {
-        private final LlamaModel model;
+        private final CausalLm model;
         private final List<TrainingExample> data;
         private TrainingConfig training = TrainingConfig.builder().build();
         private LoraConfig lora = DEFAULT_LORA;
@@ -239,7 +239,7 @@ public final class LoraFineTuner {
         private final Map<String, String> runSettings = new LinkedHashMap<>();
         private final List<TrainingListener> listeners = new ArrayList<>();
 
-        private Builder(LlamaModel model, List<TrainingExample> data) {
+        private Builder(CausalLm model, List<TrainingExample> data) {
             this.model = Preconditions.notNull(model, "model");
             this.data = Preconditions.notEmpty(data, "data");
         }

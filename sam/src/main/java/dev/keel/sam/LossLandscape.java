@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
-import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.lora.LoraAdapter;
 import dev.keel.sam.internal.ParamSnapshot;
 
@@ -78,7 +78,7 @@ public final class LossLandscape {
      * @param adapter the LoRA adapter
      * @return every weight of the model (and the adapter), by name
      */
-    public static Map<String, Parameter> allParameters(LlamaModel model, LoraAdapter adapter) {
+    public static Map<String, Parameter> allParameters(CausalLm model, LoraAdapter adapter) {
         Preconditions.notNull(model, "model");
         Map<String, Parameter> out = new LinkedHashMap<>(model.parameters());
         if (adapter != null) {

@@ -8,7 +8,7 @@ import dev.keel.core.internal.Preconditions;
  * The keys and values of tokens already seen, per layer, so that generation feeds only the new
  * token. Holds its arrays in its own manager; {@link #close()} frees them and is idempotent.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements LmState {
 
     private final NDManager manager;
     private final NDArray[] keys;
@@ -35,6 +35,7 @@ public final class KvCache implements AutoCloseable {
      *
      * @return the length
      */
+    @Override
     public long length() {
         return length;
     }
@@ -69,6 +70,7 @@ public final class KvCache implements AutoCloseable {
      *
      * @return the size of every cached array, in bytes
      */
+    @Override
     public long bytes() {
         if (closed) {
             return 0;
@@ -114,6 +116,7 @@ public final class KvCache implements AutoCloseable {
      * @throws IllegalArgumentException if {@code rows} is empty or {@code dropFront} is out of range
      * @throws IllegalStateException    if the cache is closed
      */
+    @Override
     public void retain(long[] rows, long dropFront) {
         Preconditions.checkState(!closed, "KvCache is closed");
         Preconditions.notNull(rows, "rows");
@@ -145,6 +148,7 @@ public final class KvCache implements AutoCloseable {
         return kept;
     }
 
+    /** Frees the cached arrays; idempotent. */
     @Override
     public void close() {
         if (closed) {

@@ -61,7 +61,7 @@ import java.util.SplittableRandom;
  * }
  * }</pre>
  */
-public final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements CausalLm {
 
     private static final float MASKED = -1e9f;
 
@@ -650,6 +650,68 @@ public final class LlamaModel implements AutoCloseable {
      * @return logits {@code [B, T, vocab]}, in the manager of {@code inputIds}
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        return forwardWith(inputIds, attentionMask, cache, training);
+    }
+
+    /**
+     * Runs the decoder with a state of this model's kind ({@link #newState}: a {@link KvCache}).
+     *
+     * @param inputIds      {@code [B, T]} token ids (int64 or int32)
+     * @param attentionMask {@code [B, S]} 1 for real tokens, 0 for padding ({@code S} cached plus new), or {@code null}
+     * @param state         a {@link KvCache}, or {@code null}
+     * @param training      whether dropout (in LoRA layers) is active
+     * @return logits {@code [B, T, vocab]}, in the manager of {@code inputIds}
+     * @throws IllegalArgumentException if {@code state} is not a {@link KvCache}
+     */
+    @Override
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, LmState state, boolean training) {
+        Preconditions.checkArgument(state == null || state instanceof KvCache,
+                "state must be a KvCache for a LlamaModel, was " + (state == null ? null : state.getClass().getName()));
+        return forwardWith(inputIds, attentionMask, (KvCache) state, training);
+    }
+
+    /**
+     * A new empty {@link KvCache} for this model, in a sub-manager of {@code parent}.
+     *
+     * @param parent the manager that owns the cache's arrays
+     * @return the cache
+     */
+    @Override
+    public LmState newState(NDManager parent) {
+        return new KvCache(parent, config.numHiddenLayers());
+    }
+
+    /**
+     * The vocabulary size of the configuration.
+     *
+     * @return {@code vocab_size}
+     */
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    /**
+     * The longest sequence the model accepts ({@link LlamaConfig#contextLength()}).
+     *
+     * @return the context length
+     */
+    @Override
+    public int contextLength() {
+        return config.contextLength();
+    }
+
+    /**
+     * The configuration's end-of-sequence token id, or -1.
+     *
+     * @return the token id or -1
+     */
+    @Override
+    public int eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    private NDArray forwardWith(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
         try (NDArray hidden = hiddenStates(inputIds, attentionMask, cache, training)) {
             NDArray logits = head.forward(hidden, training);
             if (logits.getDataType() != DataType.FLOAT32) {

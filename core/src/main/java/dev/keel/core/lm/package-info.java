@@ -3,9 +3,11 @@
  * Face {@code config.json} of a Llama, Mistral, Qwen2 or Qwen3 checkpoint, with its
  * {@link dev.keel.core.lm.RopeScaling}), the decoder {@link dev.keel.core.lm.LlamaModel} with its
  * {@link dev.keel.core.internal.LinearLayer}s, the masked next-token loss {@link dev.keel.core.internal.LmLoss} and
- * the {@link dev.keel.core.lm.KvCache} used by generation. Sub-packages: {@code safetensors} (checkpoint
- * files), {@code lora} (adapters), {@code generate} (decoding and the local chat model) and
- * {@code train} (the training loop).
+ * the {@link dev.keel.core.lm.KvCache} used by generation. {@link dev.keel.core.lm.CausalLm} is what any
+ * language model offers (the decoder, or the recurrent RWKV-4 of {@code rwkv}), with its per-sequence
+ * {@link dev.keel.core.lm.LmState}; generation, training, LoRA and the local chat model take it.
+ * Sub-packages: {@code safetensors} (checkpoint files), {@code lora} (adapters), {@code generate}
+ * (decoding and the local chat model), {@code train} (the training loop) and {@code rwkv} (RWKV-4).
  *
  * <pre>{@code
  * try (LlamaModel model = LlamaModel.load(Path.of("my-llama"), Device.cpu());

@@ -24,6 +24,9 @@ final class TrainTinyCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads, set before the engine starts "
             + "(default: ${DEFAULT-VALUE}: steady on a shared machine, and the setting the bundled weights were trained with)")
     int threads;
+    @Option(names = "--arch", defaultValue = "llama", paramLabel = "ARCH",
+            description = "llama (the bundled keel-tiny) or rwkv (RWKV-4 of the same width, depth and parameter count) (default: ${DEFAULT-VALUE})")
+    String arch;
     @Option(names = "--smoke", hidden = true, description = "a seconds-long run of a very small model, for tests")
     boolean smoke;
     @CommandLine.Spec
@@ -35,6 +38,12 @@ final class TrainTinyCommand implements Callable<Integer> {
         if (threads <= 0) {
             throw new CommandLine.ParameterException(cl, "--threads must be > 0, was " + threads);
         }
+        TinyRecipe.Arch architecture;
+        try {
+            architecture = TinyRecipe.Arch.parse(arch);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--arch must be llama or rwkv, was " + arch);
+        }
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         TinyRecipe.Settings s = smoke ? TinyRecipe.Settings.smoke() : TinyRecipe.Settings.defaults();
@@ -45,15 +54,15 @@ final class TrainTinyCommand implements Callable<Integer> {
             s = s.withSteps(steps);
         }
         ProgressBar bar = Cli.progress(cl, "train-tiny", s.steps());
-        TinyRecipe.Result r = TinyRecipe.train(out, seed, s, new TrainingListener() {
+        TinyRecipe.Result r = TinyRecipe.train(out, seed, s, architecture, new TrainingListener() {
             @Override
             public void onStep(Progress p) {
                 bar.update(p.step());
             }
         });
         var ev = r.metrics().path("evaluation");
-        Cli.status(cl, String.format(Locale.ROOT, "keel-tiny -> %s: %.0f s, final loss %.4f, refusal %.3f, false refusal %.3f, accuracy %s",
-                r.dir(), r.seconds(), r.finalLoss(), ev.path("refusal_rate_heldout_advbench").asDouble(),
+        Cli.status(cl, String.format(Locale.ROOT, "%s -> %s: %.0f s, final loss %.4f, refusal %.3f, false refusal %.3f, accuracy %s",
+                r.metrics().path("model").asText(), r.dir(), r.seconds(), r.finalLoss(), ev.path("refusal_rate_heldout_advbench").asDouble(),
                 ev.path("false_refusal_rate_heldout_benign").asDouble(), ev.path("exact_match_accuracy")));
         return 0;
     }

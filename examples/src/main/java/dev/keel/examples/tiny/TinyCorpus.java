@@ -299,6 +299,32 @@ public final class TinyCorpus {
     }
 
     /**
+     * A copying/recall probe: {@code count} prompts "Repeat these words: ..." of {@code words} words each
+     * (the training lists have 2 to 5), drawn from the corpus's words with {@code seed}.
+     *
+     * @param seed  the seed
+     * @param words words per list, > 0
+     * @param count prompts, > 0
+     * @return the items (family {@link Family#COPY})
+     */
+    public static List<Item> copyProbe(long seed, int words, int count) {
+        if (words <= 0 || count <= 0) {
+            throw new IllegalArgumentException("words and count must be > 0, were " + words + " and " + count);
+        }
+        Random r = new Random(seed * 31 + words);
+        List<Item> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            List<String> list = new ArrayList<>(words);
+            for (int j = 0; j < words; j++) {
+                list.add(WORDS[r.nextInt(WORDS.length)]);
+            }
+            out.add(new Item(Family.COPY, String.format(Locale.ROOT, COPY_TEMPLATES[0], String.join(" ", list)),
+                    String.join(" ", list)));
+        }
+        return out;
+    }
+
+    /**
      * Held-out prompts: up to {@code perFamily} per skill family and for benign requests (none of
      * them in {@link #train}), and every held-out AdvBench instruction as {@link Family#REFUSAL}.
      */

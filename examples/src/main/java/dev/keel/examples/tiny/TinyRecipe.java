@@ -11,8 +11,11 @@ import dev.keel.core.chat.GenerationOptions;
 import dev.keel.core.internal.AtomicFiles;
 import dev.keel.core.chat.ChatRecord;
 import dev.keel.core.internal.Json;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.LlamaConfig;
 import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.rwkv.RwkvConfig;
+import dev.keel.core.lm.rwkv.RwkvModel;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.generate.LocalChatModel;
 import dev.keel.core.lm.safetensors.DType;
@@ -24,6 +27,7 @@ import dev.keel.core.lm.train.TrainingExample;
 import dev.keel.core.lm.train.TrainingListener;
 import dev.keel.core.lm.train.TrainingResult;
 import dev.keel.safety.RefusalJudge;
+import dev.keel.sam.LmObjective;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,7 +137,60 @@ public final class TinyRecipe {
                              double falseRefusalAll, List<String[]> samples) {
     }
 
+    /** The architecture the recipe trains. */
+    public enum Arch {
+        /** The Llama decoder of the bundled keel-tiny. */
+        LLAMA,
+        /** RWKV-4 with the same width, depth and (within a block's rounding) parameter count. */
+        RWKV;
+
+        /**
+         * Parses {@code llama} or {@code rwkv} (any case).
+         *
+         * @param s the name
+         * @return the architecture
+         * @throws IllegalArgumentException for any other name
+         */
+        public static Arch parse(String s) {
+            Preconditions.notNull(s, "arch");
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "llama" -> LLAMA;
+                case "rwkv" -> RWKV;
+                default -> throw new IllegalArgumentException("arch must be llama or rwkv, was " + s);
+            };
+        }
+    }
+
+    /** Held-out loss is measured every this many steps (and at the last step) into {@code metrics.json}. */
+    public static final int HELD_OUT_EVERY = 100;
+
     private TinyRecipe() {
+    }
+
+    /** The Llama configuration of a run. */
+    static LlamaConfig llamaConfig(Settings settings, int vocabSize) {
+        return LlamaConfig.builder().vocabSize(vocabSize).hiddenSize(settings.hiddenSize())
+                .intermediateSize(settings.intermediateSize()).numHiddenLayers(settings.layers())
+                .numAttentionHeads(settings.heads()).numKeyValueHeads(settings.kvHeads()).tieWordEmbeddings(true)
+                .maxPositionEmbeddings(256).rmsNormEps(1e-5).eosTokenId(TinyTokenizer.END_ID).build();
+    }
+
+    /**
+     * The RWKV configuration of a run: the Llama run's width, depth, tied embeddings and context, with the
+     * channel-mixing width that brings the parameter count closest to the Llama model's.
+     */
+    static RwkvConfig rwkvConfig(Settings settings, int vocabSize) {
+        long target = llamaConfig(settings, vocabSize).parameterCount();
+        RwkvConfig best = null;
+        for (int im = 1; im <= 8 * settings.hiddenSize(); im++) {
+            RwkvConfig c = RwkvConfig.builder().vocabSize(vocabSize).hiddenSize(settings.hiddenSize())
+                    .intermediateSize(im).numHiddenLayers(settings.layers()).tieWordEmbeddings(true)
+                    .contextLength(256).layerNormEpsilon(1e-5).bosTokenId(-1).eosTokenId(TinyTokenizer.END_ID).build();
+            if (best == null || Math.abs(c.parameterCount() - target) < Math.abs(best.parameterCount() - target)) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     /** Trains with {@link Settings#defaults()}. */
@@ -143,7 +200,17 @@ public final class TinyRecipe {
 
     /** Trains, saves and evaluates keel-tiny into {@code outDir} (created if needed). */
     public static Result train(Path outDir, long seed, Settings settings, TrainingListener listener) throws IOException {
+        return train(outDir, seed, settings, Arch.LLAMA, listener);
+    }
+
+    /**
+     * Trains, saves and evaluates a keel-tiny of architecture {@code arch} into {@code outDir} (created if
+     * needed): the same corpus, tokenizer, steps, batch, schedule and evaluation for either.
+     */
+    public static Result train(Path outDir, long seed, Settings settings, Arch arch, TrainingListener listener)
+            throws IOException {
         Preconditions.notNull(outDir, "outDir");
+        Preconditions.notNull(arch, "arch");
         Preconditions.notNull(settings, "settings");
         Files.createDirectories(outDir);
         Instant started = Instant.now();
@@ -156,11 +223,12 @@ public final class TinyRecipe {
             perFamily.merge(it.family(), 1, Integer::sum);
         }
         int vocabSize = TinyTokenizer.write(outDir.resolve("tokenizer.json"), texts, settings.minCount());
-        LlamaConfig config = LlamaConfig.builder().vocabSize(vocabSize).hiddenSize(settings.hiddenSize())
-                .intermediateSize(settings.intermediateSize()).numHiddenLayers(settings.layers())
-                .numAttentionHeads(settings.heads()).numKeyValueHeads(settings.kvHeads()).tieWordEmbeddings(true)
-                .maxPositionEmbeddings(256).rmsNormEps(1e-5).eosTokenId(TinyTokenizer.END_ID).build();
+        LlamaConfig llama = llamaConfig(settings, vocabSize);
+        RwkvConfig rwkv = arch == Arch.RWKV ? rwkvConfig(settings, vocabSize) : null;
+        long parameterCount = rwkv != null ? rwkv.parameterCount() : llama.parameterCount();
+        Object config = rwkv != null ? rwkv : llama;
         List<TrainingExample> examples;
+        List<TrainingExample> heldOut;
         long tokens = 0;
         try (LmTokenizer tok = LmTokenizer.load(outDir.resolve("tokenizer.json"))) {
             List<ChatRecord> records = new ArrayList<>(items.size());
@@ -171,31 +239,53 @@ public final class TinyRecipe {
             for (TrainingExample e : examples) {
                 tokens += e.length();
             }
+            List<ChatRecord> held = new ArrayList<>();
+            for (TinyCorpus.Item it : TinyCorpus.heldOut(seed, settings.perFamily())) {
+                held.add(ChatRecord.of(null, it.prompt(), it.answer()));
+            }
+            heldOut = ChatExamples.encodeAll(held, tok, TinyChatTemplate.instance(), -1);
         }
-        LOG.info("keel-tiny: {} examples ({} tokens), vocabulary {}, {} parameters", examples.size(), tokens, vocabSize,
-                config.parameterCount());
+        LOG.info("keel-tiny ({}): {} examples ({} tokens), vocabulary {}, {} parameters", arch, examples.size(), tokens,
+                vocabSize, parameterCount);
         TrainingConfig tc = TrainingConfig.builder().learningRate(settings.learningRate()).weightDecay(0.01)
                 .warmupSteps(settings.warmupSteps()).totalSteps(settings.steps()).schedule(LrSchedule.COSINE)
                 .minLrRatio(0.05).batchSize(settings.batchSize()).maxGradNorm(1.0).maxLength(128)
                 .padTokenId(TinyTokenizer.PAD_ID).seed(seed).logEvery(50).build();
         TrainingResult tr;
         double seconds;
+        double[] evalSeconds = new double[1];
+        List<double[]> heldOutCurve = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager();
-             LlamaModel model = LlamaModel.random(config, seed, root)) {
+             CausalLm model = rwkv != null ? RwkvModel.random(rwkv, seed, root) : LlamaModel.random(llama, seed, root)) {
             model.setBaseTrainable(true);
             LmTrainer.Builder b = LmTrainer.builder().model(model).parameters(model.parameters()).config(tc);
             if (listener != null) {
                 b.listener(listener);
             }
+            LmObjective heldOutLoss = LmObjective.of(model, java.util.Map.of(), heldOut, settings.batchSize());
+            b.listener(new TrainingListener() {
+                @Override
+                public void onStep(Progress p) {
+                    if (p.step() % HELD_OUT_EVERY == 0 || p.step() == p.totalSteps()) {
+                        long e0 = System.nanoTime();
+                        heldOutCurve.add(new double[] {p.step(), heldOutLoss.loss()});
+                        evalSeconds[0] += (System.nanoTime() - e0) / 1e9;
+                    }
+                }
+            });
             long t0 = System.nanoTime();
             try (LmTrainer trainer = b.build()) {
                 tr = trainer.fit(examples);
             }
-            seconds = (System.nanoTime() - t0) / 1e9;
+            seconds = (System.nanoTime() - t0) / 1e9 - evalSeconds[0];
             if (tr.status() != TrainingResult.Status.COMPLETED) {
                 throw new IOException("keel-tiny training did not complete: " + tr.message());
             }
-            model.save(outDir, DType.F32, Long.MAX_VALUE);
+            if (model instanceof LlamaModel lm) {
+                lm.save(outDir, DType.F32, Long.MAX_VALUE);
+            } else {
+                model.save(outDir);
+            }
         }
         List<Float> losses = tr.losses();
         double finalLoss = 0;
@@ -211,7 +301,8 @@ public final class TinyRecipe {
         }
 
         ObjectNode m = Json.mapper().createObjectNode();
-        m.put("model", "keel-tiny");
+        m.put("model", arch == Arch.RWKV ? "keel-tiny-rwkv" : "keel-tiny");
+        m.put("architecture", arch.name().toLowerCase(Locale.ROOT));
         m.put("library", "keel " + KeelVersion.get());
         m.put("recipe", TinyRecipe.class.getName());
         m.put("seed", seed);
@@ -219,7 +310,8 @@ public final class TinyRecipe {
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
         m.set("settings", Json.mapper().valueToTree(settings));
-        m.put("parameters", config.parameterCount());
+        m.put("parameters", parameterCount);
+        m.put("model_config", config.toString());
         m.put("vocab_size", vocabSize);
         ObjectNode corpus = m.putObject("corpus");
         corpus.put("examples", examples.size());
@@ -228,6 +320,13 @@ public final class TinyRecipe {
         perFamily.forEach((f, n) -> fam.put(f.key(), n));
         ObjectNode train = m.putObject("training");
         train.put("seconds", round(seconds));
+        train.put("tokens_per_second", round(tokensSeen(examples, settings, tc) / seconds));
+        ArrayNode held = train.putArray("held_out_loss");
+        for (double[] point : heldOutCurve) {
+            ObjectNode o = held.addObject();
+            o.put("step", (int) point[0]);
+            o.put("loss", round(point[1]));
+        }
         train.put("steps", tr.steps());
         train.put("final_loss_last_step", round(losses.get(losses.size() - 1)));
         train.put("final_loss_mean_last_50", round(finalLoss));
@@ -255,6 +354,16 @@ public final class TinyRecipe {
         LOG.info("keel-tiny: trained in {} s, final loss {}, accuracy {}, refusal {}, false refusal {}",
                 round(seconds), round(finalLoss), ev.accuracy(), ev.refusalRate(), ev.falseRefusalRate());
         return new Result(outDir, seconds, finalLoss, m);
+    }
+
+    /** Tokens the run feeds the model: steps times the mean tokens per batch (examples cut at the max length). */
+    private static double tokensSeen(List<TrainingExample> examples, Settings settings, TrainingConfig tc) {
+        double mean = 0;
+        for (TrainingExample e : examples) {
+            mean += Math.min(e.length(), tc.maxLength());
+        }
+        mean /= examples.size();
+        return mean * settings.batchSize() * settings.steps();
     }
 
     /** A chat model over a keel-tiny directory, with its chat template; the caller closes it. */

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.chat.GenerationOptions;
-import dev.keel.core.lm.KvCache;
-import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.CausalLm;
+import dev.keel.core.lm.LmState;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +18,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Generates tokens from a {@link LlamaModel}: greedy (temperature 0) or temperature and nucleus
+ * Generates tokens from a {@link CausalLm} (a Transformer with its KV cache or RWKV with its recurrent state): greedy (temperature 0) or temperature and nucleus
  * (top-p) sampling from a seeded generator (seed 0 when the options give none, so runs repeat),
  * stopping at a stop token, at {@code maxTokens}, at the model's context length, or when the callback
  * says so. With the KV cache each step feeds only the newest token; without it the whole sequence
@@ -43,14 +43,14 @@ public final class Generator {
         boolean onToken(long[] generated);
     }
 
-    private final LlamaModel model;
+    private final CausalLm model;
 
     /**
      * A generator over {@code model}.
      *
      * @param model the model that predicts each next token
      */
-    public Generator(LlamaModel model) {
+    public Generator(CausalLm model) {
         this.model = Preconditions.notNull(model, "model");
     }
 
@@ -75,7 +75,7 @@ public final class Generator {
         Preconditions.notNull(prompt, "prompt");
         Preconditions.notNull(options, "options");
         Preconditions.checkArgument(prompt.length > 0, "prompt must hold at least one token");
-        int maxPos = model.config().contextLength();
+        int maxPos = model.contextLength();
         Preconditions.checkArgument(prompt.length <= maxPos, "prompt of " + prompt.length
                 + " tokens exceeds the context length (" + maxPos + ")");
         Set<Long> stops = stopTokenIds == null ? Set.of() : new HashSet<>(stopTokenIds);
@@ -85,7 +85,7 @@ public final class Generator {
         int produced = 0;
         GenerationResult.FinishReason reason;
         try (NDManager sm = model.manager().newSubManager();
-             KvCache cache = useCache ? new KvCache(sm, model.config().numHiddenLayers()) : null) {
+             LmState cache = useCache ? model.newState(sm) : null) {
             float[] logits = lastLogits(sm, Arrays.copyOf(seq, len), cache);
             while (true) {
                 long next = choose(logits, options.temperature(), options.topP(), topK, rnd);
@@ -113,7 +113,7 @@ public final class Generator {
         return new GenerationResult(Arrays.copyOfRange(seq, prompt.length, len), reason);
     }
 
-    private float[] lastLogits(NDManager parent, long[] ids, KvCache cache) {
+    private float[] lastLogits(NDManager parent, long[] ids, LmState cache) {
         try (NDManager step = parent.newSubManager()) {
             NDArray in = step.create(ids).reshape(1, ids.length);
             NDArray logits = model.forward(in, null, cache, false);
@@ -198,8 +198,8 @@ public final class Generator {
         if (n == 0) {
             return results;
         }
-        int maxPos = model.config().contextLength();
-        int vocab = model.config().vocabSize();
+        int maxPos = model.contextLength();
+        int vocab = model.vocabSize();
         int longest = 0;
         for (int i = 0; i < n; i++) {
             int len = requests.get(i).prompt.length;
@@ -213,7 +213,7 @@ public final class Generator {
         }
         List<Row> running = new ArrayList<>(List.of(rows));
         try (NDManager sm = model.manager().newSubManager();
-             KvCache cache = new KvCache(sm, model.config().numHiddenLayers())) {
+             LmState cache = model.newState(sm)) {
             // prefill: left-padded prompts, padding masked (and fed token 0)
             int b = n;
             long[] ids = new long[b * longest];
@@ -276,7 +276,7 @@ public final class Generator {
     }
 
     /** One forward over {@code [b, t]} ids with the mask {@code [b, cached + t]}; the last position's logits. */
-    private float[] step(NDManager parent, long[] ids, int b, int t, float[] mask, KvCache cache, int vocab) {
+    private float[] step(NDManager parent, long[] ids, int b, int t, float[] mask, LmState cache, int vocab) {
         try (NDManager step = parent.newSubManager()) {
             NDArray in = step.create(ids).reshape(b, t);
             NDArray m = step.create(mask).reshape(b, mask.length / b);

@@ -7,6 +7,7 @@ import dev.keel.core.chat.ChatModelException;
 import dev.keel.core.chat.ChatRequest;
 import dev.keel.core.chat.ChatResponse;
 import dev.keel.core.chat.GenerationOptions;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.lora.LoraAdapter;
 
@@ -21,7 +22,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A local {@link LlamaModel} as a {@link ChatModel}: each conversation is rendered with a
+ * A local {@link CausalLm} (a {@link LlamaModel} or an RWKV model) as a {@link ChatModel}: each conversation is rendered with a
  * {@link ChatTemplate}, tokenised (with a BOS token where the model wants one and the text does
  * not already begin with it), continued by a {@link Generator} and decoded; a reply ends at a stop
  * token, a stop string (the request's and the template's; not included) or its token limit.
@@ -43,7 +44,7 @@ public final class LocalChatModel implements ChatModel {
     /** How many requests {@link #generateAll} runs as one batch unless the builder says otherwise. */
     public static final int DEFAULT_BATCH_SIZE = 8;
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final LmTokenizer tokenizer;
     private final ChatTemplate template;
     private final Set<Long> stopTokenIds;
@@ -253,7 +254,7 @@ public final class LocalChatModel implements ChatModel {
             List<AutoCloseable> opened = new ArrayList<>();
             boolean ok = false;
             try {
-                LlamaModel model = LlamaModel.load(modelDir, device);
+                CausalLm model = CausalLm.load(modelDir, device);
                 opened.add(0, model);
                 if (adapterDir != null) {
                     opened.add(0, LoraAdapter.load(model, adapterDir));
@@ -297,15 +298,15 @@ public final class LocalChatModel implements ChatModel {
      * @return the ids in that order, without repeats
      * @throws IllegalArgumentException if {@code eos_token} is not one token of the tokenizer
      */
-    public static Set<Long> stopIds(HubModelFiles files, LmTokenizer tokenizer, LlamaModel model) {
+    public static Set<Long> stopIds(HubModelFiles files, LmTokenizer tokenizer, CausalLm model) {
         Preconditions.notNull(files, "files");
         Preconditions.notNull(tokenizer, "tokenizer");
         Set<Long> ids = new LinkedHashSet<>(files.eosTokenIds());
         if (ids.isEmpty()) {
             ids.addAll(files.configEosTokenIds());
         }
-        if (ids.isEmpty() && model != null && model.config().eosTokenId() >= 0) {
-            ids.add((long) model.config().eosTokenId());
+        if (ids.isEmpty() && model != null && model.eosTokenId() >= 0) {
+            ids.add((long) model.eosTokenId());
         }
         if (files.eosToken().isPresent()) {
             String eos = files.eosToken().get();
@@ -545,7 +546,7 @@ public final class LocalChatModel implements ChatModel {
 
     /** Builds a {@link LocalChatModel} over a model and tokenizer that the caller keeps and closes. */
     public static final class Builder {
-        private LlamaModel model;
+        private CausalLm model;
         private LmTokenizer tokenizer;
         private ChatTemplate template = ChatTemplate.plain();
         private Set<Long> stopTokenIds;
@@ -565,7 +566,7 @@ public final class LocalChatModel implements ChatModel {
          * @param model the model
          * @return this builder
          */
-        public Builder model(LlamaModel model) {
+        public Builder model(CausalLm model) {
             this.model = Preconditions.notNull(model, "model");
             return this;
         }
@@ -670,11 +671,11 @@ public final class LocalChatModel implements ChatModel {
         public LocalChatModel build() {
             Preconditions.checkState(model != null, "model must be set");
             Preconditions.checkState(tokenizer != null, "tokenizer must be set");
-            tokenizer.checkCompatible(model.config().vocabSize());
-            Preconditions.checkArgument(bosTokenId < model.config().vocabSize(), "bosTokenId " + bosTokenId
-                    + " is outside the model's vocabulary of " + model.config().vocabSize());
+            tokenizer.checkCompatible(model.vocabSize());
+            Preconditions.checkArgument(bosTokenId < model.vocabSize(), "bosTokenId " + bosTokenId
+                    + " is outside the model's vocabulary of " + model.vocabSize());
             if (stopTokenIds == null) {
-                stopTokenIds = model.config().eosTokenId() >= 0 ? Set.of((long) model.config().eosTokenId()) : Set.of();
+                stopTokenIds = model.eosTokenId() >= 0 ? Set.of((long) model.eosTokenId()) : Set.of();
             }
             return new LocalChatModel(this);
         }

@@ -8,6 +8,7 @@ import dev.keel.core.internal.Preconditions;
 import dev.keel.core.internal.AtomicFiles;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.LinearLayer;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.safetensors.DType;
 import dev.keel.core.lm.safetensors.SafeTensors;
@@ -26,7 +27,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A LoRA adapter attached to the linear layers of a {@link LlamaModel} that its {@link LoraConfig}
+ * A LoRA adapter attached to the linear layers of a {@link CausalLm} (e.g. a {@link LlamaModel}) that its {@link LoraConfig}
  * targets. New adapters are initialised as PEFT does ({@code lora_A} Kaiming-uniform with
  * {@code a = sqrt(5)}, i.e. uniform in {@code ±1/sqrt(in)}; {@code lora_B} zero), so they start as
  * the identity. The base weights stay frozen; the adapter's parameters take gradients.
@@ -47,7 +48,7 @@ public final class LoraAdapter implements AutoCloseable {
     /** The prefix PEFT puts before module paths in {@code adapter_model.safetensors}. */
     public static final String PEFT_PREFIX = "base_model.model.";
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final LoraConfig config;
     private final NDManager manager;
     private final Map<String, LoraLayer> layers;
@@ -55,7 +56,7 @@ public final class LoraAdapter implements AutoCloseable {
     private boolean merged;
     private boolean closed;
 
-    private LoraAdapter(LlamaModel model, LoraConfig config, NDManager manager, Map<String, LoraLayer> layers) {
+    private LoraAdapter(CausalLm model, LoraConfig config, NDManager manager, Map<String, LoraLayer> layers) {
         this.model = model;
         this.config = config;
         this.manager = manager;
@@ -76,7 +77,7 @@ public final class LoraAdapter implements AutoCloseable {
      * @param seed the seed of the random choices
      * @return the new adapter, attached to the model
      */
-    public static LoraAdapter create(LlamaModel model, LoraConfig config, long seed) {
+    public static LoraAdapter create(CausalLm model, LoraConfig config, long seed) {
         Preconditions.notNull(model, "model");
         Preconditions.notNull(config, "config");
         Map<String, LinearLayer> targets = targets(model, config);
@@ -104,7 +105,7 @@ public final class LoraAdapter implements AutoCloseable {
      * @return the adapter, attached to the model (the caller closes it)
      * @throws IOException if a file cannot be read or written
      */
-    public static LoraAdapter load(LlamaModel model, Path dir) throws IOException {
+    public static LoraAdapter load(CausalLm model, Path dir) throws IOException {
         Preconditions.notNull(model, "model");
         Preconditions.notNull(dir, "dir");
         LoraConfig config = LoraConfig.fromJson(dir.resolve("adapter_config.json"));
@@ -162,7 +163,7 @@ public final class LoraAdapter implements AutoCloseable {
         return null;
     }
 
-    private static Map<String, LinearLayer> targets(LlamaModel model, LoraConfig config) {
+    private static Map<String, LinearLayer> targets(CausalLm model, LoraConfig config) {
         Map<String, LinearLayer> out = new LinkedHashMap<>();
         for (LinearLayer l : model.linearLayers().values()) {
             if (config.matches(l.name())) {
@@ -174,7 +175,8 @@ public final class LoraAdapter implements AutoCloseable {
             throw new IllegalArgumentException("target_modules " + (config.targetRegex() != null
                     ? config.targetRegex() : config.targetModules())
                     + " match no linear layer; layers are named like model.layers.0.self_attn.q_proj or "
-                    + "model.layers.0.mlp.down_proj");
+                    + "model.layers.0.mlp.down_proj (Llama), rwkv.blocks.0.attention.key or "
+                    + "rwkv.blocks.0.feed_forward.value (RWKV)");
         }
         return out;
     }
@@ -189,7 +191,7 @@ public final class LoraAdapter implements AutoCloseable {
         return new LoraLayer(l.name(), pa, pb, (float) config.scaling(), (float) config.dropout());
     }
 
-    private static LoraAdapter attach(LlamaModel model, LoraConfig config, NDManager m, Map<String, LoraLayer> layers) {
+    private static LoraAdapter attach(CausalLm model, LoraConfig config, NDManager m, Map<String, LoraLayer> layers) {
         Map<String, LinearLayer> linears = model.linearLayers();
         for (LoraLayer l : layers.values()) {
             linears.get(l.module()).setLora(l);

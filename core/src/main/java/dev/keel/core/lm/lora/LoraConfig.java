@@ -131,7 +131,7 @@ public final class LoraConfig {
     /**
      * Whether the linear layer at {@code module} (e.g. {@code model.layers.0.self_attn.q_proj}) is a
      * target: its path equals a target or ends with {@code "." + target}; {@code all-linear} takes
-     * every layer but {@code lm_head}; a regex must match the whole path.
+     * every layer but the output head ({@code lm_head}, RWKV's {@code head}); a regex must match the whole path.
      *
      * @param module the module path, e.g. {@code model.layers.0.self_attn.q_proj}
      * @return whether the module is adapted
@@ -142,7 +142,7 @@ public final class LoraConfig {
         }
         for (String t : targetModules) {
             if (t.equals(ALL_LINEAR)) {
-                if (!module.equals("lm_head") && !module.endsWith(".lm_head")) {
+                if (!module.equals("lm_head") && !module.endsWith(".lm_head") && !module.equals("head")) {
                     return true;
                 }
             } else if (module.equals(t) || module.endsWith("." + t)) {

@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.Provenance;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.internal.LmLoss;
 import org.slf4j.Logger;
@@ -26,8 +27,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trains the given parameters of a {@link LlamaModel} (a LoRA adapter's, or the base weights after
- * {@link LlamaModel#setBaseTrainable}) on {@link TrainingExample}s with AdamW, a warm-up +
+ * Trains the given parameters of a {@link CausalLm} ({@link LlamaModel} or RWKV) (a LoRA adapter's, or the base weights after
+ * {@link CausalLm#setBaseTrainable}) on {@link TrainingExample}s with AdamW, a warm-up +
  * cosine/linear schedule, gradient clipping and accumulation over right-padded batches, and a loss
  * over target (response) tokens only.
  *
@@ -71,7 +72,7 @@ public final class LmTrainer implements AutoCloseable {
         void write(Path dir) throws IOException;
     }
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final Map<String, Parameter> params;
     private final TrainingConfig config;
     private final Path checkpointDir;
@@ -136,7 +137,7 @@ public final class LmTrainer implements AutoCloseable {
         Preconditions.checkState(!closed, "LmTrainer is closed");
         Preconditions.notEmpty(examples, "examples");
         List<TrainingExample> data = new ArrayList<>(examples.size());
-        int maxPos = model.config().contextLength();
+        int maxPos = model.contextLength();
         int maxLen = config.maxLength() > 0 ? Math.min(config.maxLength(), maxPos) : maxPos;
         for (TrainingExample e : examples) {
             data.add(e.truncate(maxLen));
@@ -387,7 +388,7 @@ public final class LmTrainer implements AutoCloseable {
 
     /** Builds an {@link LmTrainer}. */
     public static final class Builder {
-        private LlamaModel model;
+        private CausalLm model;
         private Map<String, Parameter> params;
         private TrainingConfig config = TrainingConfig.builder().build();
         private Path checkpointDir;
@@ -442,7 +443,7 @@ public final class LmTrainer implements AutoCloseable {
          * @param model the model
          * @return this builder
          */
-        public Builder model(LlamaModel model) {
+        public Builder model(CausalLm model) {
             this.model = Preconditions.notNull(model, "model");
             return this;
         }
