@@ -20,7 +20,7 @@ class RwkvCliTest {
         Path out = dir.resolve("tiny-rwkv");
         KeelCliTest.Run r = run("train-tiny", "--arch", "rwkv", "--smoke", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("keel-tiny-rwkv -> ");
+        assertThat(r.err()).contains("keel-tiny-rwkv -> ");
         assertThat(CausalLm.isRwkv(out)).isTrue();
         JsonNode metrics = Json.readFile(out.resolve("metrics.json"));
         assertThat(metrics.path("architecture").asText()).isEqualTo("rwkv");
