@@ -42,7 +42,7 @@ public final class IndexWinRate {
                 HallucinationBenchmark.Result r = HallucinationBenchmark.builder()
                         .scorer(Fewl.builder().embedder(e).similarity(sim.create(e)).neighbours(25).neighbourIndex(index))
                         .seed(7).build().runMultiModel(records);
-                HallucinationBenchmark.Row fewl = r.rows().get(0);
+                HallucinationBenchmark.Row fewl = r.row(HallucinationBenchmark.FEWL);
                 System.out.printf(Locale.ROOT, "{\"search\":\"%s\",\"similarity\":\"%s\",\"questions\":%d,\"row\":\"%s\",\"winRate\":%.4f,"
                                 + "\"low\":%.4f,\"high\":%.4f,\"auroc\":%.4f,\"seconds\":%.1f}%n",
                         index, sim, r.questions(), fewl.name(), fewl.winRate().value(), fewl.winRate().low(), fewl.winRate().high(),

@@ -43,7 +43,6 @@ class RwkvCliTest {
 
         KeelCliTest.Run chat = run("chat", "--model", out.toString(), "--max-tokens", "3", "Repeat these words: red blue");
         assertThat(chat.code()).as(chat.err()).isZero();
-        assertThat(chat.out()).isNotNull();
         assertThat(Files.exists(out.resolve("model.safetensors"))).isTrue();
 
         KeelCliTest.Run bad = run("train-tiny", "--arch", "mamba", "--smoke", "--out", dir.resolve("x").toString());
