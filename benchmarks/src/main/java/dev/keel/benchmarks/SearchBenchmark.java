@@ -6,7 +6,7 @@ import dev.keel.core.lm.LlamaConfig;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.Generator;
 import dev.keel.core.lm.search.Evaluator;
-import dev.keel.core.lm.search.LlamaStepModel;
+import dev.keel.core.lm.search.LmStepModel;
 import dev.keel.core.lm.search.Mcts;
 import dev.keel.core.lm.search.SearchResult;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -62,7 +62,7 @@ public class SearchBenchmark {
 
     private NDManager root;
     private LlamaModel model;
-    private LlamaStepModel steps;
+    private LmStepModel steps;
     private long[] prompt;
 
     static LlamaConfig config(String shape) {
@@ -75,7 +75,7 @@ public class SearchBenchmark {
         root = NDManager.newBaseManager();
         LlamaConfig c = config(shape);
         model = LlamaModel.random(c, 1, root);
-        steps = new LlamaStepModel(model);
+        steps = new LmStepModel(model);
         SplittableRandom r = new SplittableRandom(7);
         prompt = new long[PROMPT];
         for (int i = 0; i < PROMPT; i++) {

@@ -49,6 +49,7 @@ public final class KvCache implements LmState {
      * @return the copy, which the caller closes
      * @throws IllegalStateException if this cache is closed
      */
+    @Override
     public KvCache copy(NDManager parent) {
         Preconditions.checkState(!closed, "KvCache is closed");
         Preconditions.notNull(parent, "parent");

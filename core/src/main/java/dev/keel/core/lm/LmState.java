@@ -1,5 +1,7 @@
 package dev.keel.core.lm;
 
+import ai.djl.ndarray.NDManager;
+
 /**
  * What a {@link CausalLm} keeps of the tokens it has already seen, per sequence of a batch, so that
  * generation feeds only the new tokens: the keys and values of a Transformer ({@link KvCache}, growing
@@ -27,6 +29,17 @@ public interface LmState extends AutoCloseable {
      * @throws IllegalStateException    if the state is closed
      */
     void retain(long[] rows, long dropFront);
+
+    /**
+     * An independent copy of this state (its own arrays in a sub-manager of {@code parent}), so that a
+     * prefix's state can be extended along several branches, as tree search does; extending or
+     * closing one never changes the other.
+     *
+     * @param parent the manager that owns the copy's arrays
+     * @return the copy, which the caller closes
+     * @throws IllegalStateException if this state is closed
+     */
+    LmState copy(NDManager parent);
 
     /**
      * The bytes the state's arrays take now (what one more sequence of this length costs).

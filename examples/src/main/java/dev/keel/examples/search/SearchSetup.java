@@ -6,7 +6,7 @@ import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.LlamaModel;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.generate.LocalChatModel;
-import dev.keel.core.lm.search.LlamaStepModel;
+import dev.keel.core.lm.search.LmStepModel;
 import dev.keel.examples.tiny.TinyChatTemplate;
 import dev.keel.examples.tiny.TinyModel;
 
@@ -27,7 +27,7 @@ public final class SearchSetup implements AutoCloseable {
     private final LlamaModel model;
     private final LmTokenizer tokenizer;
     private final LocalChatModel chat;
-    private final LlamaStepModel steps;
+    private final LmStepModel steps;
     private final Set<Long> stops;
 
     private SearchSetup(Path dir, LlamaModel model, LmTokenizer tokenizer, LocalChatModel chat) {
@@ -35,7 +35,7 @@ public final class SearchSetup implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.chat = chat;
-        this.steps = new LlamaStepModel(model);
+        this.steps = new LmStepModel(model);
         Set<Long> s = new LinkedHashSet<>(chat.stopTokenIds());
         for (String stop : chat.template().stopStrings()) {
             OptionalLong id = tokenizer.tokenId(stop);
@@ -98,7 +98,7 @@ public final class SearchSetup implements AutoCloseable {
      *
      * @return the step model
      */
-    public LlamaStepModel steps() {
+    public LmStepModel steps() {
         return steps;
     }
 

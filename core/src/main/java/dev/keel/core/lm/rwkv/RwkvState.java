@@ -141,6 +141,32 @@ public final class RwkvState implements LmState {
         length -= dropFront;
     }
 
+    /**
+     * An independent copy of this state (same batch and length, its own arrays in a sub-manager of
+     * {@code parent}); extending or closing one never changes the other.
+     *
+     * @param parent the manager that owns the copy's arrays
+     * @return the copy, which the caller closes
+     * @throws IllegalStateException if this state is closed
+     */
+    @Override
+    public RwkvState copy(NDManager parent) {
+        checkOpen();
+        RwkvState c = new RwkvState(parent, arrays.length);
+        for (int layer = 0; layer < arrays.length; layer++) {
+            for (int slot = 0; slot < SLOTS; slot++) {
+                if (arrays[layer][slot] != null) {
+                    NDArray a = arrays[layer][slot].duplicate();
+                    a.attach(c.manager);
+                    c.arrays[layer][slot] = a;
+                }
+            }
+        }
+        c.batch = batch;
+        c.length = length;
+        return c;
+    }
+
     private void checkOpen() {
         Preconditions.checkState(!closed, "RwkvState is closed");
     }

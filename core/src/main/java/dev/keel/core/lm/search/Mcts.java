@@ -40,7 +40,7 @@ import java.util.function.Function;
  * expansion, not a hard limit: the root and the current path are always held.
  *
  * <pre>{@code
- * try (LlamaStepModel steps = new LlamaStepModel(model)) {
+ * try (LmStepModel steps = new LmStepModel(model)) {
  *     Mcts mcts = Mcts.builder(steps)
  *             .evaluator(Evaluator.rollout(Verifier.exactAnswer("42"), 0))
  *             .decoder(tokenizer::decode).stopTokens(Set.of(2L))

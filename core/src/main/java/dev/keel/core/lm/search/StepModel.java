@@ -12,7 +12,7 @@ package dev.keel.core.lm.search;
  * extended along any number of branches.
  *
  * <pre>{@code
- * try (StepModel m = new LlamaStepModel(model);
+ * try (StepModel m = new LmStepModel(model);
  *      StepModel.State root = m.root(promptIds);
  *      StepModel.State child = m.extend(root, 42L)) {
  *     float[] next = child.logProbs();

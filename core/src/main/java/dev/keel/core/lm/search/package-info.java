@@ -5,11 +5,11 @@
  * along the path), its tree {@link dev.keel.core.lm.search.SearchTree} with the four steps as four
  * methods and its {@link dev.keel.core.lm.search.QTable}; the model seen one token at a time,
  * {@link dev.keel.core.lm.search.StepModel} (over a {@code LlamaModel}:
- * {@link dev.keel.core.lm.search.LlamaStepModel}); and the decoders it is compared with at the same
+ * {@link dev.keel.core.lm.search.LmStepModel}); and the decoders it is compared with at the same
  * cost in forward token-steps, {@link dev.keel.core.lm.search.Baselines} (greedy, best-of-N, beam).
  *
  * <pre>{@code
- * try (LlamaStepModel steps = new LlamaStepModel(model)) {
+ * try (LmStepModel steps = new LmStepModel(model)) {
  *     Evaluator e = Evaluator.rollout(Verifier.exactAnswer("61"), 0);
  *     SearchResult r = Mcts.builder(steps).evaluator(e).decoder(tokenizer::decode)
  *             .stopTokens(Set.of(2L)).tokenBudget(64).simulations(1000).build().search(prompt);

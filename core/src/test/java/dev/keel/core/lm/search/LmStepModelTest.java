@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.rwkv.RwkvConfig;
+import dev.keel.core.lm.rwkv.RwkvModel;
 import dev.keel.core.testkit.TinyFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Expansion through the KV cache gives the log-probabilities of a full forward over the prefix. */
-class LlamaStepModelTest {
+class LmStepModelTest {
 
     static LlamaModel model;
 
@@ -35,7 +37,7 @@ class LlamaStepModelTest {
     static float[] full(long[] ids) {
         try (NDManager sm = model.manager().newSubManager()) {
             NDArray logits = model.forward(sm.create(ids).reshape(1, ids.length));
-            return LlamaStepModel.logSoftmax(logits.get(new NDIndex("0, -1, :")).toFloatArray());
+            return LmStepModel.logSoftmax(logits.get(new NDIndex("0, -1, :")).toFloatArray());
         }
     }
 
@@ -48,7 +50,7 @@ class LlamaStepModelTest {
     @Test
     void extendingThroughTheCacheEqualsAFullForwardOfThePrefix() {
         long[] prompt = {5, 17, 33, 8};
-        try (LlamaStepModel steps = new LlamaStepModel(model);
+        try (LmStepModel steps = new LmStepModel(model);
              StepModel.State root = steps.root(prompt)) {
             assertEquals(4, root.length());
             assertTrue(TinyFixtures.maxAbsDiff(full(prompt), root.logProbs()) < 1e-5);
@@ -74,7 +76,7 @@ class LlamaStepModelTest {
 
     @Test
     void badTokensAndPromptsAreRefusedByName() {
-        try (LlamaStepModel steps = new LlamaStepModel(model);
+        try (LmStepModel steps = new LmStepModel(model);
              StepModel.State root = steps.root(new long[] {1, 2})) {
             assertEquals("token must be in [0, 97), was 97",
                     assertThrows(IllegalArgumentException.class, () -> steps.extend(root, 97)).getMessage());
@@ -86,7 +88,7 @@ class LlamaStepModelTest {
     @Test
     void mctsOnARealModelRespectsItsBudgetAndValuesWithTheModelsOwnLikelihood() {
         long[] prompt = {3, 9, 27};
-        try (LlamaStepModel steps = new LlamaStepModel(model)) {
+        try (LmStepModel steps = new LmStepModel(model)) {
             SearchResult r = Mcts.builder(steps).evaluator(Evaluator.logLikelihood()).stopTokens(Set.of(2L)).topK(4)
                     .maxDepth(6).tokenBudget(40).simulations(10_000).seed(1).build().search(prompt);
             assertEquals(40, r.forwardSteps());
@@ -120,6 +122,35 @@ class LlamaStepModelTest {
                 assertEquals(x.token(), y.token());
                 assertEquals(x.visits(), y.visits());
                 assertEquals(x.q(), y.q(), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void anRwkvModelExpandsThroughACopyOfItsRecurrentState() {
+        RwkvConfig c = RwkvConfig.builder().vocabSize(30).hiddenSize(16).attentionHiddenSize(12).intermediateSize(40)
+                .numHiddenLayers(3).eosTokenId(1).build();
+        try (NDManager root = NDManager.newBaseManager(ai.djl.Device.cpu());
+             RwkvModel rwkv = RwkvModel.random(c, 11, root);
+             LmStepModel steps = new LmStepModel(rwkv);
+             StepModel.State r = steps.root(new long[] {3, 9, 4})) {
+            java.util.function.Function<long[], float[]> full = ids -> {
+                try (NDManager sm = rwkv.manager().newSubManager()) {
+                    NDArray logits = rwkv.forward(sm.create(ids).reshape(1, ids.length), null, null, false);
+                    return LmStepModel.logSoftmax(logits.get(new NDIndex("0, -1, :")).toFloatArray());
+                }
+            };
+            assertTrue(TinyFixtures.maxAbsDiff(full.apply(new long[] {3, 9, 4}), r.logProbs()) < 1e-5);
+            try (StepModel.State a = steps.extend(r, 7);
+                 StepModel.State b = steps.extend(r, 8);
+                 StepModel.State aa = steps.extend(a, 2)) {
+                double da = TinyFixtures.maxAbsDiff(full.apply(new long[] {3, 9, 4, 7}), a.logProbs());
+                double db = TinyFixtures.maxAbsDiff(full.apply(new long[] {3, 9, 4, 8}), b.logProbs());
+                double daa = TinyFixtures.maxAbsDiff(full.apply(new long[] {3, 9, 4, 7, 2}), aa.logProbs());
+                assertTrue(da < 1e-5 && db < 1e-5 && daa < 1e-5, da + " " + db + " " + daa);
+                // a recurrent state is the same size at any length
+                assertEquals(a.bytes(), aa.bytes());
+                assertEquals(5, aa.length());
             }
         }
     }

@@ -5,33 +5,35 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.KvCache;
-import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.CausalLm;
+import dev.keel.core.lm.LmState;
 
 /**
- * A {@link StepModel} over a {@link LlamaModel} (every architecture {@code LlamaModel} loads): a
- * state holds its prefix's {@link KvCache} and next-token log-probabilities; {@link #extend} copies
- * the parent's cache and runs one forward step over the new token only. A state of a prefix of
- * length {@code T} holds {@code 2 · layers · kvHeads · headDim · T} cached values plus the vocabulary's
- * log-probabilities.
+ * A {@link StepModel} over any {@link CausalLm} (every architecture {@code core} loads: the
+ * Llama-family decoders and RWKV-4): a state holds its prefix's {@link LmState} and next-token
+ * log-probabilities; {@link #extend} copies the parent's state and runs one forward step over the new
+ * token only. A Transformer's state of a prefix of length {@code T} holds
+ * {@code 2 · layers · kvHeads · headDim · T} cached values ({@link KvCache}), an RWKV state the same
+ * fixed size at any length; both plus the vocabulary's log-probabilities.
  *
  * <pre>{@code
- * try (LlamaStepModel steps = new LlamaStepModel(model)) {
+ * try (LmStepModel steps = new LmStepModel(model)) {
  *     SearchResult r = Mcts.builder(steps).evaluator(e).simulations(64).build().search(prompt);
  * }
  * }</pre>
  */
-public final class LlamaStepModel implements StepModel {
+public final class LmStepModel implements StepModel {
 
-    private final LlamaModel model;
+    private final CausalLm model;
     private final NDManager manager;
     private boolean closed;
 
     /**
      * Step access to {@code model}; the model stays the caller's to close (after this).
      *
-     * @param model the decoder
+     * @param model the language model
      */
-    public LlamaStepModel(LlamaModel model) {
+    public LmStepModel(CausalLm model) {
         this.model = Preconditions.notNull(model, "model");
         this.manager = model.manager().newSubManager();
     }
@@ -46,9 +48,9 @@ public final class LlamaStepModel implements StepModel {
         for (long t : prompt) {
             checkToken(t);
         }
-        KvCache cache = new KvCache(manager, model.config().numHiddenLayers());
+        LmState cache = model.newState(manager);
         try {
-            return new LlamaState(cache, step(cache, prompt), prompt.length);
+            return new CachedState(cache, step(cache, prompt), prompt.length);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -59,15 +61,15 @@ public final class LlamaStepModel implements StepModel {
     public State extend(State parent, long token) {
         checkOpen();
         Preconditions.notNull(parent, "parent");
-        Preconditions.checkArgument(parent instanceof LlamaState, "parent is not a state of this model: " + parent);
-        LlamaState p = (LlamaState) parent;
+        Preconditions.checkArgument(parent instanceof CachedState, "parent is not a state of this model: " + parent);
+        CachedState p = (CachedState) parent;
         Preconditions.checkState(!p.closed, "parent state is closed");
         Preconditions.checkState(p.length < contextLength(), "parent state is at the context length ("
                 + contextLength() + ")");
         checkToken(token);
-        KvCache cache = p.cache.copy(manager);
+        LmState cache = p.cache.copy(manager);
         try {
-            return new LlamaState(cache, step(cache, new long[] {token}), p.length + 1);
+            return new CachedState(cache, step(cache, new long[] {token}), p.length + 1);
         } catch (RuntimeException e) {
             cache.close();
             throw e;
@@ -78,7 +80,7 @@ public final class LlamaStepModel implements StepModel {
         Preconditions.checkArgument(t >= 0 && t < vocabSize(), "token must be in [0, " + vocabSize() + "), was " + t);
     }
 
-    private float[] step(KvCache cache, long[] ids) {
+    private float[] step(LmState cache, long[] ids) {
         float[] logits;
         try (NDManager sm = manager.newSubManager()) {
             NDArray in = sm.create(ids).reshape(1, ids.length);
@@ -108,16 +110,16 @@ public final class LlamaStepModel implements StepModel {
 
     @Override
     public int vocabSize() {
-        return model.config().vocabSize();
+        return model.vocabSize();
     }
 
     @Override
     public int contextLength() {
-        return model.config().contextLength();
+        return model.contextLength();
     }
 
     private void checkOpen() {
-        Preconditions.checkState(!closed, "LlamaStepModel is closed");
+        Preconditions.checkState(!closed, "LmStepModel is closed");
     }
 
     @Override
@@ -130,16 +132,16 @@ public final class LlamaStepModel implements StepModel {
 
     @Override
     public String toString() {
-        return "LlamaStepModel[" + model + "]";
+        return "LmStepModel[" + model + "]";
     }
 
-    private static final class LlamaState implements State {
-        final KvCache cache;
+    private static final class CachedState implements State {
+        final LmState cache;
         final float[] logProbs;
         final int length;
         boolean closed;
 
-        LlamaState(KvCache cache, float[] logProbs, int length) {
+        CachedState(LmState cache, float[] logProbs, int length) {
             this.cache = cache;
             this.logProbs = logProbs;
             this.length = length;
