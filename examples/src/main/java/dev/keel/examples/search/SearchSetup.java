@@ -3,7 +3,7 @@ package dev.keel.examples.search;
 import ai.djl.Device;
 import dev.keel.core.chat.ChatRequest;
 import dev.keel.core.internal.Preconditions;
-import dev.keel.core.lm.LlamaModel;
+import dev.keel.core.lm.CausalLm;
 import dev.keel.core.lm.generate.LmTokenizer;
 import dev.keel.core.lm.generate.LocalChatModel;
 import dev.keel.core.lm.search.LmStepModel;
@@ -17,20 +17,20 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * A model directory ready for search: the decoder, its tokenizer, its chat template (the
+ * A model directory ready for search: the language model (any architecture {@link CausalLm#load} reads), its tokenizer, its chat template (the
  * directory's own, else keel-tiny's) for prompt ids, and the stop tokens (end of sequence and every
  * stop string of the template that is one token). The caller closes it.
  */
 public final class SearchSetup implements AutoCloseable {
 
     private final Path dir;
-    private final LlamaModel model;
+    private final CausalLm model;
     private final LmTokenizer tokenizer;
     private final LocalChatModel chat;
     private final LmStepModel steps;
     private final Set<Long> stops;
 
-    private SearchSetup(Path dir, LlamaModel model, LmTokenizer tokenizer, LocalChatModel chat) {
+    private SearchSetup(Path dir, CausalLm model, LmTokenizer tokenizer, LocalChatModel chat) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -53,7 +53,7 @@ public final class SearchSetup implements AutoCloseable {
      */
     public static SearchSetup open(Path dir) throws IOException {
         Path d = dir == null ? TinyModel.path() : dir;
-        LlamaModel model = LlamaModel.load(d, Device.cpu());
+        CausalLm model = CausalLm.load(d, Device.cpu());
         LmTokenizer tok = null;
         LocalChatModel chat = null;
         try {
@@ -103,11 +103,11 @@ public final class SearchSetup implements AutoCloseable {
     }
 
     /**
-     * The decoder.
+     * The language model.
      *
      * @return the model
      */
-    public LlamaModel model() {
+    public CausalLm model() {
         return model;
     }
 

@@ -43,6 +43,11 @@ class RwkvCliTest {
 
         KeelCliTest.Run chat = run("chat", "--model", out.toString(), "--max-tokens", "3", "Repeat these words: red blue");
         assertThat(chat.code()).as(chat.err()).isZero();
+
+        KeelCliTest.Run search = run("search", "solve", "--model", out.toString(), "--prompt", "What is 4 + 3?",
+                "--task", "add1", "--simulations", "8");
+        assertThat(search.code()).as(search.err()).isZero();
+        assertThat(search.out()).contains("answer:").contains("8 simulations (0 failed)");
         assertThat(Files.exists(out.resolve("model.safetensors"))).isTrue();
 
         KeelCliTest.Run bad = run("train-tiny", "--arch", "mamba", "--smoke", "--out", dir.resolve("x").toString());
