@@ -265,7 +265,8 @@ public final class Baselines {
         return new Answer(method, s.tokens, text, s.terminal, v == Double.NEGATIVE_INFINITY ? Double.NaN : v, steps);
     }
 
-    private static int sample(float[] lp, double t, SplittableRandom rnd) {
+    /** A token drawn from {@code softmax(lp / t)}, {@code t > 0} (shared with the search's sampled rollouts). */
+    static int sample(float[] lp, double t, SplittableRandom rnd) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : lp) {
             max = Math.max(max, l / t);

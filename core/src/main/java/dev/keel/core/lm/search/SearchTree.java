@@ -804,25 +804,7 @@ public final class SearchTree implements AutoCloseable {
         }
 
         private int sample(float[] lp, double t) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (float l : lp) {
-                max = Math.max(max, l / t);
-            }
-            double sum = 0;
-            double[] w = new double[lp.length];
-            for (int i = 0; i < lp.length; i++) {
-                w[i] = Math.exp(lp[i] / t - max);
-                sum += w[i];
-            }
-            double r = random.nextDouble() * sum;
-            double acc = 0;
-            for (int i = 0; i < lp.length; i++) {
-                acc += w[i];
-                if (r < acc) {
-                    return i;
-                }
-            }
-            return lp.length - 1;
+            return Baselines.sample(lp, t, random);
         }
     }
 }
