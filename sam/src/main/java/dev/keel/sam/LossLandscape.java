@@ -42,6 +42,7 @@ public final class LossLandscape {
     private final double min;
     private final double max;
     private final long seed;
+    private final java.util.function.LongConsumer progress;
 
     private LossLandscape(Builder b) {
         this.objective = b.objective;
@@ -50,6 +51,7 @@ public final class LossLandscape {
         this.min = b.min;
         this.max = b.max;
         this.seed = b.seed;
+        this.progress = b.progress;
     }
 
     /**
@@ -185,6 +187,7 @@ public final class LossLandscape {
                             }
                         }
                         z[i][j] = objective.loss();
+                        progress.accept((long) i * grid + j + 1);
                     }
                 }
             } finally {
@@ -209,8 +212,21 @@ public final class LossLandscape {
         private double min = -1;
         private double max = 1;
         private long seed;
+        private java.util.function.LongConsumer progress = done -> { };
 
         private Builder() {
+        }
+
+        /**
+         * Receives the number of grid points evaluated so far (of {@code grid^2}) after each point;
+         * by default nothing.
+         *
+         * @param listener called with 1, 2, ..., {@code grid^2}
+         * @return this builder
+         */
+        public Builder progress(java.util.function.LongConsumer listener) {
+            this.progress = Preconditions.notNull(listener, "progress");
+            return this;
         }
 
         /**

@@ -140,7 +140,10 @@ final class FewlCommand implements Runnable {
             if (simulated && spec.commandLine().getParseResult().hasMatchedOption("--similarity")) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--similarity applies to EVOUNA-NQ, not to --simulated (cosine)");
             }
-            FewlCommands.demo(seed, simulated, sim, console(spec.commandLine()));
+            CommandLine cl = spec.commandLine();
+            Map<String, ProgressBar> bars = new HashMap<>();
+            FewlCommands.demo(seed, simulated, sim, console(cl), (stage, done, total) ->
+                    bars.computeIfAbsent(stage, s -> Cli.progress(cl, s, total)).update(done));
             return 0;
         }
     }

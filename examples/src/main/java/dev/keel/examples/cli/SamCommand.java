@@ -106,7 +106,8 @@ final class SamCommand implements Runnable {
                 }
                 Cli.refuseInside(cl, "--out", m.dir(), out, "--model");
                 Cli.refuse(cl, "--out", inputs, out);
-                r = SamCommands.landscape(m.dir(), adapter, input.path(), out, o);
+                ProgressBar bar = Cli.progress(cl, "landscape", (long) grid * grid);
+                r = SamCommands.landscape(m.dir(), adapter, input.path(), out, o, bar::update);
             }
             {
                 var f = r.landscape().metrics();

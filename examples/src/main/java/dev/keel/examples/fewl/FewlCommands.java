@@ -165,11 +165,27 @@ public final class FewlCommands {
      * @return the result
      */
     public static HallucinationBenchmark.Result demo(long seed, boolean simulated, SimilarityChoice similarity, PrintStream console) {
+        return demo(seed, simulated, similarity, console, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #demo(long, boolean, SimilarityChoice, PrintStream)} that reports the EVOUNA-NQ
+     * benchmark's configurations scored so far (stage {@code benchmark}) to {@code progress}.
+     *
+     * @param seed       the seed
+     * @param simulated  whether to run the simulated TruthfulQA benchmark (which reports no progress)
+     * @param similarity the answer similarity of the EVOUNA-NQ demo
+     * @param console    where the table goes
+     * @param progress   receives progress
+     * @return the result
+     */
+    public static HallucinationBenchmark.Result demo(long seed, boolean simulated, SimilarityChoice similarity, PrintStream console,
+                                                     ProgressListener progress) {
         if (simulated) {
             return FewlDemo.runSimulated(seed, console);
         }
         try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2()) {
-            return FewlDemo.run(seed, console, e, similarity);
+            return FewlDemo.run(seed, console, e, similarity, progress);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.keel.examples.fewl;
 import dev.keel.fewl.Fewl;
 import dev.keel.fewl.Reference;
 import dev.keel.fewl.HallucinationBenchmark;
+import dev.keel.fewl.ProgressListener;
 import dev.keel.fewl.Temperature;
 import dev.keel.fewl.BenchRecord;
 import dev.keel.fewl.BenchQuestion;
@@ -72,6 +73,23 @@ public final class FewlDemo {
      * @return the result
      */
     public static HallucinationBenchmark.Result run(long seed, PrintStream out, Embedder embedder, SimilarityChoice similarity) {
+        return run(seed, out, embedder, similarity, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #run(long, PrintStream, Embedder, SimilarityChoice)} that reports the benchmark's
+     * configurations scored so far (stage {@code benchmark}) to {@code progress}.
+     *
+     * @param seed       the seed of the bootstrap
+     * @param out        where the table goes
+     * @param embedder   the embedder (not closed)
+     * @param similarity the answer similarity
+     * @param progress   receives progress
+     * @return the result
+     */
+    public static HallucinationBenchmark.Result run(long seed, PrintStream out, Embedder embedder, SimilarityChoice similarity,
+                                                    ProgressListener progress) {
+        Preconditions.notNull(progress, "progress");
         Preconditions.notNull(out, "out");
         Preconditions.notNull(embedder, "embedder");
         Preconditions.notNull(similarity, "similarity");
@@ -79,7 +97,7 @@ public final class FewlDemo {
         List<MultiModelRecord> records = EvounaNq.load();
         HallucinationBenchmark.Result r = HallucinationBenchmark.builder()
                 .scorer(Fewl.builder().embedder(embedder).similarity(similarity.create(embedder)).neighbours(NEIGHBOURS))
-                .seed(seed).build().runMultiModel(records);
+                .seed(seed).progress(progress).build().runMultiModel(records);
         out.printf(Locale.ROOT, "FEWL demo: EVOUNA-NQ (Apache-2.0; Wang, Cheng, et al., NeurIPS 2023), %d questions, five systems' answers "
                 + "with human judgements; each answer scored with the other four as references; similarity %s, K = %d, seed %d, %s%n",
                 records.size(), r.provenance().config().get("similarity"), NEIGHBOURS, seed, embedder.id());

@@ -241,7 +241,26 @@ public final class SamCommands {
      */
     public static LandscapeReport landscape(Path modelDir, Path adapterDirOrNull, Path data, Path outPng,
                                             LandscapeOptions options) throws IOException {
+        return landscape(modelDir, adapterDirOrNull, data, outPng, options, done -> { });
+    }
+
+    /**
+     * {@link #landscape(Path, Path, Path, Path, LandscapeOptions)} that reports the grid points
+     * evaluated so far (of {@code grid^2}) to {@code progress}.
+     *
+     * @param modelDir         the model directory
+     * @param adapterDirOrNull an adapter directory, or null
+     * @param data             chat records the loss is measured on
+     * @param outPng           the plot
+     * @param options          the grid and its settings
+     * @param progress         receives 1, 2, ..., {@code grid^2}
+     * @return what was measured and written
+     * @throws IOException if a file cannot be read or written
+     */
+    public static LandscapeReport landscape(Path modelDir, Path adapterDirOrNull, Path data, Path outPng,
+                                            LandscapeOptions options, java.util.function.LongConsumer progress) throws IOException {
         Preconditions.notNull(modelDir, "modelDir");
+        Preconditions.notNull(progress, "progress");
         Preconditions.notNull(data, "data");
         Preconditions.notNull(outPng, "outPng");
         Preconditions.notNull(options, "options");
@@ -257,7 +276,7 @@ public final class SamCommands {
             Map<String, Parameter> params = options.loraOnly() ? adapter.parameters()
                     : LossLandscape.allParameters(model, adapter);
             Landscape l = LossLandscape.builder().objective(objective).parameters(params).grid(options.grid())
-                    .range(options.min(), options.max()).seed(options.seed()).build().compute();
+                    .range(options.min(), options.max()).seed(options.seed()).progress(progress).build().compute();
             MaxSharpness s = options.sharpnessRho() > 0
                     ? MaxSharpness.of(objective, params, options.sharpnessRho(), options.sharpnessSteps()) : null;
             String name = outPng.getFileName().toString();

@@ -40,6 +40,21 @@ class SamCommandTest {
     }
 
     @Test
+    void onATerminalTheLandscapeShowsAProgressBarAndRedirectedItDoesNot(@TempDir Path dir) throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = KeelCli.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), true,
+                "sam", "landscape", "--in", data(dir).toString(), "--grid", "3", "--out", dir.resolve("t.png").toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("\rlandscape [").contains("9/9 100%");
+
+        KeelCliTest.Run piped = KeelCliTest.run("sam", "landscape", "--in", data(dir).toString(), "--grid", "3",
+                "--out", dir.resolve("p.png").toString());
+        assertThat(piped.code()).as(piped.err()).isZero();
+        assertThat(piped.err()).doesNotContain("\r").doesNotContain("landscape [");
+    }
+
+    @Test
     void badValuesAreUsageErrors(@TempDir Path dir) throws Exception {
         KeelCliTest.Run r = KeelCliTest.run("train", "--in", data(dir).toString(), "--out", dir.resolve("a").toString(),
                 "--optimizer", "sam", "--rho", "-1");

@@ -35,11 +35,18 @@ class FewlDemoIT {
     void evounaDemoPrintsTheTableAndTheSelectionBlock() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         long start = System.nanoTime();
-        HallucinationBenchmark.Result r = FewlDemo.run(42, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        java.util.List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HallucinationBenchmark.Result r = FewlCommands.demo(42, false, SimilarityChoice.CONTAINMENT,
+                new PrintStream(buf, true, StandardCharsets.UTF_8), (stage, done, total) -> progress.add(stage + " " + done + "/" + total));
         double seconds = (System.nanoTime() - start) / 1e9;
         String out = buf.toString(StandardCharsets.UTF_8);
         System.out.println(out);
         assertThat(out).contains("EVOUNA-NQ", "-- selection", "oracle (some answer is right)");
+        // the command line's progress bar is fed from here: every configuration scored, ending at total/total
+        assertThat(progress).isNotEmpty();
+        String last = progress.get(progress.size() - 1);
+        assertThat(last).startsWith("benchmark ");
+        assertThat(last.substring(last.indexOf(' ') + 1, last.indexOf('/'))).isEqualTo(last.substring(last.indexOf('/') + 1));
         assertThat(r.questions()).isEqualTo(3014);
         assertThat(r.pairs()).isEqualTo(7382);
         // the human judgements fix these, whatever the similarity
