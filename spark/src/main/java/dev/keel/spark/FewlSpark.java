@@ -83,6 +83,16 @@ import static org.apache.spark.sql.functions.struct;
  * run's). With τ by spread and items that have IW/CO answers, a first pass computes τ over the
  * whole run. The neighbour corpus is the scored items (the scorer's default).
  *
+ * <p><b>Broadcasts</b>: the question vectors (and the HNSW index) are broadcast once per call and
+ * live as long as the returned {@code Dataset}, which needs them each time it is computed (a second
+ * {@code write} or {@code count} recomputes the scores unless the caller persists them). They are not
+ * destroyed by Keel: Spark's {@code ContextCleaner} removes them from the driver and the executors once
+ * the returned dataset and every dataset derived from it are unreachable on the driver and collected
+ * ({@code spark.cleaner.referenceTracking}, on by default; {@code spark.cleaner.periodicGC.interval}
+ * bounds how long that takes). A long-lived driver scoring many runs therefore frees them by
+ * dropping its references to finished results; at a million questions they are about 1.5 GB each
+ * (vectors) plus the index.
+ *
  * <pre>{@code
  * Dataset<Row> scored = FewlSpark.score(spark.read().json("items.jsonl"), FewlOptions.defaults());
  * scored.write().parquet("scores");

@@ -33,9 +33,9 @@ import java.util.TreeMap;
  * architecture the mean and spread (min..max) over its runs of the final held-out loss, the exact-match accuracy
  * per keel-tiny task, the copying/recall probe ({@link TinyCorpus#copyProbe}: exact match of "Repeat these
  * words" at 2 ... 16 words, the training lists having 2 to 5) and training tokens/s; writes
- * {@code comparison.csv}, {@code comparison.md} and the held-out loss curves {@code held-out-loss.png}
- * (against steps; the two architectures' training FLOPs per token are equal to within a few percent at equal
- * parameter count and these lengths, so the curve against FLOPs has the same shape).
+ * {@code comparison.csv}, {@code comparison.md} and the held-out loss curves against optimizer steps
+ * ({@code held-out-loss.png}) and against estimated training FLOPs ({@code held-out-loss-flops.png}, see
+ * {@link #trainingFlopsPerToken}).
  *
  * <pre>{@code
  * java -cp keel.jar dev.keel.examples.rwkv.RwkvComparison docs/results/rwkv runs/llama-s1 runs/rwkv-s1 ...
@@ -81,6 +81,47 @@ public final class RwkvComparison {
     }
 
     /**
+     * An analytic estimate of the training FLOPs per real token of a run's model, read from its {@code config.json}:
+     * three times the forward pass (the backward pass costs two), the forward pass counting two FLOPs per
+     * multiply-add of every matrix product and nothing for element-wise work, norms or the softmax. Per layer, Llama:
+     * the q, k, v and o projections, the three SwiGLU matrices and attention over {@code (L + 1) / 2} positions on
+     * average (scores and weighted values: {@code 4 * heads * headDim * (L + 1) / 2}); RWKV-4: the receptance, key,
+     * value and output projections of time mixing, the three matrices of channel mixing, and the chunked wkv
+     * ({@code 4 * attentionHidden * ((16 + 1) / 2 + 1)}: the chunk's earlier positions and the carried state); plus the
+     * head ({@code 2 * hidden * vocab}). {@code L} is the mean record length in tokens; using the mean rather than
+     * the mean square slightly undercounts attention.
+     *
+     * @param config         the model's {@code config.json}
+     * @param meanLength     mean tokens per training record
+     * @return FLOPs per token of one training step
+     * @throws IllegalArgumentException if {@code model_type} is neither llama nor rwkv
+     */
+    public static double trainingFlopsPerToken(JsonNode config, double meanLength) {
+        Preconditions.notNull(config, "config");
+        String type = config.path("model_type").asText("");
+        double h = config.path("hidden_size").asDouble();
+        double v = config.path("vocab_size").asDouble();
+        double layers = config.path("num_hidden_layers").asDouble();
+        double inter = config.path("intermediate_size").asDouble();
+        double perLayer;
+        if (type.equals("llama")) {
+            double heads = config.path("num_attention_heads").asDouble();
+            double kv = config.path("num_key_value_heads").asDouble(heads);
+            double hd = config.path("head_dim").asDouble(h / heads);
+            perLayer = 2 * h * heads * hd + 2 * 2 * h * kv * hd + 2 * heads * hd * h + 3 * 2 * h * inter
+                    + 4 * heads * hd * (meanLength + 1) / 2;
+        } else if (type.equals("rwkv")) {
+            double a = config.path("attention_hidden_size").asDouble(h);
+            double i = config.path("intermediate_size").isMissingNode() || config.path("intermediate_size").isNull()
+                    ? 4 * h : inter;
+            perLayer = 3 * 2 * h * a + 2 * a * h + 2 * h * i + 2 * i * h + 2 * h * h + 4 * a * ((16 + 1) / 2.0 + 1);
+        } else {
+            throw new IllegalArgumentException("config.json model_type must be llama or rwkv, was " + type);
+        }
+        return 3 * (layers * perLayer + 2 * h * v);
+    }
+
+    /**
      * Reads the runs, probes each model, and writes the table, its CSV and the loss curves into {@code out}.
      *
      * @param out  the output directory
@@ -94,20 +135,30 @@ public final class RwkvComparison {
         Files.createDirectories(out);
         Map<String, List<Map<String, Double>>> byArch = new TreeMap<>();
         XYSeriesCollection curves = new XYSeriesCollection();
+        XYSeriesCollection flopCurves = new XYSeriesCollection();
         StringBuilder csv = new StringBuilder("run,arch,seed,steps,parameters,metric,value\n");
         for (Path dir : runs) {
             JsonNode m = Json.readFile(dir.resolve("metrics.json"));
             String arch = m.path("architecture").asText("llama");
             Map<String, Double> row = new LinkedHashMap<>();
             JsonNode held = m.path("training").path("held_out_loss");
-            XYSeries s = new XYSeries(arch + " seed " + m.path("seed").asLong() + " (" + dir.getFileName() + ")");
+            String label = arch + " seed " + m.path("seed").asLong() + " (" + dir.getFileName() + ")";
+            XYSeries s = new XYSeries(label);
+            XYSeries f = new XYSeries(label);
+            double meanLength = m.path("corpus").path("tokens").asDouble() / m.path("corpus").path("examples").asDouble();
+            double flopsPerToken = trainingFlopsPerToken(Json.readFile(dir.resolve("config.json")), meanLength);
+            double tokensPerStep = meanLength * m.path("settings").path("batchSize").asDouble();
             for (JsonNode p : held) {
                 s.add(p.path("step").asInt(), p.path("loss").asDouble());
+                f.add(p.path("step").asInt() * tokensPerStep * flopsPerToken, p.path("loss").asDouble());
             }
             curves.addSeries(s);
+            flopCurves.addSeries(f);
             row.put("held_out_loss", held.size() > 0 ? held.get(held.size() - 1).path("loss").asDouble() : Double.NaN);
             row.put("train_loss_last_50", m.path("training").path("final_loss_mean_last_50").asDouble());
             row.put("tokens_per_second", m.path("training").path("tokens_per_second").asDouble());
+            row.put("train_flops_per_token", flopsPerToken);
+            row.put("train_tflops_total", m.path("training").path("steps").asInt() * tokensPerStep * flopsPerToken / 1e12);
             for (Iterator<Map.Entry<String, JsonNode>> it = m.path("evaluation").path("exact_match_accuracy").fields();
                  it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -158,6 +209,9 @@ public final class RwkvComparison {
         JFreeChart chart = ChartFactory.createXYLineChart("keel-tiny recipe: held-out loss (answer tokens)",
                 "optimizer step", "held-out loss", curves, PlotOrientation.VERTICAL, true, false, false);
         AtomicFiles.write(out.resolve("held-out-loss.png"), o -> ChartUtils.writeChartAsPNG(o, chart, 900, 560));
+        JFreeChart flopChart = ChartFactory.createXYLineChart("keel-tiny recipe: held-out loss against training FLOPs (estimate)",
+                "training FLOPs", "held-out loss", flopCurves, PlotOrientation.VERTICAL, true, false, false);
+        AtomicFiles.write(out.resolve("held-out-loss-flops.png"), o -> ChartUtils.writeChartAsPNG(o, flopChart, 900, 560));
         return md.toString();
     }
 

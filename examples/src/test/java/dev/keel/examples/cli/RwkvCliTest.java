@@ -40,6 +40,8 @@ class RwkvCliTest {
                 .contains("| held_out_loss |");
         assertThat(Files.readString(dir.resolve("cmp/comparison.csv"))).contains("tiny-rwkv,rwkv,42,");
         assertThat(Files.size(dir.resolve("cmp/held-out-loss.png"))).isPositive();
+        assertThat(Files.size(dir.resolve("cmp/held-out-loss-flops.png"))).isPositive();
+        assertThat(table).contains("| train_flops_per_token |").contains("| train_tflops_total |");
 
         KeelCliTest.Run chat = run("chat", "--model", out.toString(), "--max-tokens", "3", "Repeat these words: red blue");
         assertThat(chat.code()).as(chat.err()).isZero();
