@@ -8,6 +8,7 @@ import picocli.CommandLine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -230,7 +231,10 @@ final class Cli {
                 cl.getErr().println("provenance of " + name() + ": " + Files.readString(sidecar, StandardCharsets.UTF_8).strip());
             }
             if (target.toString().equals("-")) {
-                cl.getOut().print(Files.readString(path, StandardCharsets.UTF_8));
+                // streamed, not read into memory: a scored log of millions of items goes through in chunks
+                try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+                    r.transferTo(cl.getOut());
+                }
                 cl.getOut().flush();
             } else {
                 AtomicFiles.write(target, out -> Files.copy(path, out));
