@@ -362,7 +362,7 @@ public final class EnumeratingTree {
                 if (!mask[t] && !fresh) {
                     continue;
                 }
-                Row0 row = new Row0(logits, (t - 1) * vocab, vocab);
+                NextToken row = new NextToken(logits, (t - 1) * vocab, vocab);
                 if (mask[t]) {
                     PplAcc fam = ppl.computeIfAbsent("train|" + family, k -> new PplAcc(orders));
                     PplAcc all = ppl.computeIfAbsent("train|all", k -> new PplAcc(orders));
@@ -416,7 +416,7 @@ public final class EnumeratingTree {
                 if (!mask[t]) {
                     continue;
                 }
-                Row0 row = new Row0(logits, (t - 1) * vocab, vocab);
+                NextToken row = new NextToken(logits, (t - 1) * vocab, vocab);
                 double modelNll = -row.logProb((int) ids[t]);
                 long[] prefix = Arrays.copyOf(ids, t);
                 double[] treeNll = new double[orders];
@@ -574,14 +574,14 @@ public final class EnumeratingTree {
     }
 
     /** One position's next-token log-probabilities, from its logits (log-softmax in double precision). */
-    private static final class Row0 {
+    private static final class NextToken {
         final float[] logits;
         final int off;
         final int vocab;
         final double logZ;
         final int argmax;
 
-        Row0(float[] logits, int off, int vocab) {
+        NextToken(float[] logits, int off, int vocab) {
             this.logits = logits;
             this.off = off;
             this.vocab = vocab;
@@ -610,7 +610,7 @@ public final class EnumeratingTree {
     private record StateStats(double kl, double entropy, boolean top1, double mass, long weight) {
     }
 
-    private static StateStats stateStats(CountTree.Node node, Row0 row) {
+    private static StateStats stateStats(CountTree.Node node, NextToken row) {
         long total = node.nextTotal();
         double kl = 0;
         double entropy = 0;
