@@ -26,7 +26,7 @@ import java.util.Locale;
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Monte Carlo tree search over a language model's tokens: solve one prompt, or benchmark MCTS "
                 + "against greedy, best-of-N and beam search at equal forward token-steps.",
-        subcommands = {SearchCommand.Solve.class, SearchCommand.Bench.class, SearchCommand.Distill.class})
+        subcommands = {SearchCommand.Solve.class, SearchCommand.Bench.class, SearchCommand.Distill.class, SearchTreeCommand.class})
 final class SearchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -6,7 +6,9 @@
  * methods and its {@link dev.keel.core.lm.search.QTable}; the model seen one token at a time,
  * {@link dev.keel.core.lm.search.StepModel} (over a {@code LlamaModel}:
  * {@link dev.keel.core.lm.search.LmStepModel}); and the decoders it is compared with at the same
- * cost in forward token-steps, {@link dev.keel.core.lm.search.Baselines} (greedy, best-of-N, beam).
+ * cost in forward token-steps, {@link dev.keel.core.lm.search.Baselines} (greedy, best-of-N, beam); and
+ * the enumerating tree itself, {@link dev.keel.core.lm.search.CountTree}: exact next-token counts per
+ * prefix of a corpus, silent beyond them, with a Witten–Bell back-off defined everywhere.
  *
  * <pre>{@code
  * try (LmStepModel steps = new LmStepModel(model)) {
