@@ -93,6 +93,8 @@ final class SearchCommand implements Runnable {
         int rows;
         @Option(names = "--q-table", paramLabel = "FILE", description = "write the whole Q table (.json or .csv)")
         Path qTable;
+        @Option(names = "--solver", description = "the MCTS-Solver rule: finished replies' values are exact, solved subtrees are not visited again, a solved root ends the search")
+        boolean solver;
 
         @Override
         int run(CommandLine cl) throws Exception {
@@ -131,7 +133,7 @@ final class SearchCommand implements Runnable {
             try (SearchSetup setup = open(cl, model)) {
                 Mcts.Builder b = Mcts.builder(setup.steps()).evaluator(evaluator).decoder(setup::decode)
                         .stopTokens(setup.stops()).topK(topK).cPuct(c).maxDepth(depth).simulations(simulations)
-                        .seed(seed);
+                        .seed(seed).solver(solver);
                 if (budget != null) {
                     b.tokenBudget(budget);
                 }
@@ -173,10 +175,13 @@ final class SearchCommand implements Runnable {
         int problems;
         @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, written atomically (- for standard output) (default: ${DEFAULT-VALUE})")
         Path out;
+        @Option(names = "--no-solver", description = "MCTS without the MCTS-Solver rule (the first bench's setting)")
+        boolean noSolver;
 
         @Override
         int run(CommandLine cl) throws Exception {
             SearchTask t = task(cl, task);
+            SearchBench.Settings settings = SearchBench.Settings.defaults().withSolver(!noSolver);
             for (long b : budgets) {
                 if (b < 1) {
                     throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + b);
@@ -187,12 +192,12 @@ final class SearchCommand implements Runnable {
             }
             try (SearchSetup setup = open(cl, model)) {
                 List<SearchBench.Row> rows = SearchBench.run(setup, t, problems, budgets, new ArrayList<>(seeds),
-                        SearchBench.Settings.defaults(), Cli.quiet(cl) ? null : line -> {
+                        settings, Cli.quiet(cl) ? null : line -> {
                             cl.getErr().println(line);
                             cl.getErr().flush();
                         });
                 ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model.toString(), problems, seeds,
-                        SearchBench.Settings.defaults(), rows);
+                        settings, rows);
                 write(cl, out, model, json.toPrettyString() + "\n");
                 return Cli.OK;
             }

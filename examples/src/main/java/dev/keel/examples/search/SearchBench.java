@@ -35,7 +35,9 @@ import java.util.function.Consumer;
  * reply (the spent steps are what {@code mean_forward_steps} reports); greedy and beam search do not
  * depend on the seed and run once per problem. MCTS settings: top-k 8, prior temperature 1, c = 1,
  * first-play value 0, greedy rollouts, at most 1000 simulations per budgeted token-step (a simulation
- * that ends in a known terminal node costs no forward step).
+ * that ends in a known terminal node costs no forward step), and by default the MCTS-Solver rule
+ * ({@link Settings#solver}: known finished replies are not visited again, an exhausted tree ends the
+ * search).
  */
 public final class SearchBench {
 
@@ -45,8 +47,9 @@ public final class SearchBench {
      * @param topK        actions per node
      * @param cPuct       PUCT's c
      * @param temperature the prior's temperature
+     * @param solver      whether the MCTS-Solver rule is on ({@link Mcts.Builder#solver})
      */
-    public record Settings(int topK, double cPuct, double temperature) {
+    public record Settings(int topK, double cPuct, double temperature, boolean solver) {
 
         /**
          * Settings, checked.
@@ -54,6 +57,7 @@ public final class SearchBench {
          * @param topK        at least 1
          * @param cPuct       at least 0
          * @param temperature &gt; 0
+         * @param solver      whether the MCTS-Solver rule is on
          */
         public Settings {
             Preconditions.checkPositive(topK, "topK");
@@ -62,12 +66,43 @@ public final class SearchBench {
         }
 
         /**
-         * The settings the reported numbers use.
+         * Settings without the solver rule.
          *
-         * @return top-k 8, c 1, temperature 1
+         * @param topK        at least 1
+         * @param cPuct       at least 0
+         * @param temperature &gt; 0
+         */
+        public Settings(int topK, double cPuct, double temperature) {
+            this(topK, cPuct, temperature, false);
+        }
+
+        /**
+         * The settings the reported numbers use: top-k 8, c 1, temperature 1, with the MCTS-Solver
+         * rule (added after the first add2 bench, where MCTS without it found no held-out sum).
+         *
+         * @return top-k 8, c 1, temperature 1, solver on
          */
         public static Settings defaults() {
-            return new Settings(8, 1.0, 1.0);
+            return new Settings(8, 1.0, 1.0, true);
+        }
+
+        /**
+         * The settings of the first bench and of expert iteration: as {@link #defaults()} without the solver rule.
+         *
+         * @return top-k 8, c 1, temperature 1, solver off
+         */
+        public static Settings withoutSolver() {
+            return new Settings(8, 1.0, 1.0, false);
+        }
+
+        /**
+         * These settings with the solver rule on or off.
+         *
+         * @param on whether the solver rule is on
+         * @return the settings
+         */
+        public Settings withSolver(boolean on) {
+            return new Settings(topK, cPuct, temperature, on);
         }
     }
 
@@ -237,7 +272,8 @@ public final class SearchBench {
         return Mcts.builder(setup.steps()).evaluator(Evaluator.rollout(verifier, 0)).decoder(setup::decode)
                 .stopTokens(setup.stops()).topK(settings.topK()).cPuct(settings.cPuct())
                 .temperature(settings.temperature()).maxDepth(task.maxTokens()).tokenBudget(budget)
-                .simulations((int) Math.min(Integer.MAX_VALUE, 1000 * budget)).seed(seed).stopAtValue(1.0).build();
+                .simulations((int) Math.min(Integer.MAX_VALUE, 1000 * budget)).seed(seed).stopAtValue(1.0)
+                .solver(settings.solver()).build();
     }
 
     /**
