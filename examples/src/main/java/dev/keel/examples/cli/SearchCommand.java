@@ -257,13 +257,18 @@ final class SearchCommand implements Runnable {
         Path out;
         @Option(names = "--no-solver", description = "MCTS without the MCTS-Solver rule (the first bench's setting)")
         boolean noSolver;
+        @Option(names = "--graded", description = "MCTS searches with a graded value on sum tasks (1 for the answer, else 0.5 x the share of digits that agree from the right); accuracy stays exact match")
+        boolean graded;
         @Option(names = "--methods", split = ",", paramLabel = "NAME[,NAME...]", description = "the rows to measure: greedy, best-of-n, beam, mcts, mcts-visits (default: all)")
         List<String> methods;
 
         @Override
         int run(CommandLine cl) throws Exception {
             SearchTask t = task(cl, task);
-            SearchBench.Settings settings = SearchBench.Settings.defaults().withSolver(!noSolver);
+            SearchBench.Settings settings = SearchBench.Settings.defaults().withSolver(!noSolver).withGraded(graded);
+            if (graded && t != SearchTask.ADD1 && t != SearchTask.ADD2) {
+                throw new CommandLine.ParameterException(cl, "--graded applies to the sum tasks add1 and add2, not " + t.key());
+            }
             for (long b : budgets) {
                 if (b < 1) {
                     throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + b);

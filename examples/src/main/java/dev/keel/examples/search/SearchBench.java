@@ -48,8 +48,10 @@ public final class SearchBench {
      * @param cPuct       PUCT's c
      * @param temperature the prior's temperature
      * @param solver      whether the MCTS-Solver rule is on ({@link Mcts.Builder#solver})
+     * @param graded      whether MCTS searches with {@link #digitCloseness} instead of the exact-answer
+     *                    verifier (sum tasks only; accuracy stays exact match)
      */
-    public record Settings(int topK, double cPuct, double temperature, boolean solver) {
+    public record Settings(int topK, double cPuct, double temperature, boolean solver, boolean graded) {
 
         /**
          * Settings, checked.
@@ -58,6 +60,7 @@ public final class SearchBench {
          * @param cPuct       at least 0
          * @param temperature &gt; 0
          * @param solver      whether the MCTS-Solver rule is on
+         * @param graded      whether MCTS searches with the graded value
          */
         public Settings {
             Preconditions.checkPositive(topK, "topK");
@@ -73,7 +76,7 @@ public final class SearchBench {
          * @param temperature &gt; 0
          */
         public Settings(int topK, double cPuct, double temperature) {
-            this(topK, cPuct, temperature, false);
+            this(topK, cPuct, temperature, false, false);
         }
 
         /**
@@ -83,7 +86,7 @@ public final class SearchBench {
          * @return top-k 8, c 1, temperature 1, solver on
          */
         public static Settings defaults() {
-            return new Settings(8, 1.0, 1.0, true);
+            return new Settings(8, 1.0, 1.0, true, false);
         }
 
         /**
@@ -92,7 +95,7 @@ public final class SearchBench {
          * @return top-k 8, c 1, temperature 1, solver off
          */
         public static Settings withoutSolver() {
-            return new Settings(8, 1.0, 1.0, false);
+            return new Settings(8, 1.0, 1.0, false, false);
         }
 
         /**
@@ -102,7 +105,17 @@ public final class SearchBench {
          * @return the settings
          */
         public Settings withSolver(boolean on) {
-            return new Settings(topK, cPuct, temperature, on);
+            return new Settings(topK, cPuct, temperature, on, graded);
+        }
+
+        /**
+         * These settings with MCTS searching by the graded value or by the exact answer.
+         *
+         * @param on whether MCTS searches with {@link #digitCloseness}
+         * @return the settings
+         */
+        public Settings withGraded(boolean on) {
+            return new Settings(topK, cPuct, temperature, solver, on);
         }
     }
 
@@ -283,10 +296,44 @@ public final class SearchBench {
         if (bestOfN) {
             out.put("best-of-n", baselines(setup, task, verifier).bestOfN(ids, budget, 1.0, seed, 1.0));
         }
-        SearchResult r = mcts(setup, task, verifier, budget, seed, settings).search(ids);
+        Verifier guide = settings.graded() ? digitCloseness(task.answer(prompt)) : verifier;
+        SearchResult r = mcts(setup, task, guide, budget, seed, settings).search(ids);
         out.put("mcts", r.answer());
         out.put("mcts-visits", r.mostVisited());
         return out;
+    }
+
+    /**
+     * A graded value for a numeric answer: 1 for the exact answer; for another reply made only of
+     * digits, {@code 0.5 · (digits that agree, aligned from the right) / max(length of reply, length of
+     * answer)}, so a near miss is worth more than a far one and never as much as the answer; 0 for
+     * anything else. Like the exact verifier it knows the answer.
+     *
+     * @param answer the expected reply, digits only
+     * @return the verifier
+     * @throws IllegalArgumentException if the answer is not made of digits
+     */
+    public static Verifier digitCloseness(String answer) {
+        Preconditions.notNull(answer, "answer");
+        String want = answer.strip();
+        Preconditions.checkArgument(!want.isEmpty() && want.chars().allMatch(c -> c >= '0' && c <= '9'),
+                "answer must be digits, was \"" + answer + "\"");
+        return text -> {
+            String got = text.strip();
+            if (got.equals(want)) {
+                return 1.0;
+            }
+            if (got.isEmpty() || !got.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return 0.0;
+            }
+            int agree = 0;
+            for (int i = 1; i <= Math.min(got.length(), want.length()); i++) {
+                if (got.charAt(got.length() - i) == want.charAt(want.length() - i)) {
+                    agree++;
+                }
+            }
+            return 0.5 * agree / Math.max(got.length(), want.length());
+        };
     }
 
     /**
