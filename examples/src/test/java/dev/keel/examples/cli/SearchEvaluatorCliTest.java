@@ -59,6 +59,9 @@ class SearchEvaluatorCliTest {
         KeelCliTest.Run m = KeelCliTest.run("search", "bench", "--task", "add1", "--budget", "4", "--methods", "mcts,dfs");
         assertThat(m.code()).isEqualTo(2);
         assertThat(m.err()).contains("--methods must be among [greedy, best-of-n, beam, mcts, mcts-visits], was dfs");
+        KeelCliTest.Run g = KeelCliTest.run("search", "bench", "--task", "copy", "--budget", "4", "--graded");
+        assertThat(g.code()).isEqualTo(2);
+        assertThat(g.err()).contains("--graded applies to the sum tasks add1 and add2, not copy");
     }
 
     @Test
