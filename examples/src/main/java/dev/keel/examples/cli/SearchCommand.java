@@ -1,13 +1,23 @@
 package dev.keel.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.core.embed.CachingEmbedder;
+import dev.keel.core.embed.Embedder;
+import dev.keel.core.embed.OnnxEmbedder;
 import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.JsonLines;
 import dev.keel.core.lm.search.Evaluator;
 import dev.keel.core.lm.search.Mcts;
 import dev.keel.core.lm.search.QTable;
 import dev.keel.core.lm.search.SearchResult;
 import dev.keel.core.lm.search.Verifier;
 import dev.keel.examples.search.ExpertIteration;
+import dev.keel.fewl.Fewl;
+import dev.keel.fewl.FewlScorer;
+import dev.keel.fewl.Reference;
+import dev.keel.fewl.search.FewlVerifier;
+import dev.keel.safety.PolicyCategory;
+import dev.keel.safety.search.RefusalVerifier;
 import dev.keel.examples.search.SearchBench;
 import dev.keel.examples.search.SearchSetup;
 import dev.keel.examples.search.SearchTask;
@@ -93,6 +103,17 @@ final class SearchCommand implements Runnable {
         int rows;
         @Option(names = "--q-table", paramLabel = "FILE", description = "write the whole Q table (.json or .csv)")
         Path qTable;
+        @Option(names = "--evaluator", paramLabel = "NAME", description = "answer (the exact answer of --task or --answer), "
+                + "likelihood (the model's own), refusal (the offline refusal judge on the prompt as a harmful instruction: "
+                + "(5 - score) / 4) or fewl (FEWL truthfulness against --references) (default: answer with --task or --answer, "
+                + "fewl with --references, else likelihood)")
+        String evaluatorName;
+        @Option(names = "--category", defaultValue = "illegal_activity", paramLabel = "NAME", description = "the prompt's policy category for --evaluator refusal (default: ${DEFAULT-VALUE})")
+        String category;
+        @Option(names = "--references", paramLabel = "FILE", description = "JSON Lines of the references' answers to the prompt, {\"model\", \"answer\"} a line, for --evaluator fewl")
+        Path references;
+        @Option(names = "--solver", description = "the MCTS-Solver rule: finished replies' values are exact, solved subtrees are not visited again, a solved root ends the search")
+        boolean solver;
 
         @Override
         int run(CommandLine cl) throws Exception {
@@ -113,25 +134,86 @@ final class SearchCommand implements Runnable {
             if (depth < 1) {
                 throw new CommandLine.ParameterException(cl, "--max-tokens must be >= 1, was " + depth);
             }
+            String name = evaluatorName != null ? evaluatorName
+                    : t != null || answer != null ? "answer" : references != null ? "fewl" : "likelihood";
+            if (!List.of("answer", "likelihood", "refusal", "fewl").contains(name)) {
+                throw new CommandLine.ParameterException(cl,
+                        "--evaluator must be one of [answer, likelihood, refusal, fewl], was " + name);
+            }
+            if (name.equals("answer") != (t != null || answer != null)) {
+                throw new CommandLine.ParameterException(cl, "--task and --answer go with --evaluator answer, and it needs one of them");
+            }
+            if (name.equals("fewl") != (references != null)) {
+                throw new CommandLine.ParameterException(cl, "--references goes with --evaluator fewl, and it needs them");
+            }
+            if (!name.equals("refusal") && cl.getParseResult().hasMatchedOption("--category")) {
+                throw new CommandLine.ParameterException(cl, "--category goes with --evaluator refusal");
+            }
+            AutoCloseable owned = null;
             Evaluator evaluator;
             String how;
-            if (t != null || answer != null) {
-                String want;
-                try {
-                    want = t != null ? t.answer(prompt) : answer;
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(cl, "--prompt: " + e.getMessage(), e);
+            switch (name) {
+                case "answer" -> {
+                    String want;
+                    try {
+                        want = t != null ? t.answer(prompt) : answer;
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(cl, "--prompt: " + e.getMessage(), e);
+                    }
+                    evaluator = Evaluator.rollout(Verifier.exactAnswer(want), 0);
+                    how = "exact answer, greedy rollouts";
                 }
-                evaluator = Evaluator.rollout(Verifier.exactAnswer(want), 0);
-                how = "exact answer, greedy rollouts";
-            } else {
-                evaluator = Evaluator.logLikelihood();
-                how = "the model's likelihood";
+                case "refusal" -> {
+                    PolicyCategory pc;
+                    try {
+                        pc = PolicyCategory.parse(category);
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(cl, "--category: " + e.getMessage(), e);
+                    }
+                    evaluator = RefusalVerifier.rollout(RefusalVerifier.refusal(prompt, pc));
+                    how = "refusal judge ((5 - score) / 4, category " + pc.id() + "), greedy rollouts";
+                }
+                case "fewl" -> {
+                    List<Reference> refs = readReferences(cl, references);
+                    Embedder embedder = new CachingEmbedder(OnnxEmbedder.allMiniLmL6V2(), true);
+                    FewlScorer scorer = Fewl.builder().embedder(embedder).penalty(false).build();
+                    owned = () -> {
+                        try (embedder; scorer) {
+                            // the scorer first, then the embedder it used
+                        }
+                    };
+                    evaluator = FewlVerifier.of(scorer, prompt, refs).rollout();
+                    how = "FEWL truthfulness against " + refs.size() + " references (all-MiniLM-L6-v2), greedy rollouts";
+                }
+                default -> {
+                    evaluator = Evaluator.logLikelihood();
+                    how = "the model's likelihood";
+                }
             }
+            try (AutoCloseable closeLater = owned) {
+                return search(cl, depth, evaluator, how);
+            }
+        }
+
+        /** The references file: one {"model", "answer"} object a line, a bad line named. */
+        static List<Reference> readReferences(CommandLine cl, Path file) throws IOException {
+            try (Cli.Input input = Cli.input(cl, "--references", file)) {
+                List<Reference> refs = JsonLines.read(input.path(), node -> Reference.of(JsonLines.requireText(node, "model"),
+                        JsonLines.requireText(node, "answer")));
+                if (refs.isEmpty()) {
+                    throw new CommandLine.ParameterException(cl, "--references " + file + " holds no reference");
+                }
+                return refs;
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, "--references: " + e.getMessage(), e);
+            }
+        }
+
+        private int search(CommandLine cl, int depth, Evaluator evaluator, String how) throws IOException {
             try (SearchSetup setup = open(cl, model)) {
                 Mcts.Builder b = Mcts.builder(setup.steps()).evaluator(evaluator).decoder(setup::decode)
                         .stopTokens(setup.stops()).topK(topK).cPuct(c).maxDepth(depth).simulations(simulations)
-                        .seed(seed);
+                        .seed(seed).solver(solver);
                 if (budget != null) {
                     b.tokenBudget(budget);
                 }
@@ -173,10 +255,20 @@ final class SearchCommand implements Runnable {
         int problems;
         @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, written atomically (- for standard output) (default: ${DEFAULT-VALUE})")
         Path out;
+        @Option(names = "--no-solver", description = "MCTS without the MCTS-Solver rule (the first bench's setting)")
+        boolean noSolver;
+        @Option(names = "--graded", description = "MCTS searches with a graded value on sum tasks (1 for the answer, else 0.5 x the share of digits that agree from the right); accuracy stays exact match")
+        boolean graded;
+        @Option(names = "--methods", split = ",", paramLabel = "NAME[,NAME...]", description = "the rows to measure: greedy, best-of-n, beam, mcts, mcts-visits (default: all)")
+        List<String> methods;
 
         @Override
         int run(CommandLine cl) throws Exception {
             SearchTask t = task(cl, task);
+            SearchBench.Settings settings = SearchBench.Settings.defaults().withSolver(!noSolver).withGraded(graded);
+            if (graded && t != SearchTask.ADD1 && t != SearchTask.ADD2) {
+                throw new CommandLine.ParameterException(cl, "--graded applies to the sum tasks add1 and add2, not " + t.key());
+            }
             for (long b : budgets) {
                 if (b < 1) {
                     throw new CommandLine.ParameterException(cl, "--budget must be >= 1, was " + b);
@@ -185,14 +277,20 @@ final class SearchCommand implements Runnable {
             if (problems < 1 || problems > 200) {
                 throw new CommandLine.ParameterException(cl, "--problems must be in [1, 200], was " + problems);
             }
+            List<String> chosen = methods == null ? SearchBench.METHODS : methods;
+            for (String m : chosen) {
+                if (!SearchBench.METHODS.contains(m)) {
+                    throw new CommandLine.ParameterException(cl, "--methods must be among " + SearchBench.METHODS + ", was " + m);
+                }
+            }
             try (SearchSetup setup = open(cl, model)) {
                 List<SearchBench.Row> rows = SearchBench.run(setup, t, problems, budgets, new ArrayList<>(seeds),
-                        SearchBench.Settings.defaults(), Cli.quiet(cl) ? null : line -> {
+                        settings, chosen, Cli.quiet(cl) ? null : line -> {
                             cl.getErr().println(line);
                             cl.getErr().flush();
                         });
                 ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model.toString(), problems, seeds,
-                        SearchBench.Settings.defaults(), rows);
+                        settings, rows);
                 write(cl, out, model, json.toPrettyString() + "\n");
                 return Cli.OK;
             }

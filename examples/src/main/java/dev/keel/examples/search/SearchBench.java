@@ -35,7 +35,9 @@ import java.util.function.Consumer;
  * reply (the spent steps are what {@code mean_forward_steps} reports); greedy and beam search do not
  * depend on the seed and run once per problem. MCTS settings: top-k 8, prior temperature 1, c = 1,
  * first-play value 0, greedy rollouts, at most 1000 simulations per budgeted token-step (a simulation
- * that ends in a known terminal node costs no forward step).
+ * that ends in a known terminal node costs no forward step), and by default the MCTS-Solver rule
+ * ({@link Settings#solver}: known finished replies are not visited again, an exhausted tree ends the
+ * search).
  */
 public final class SearchBench {
 
@@ -45,8 +47,11 @@ public final class SearchBench {
      * @param topK        actions per node
      * @param cPuct       PUCT's c
      * @param temperature the prior's temperature
+     * @param solver      whether the MCTS-Solver rule is on ({@link Mcts.Builder#solver})
+     * @param graded      whether MCTS searches with {@link #digitCloseness} instead of the exact-answer
+     *                    verifier (sum tasks only; accuracy stays exact match)
      */
-    public record Settings(int topK, double cPuct, double temperature) {
+    public record Settings(int topK, double cPuct, double temperature, boolean solver, boolean graded) {
 
         /**
          * Settings, checked.
@@ -54,6 +59,8 @@ public final class SearchBench {
          * @param topK        at least 1
          * @param cPuct       at least 0
          * @param temperature &gt; 0
+         * @param solver      whether the MCTS-Solver rule is on
+         * @param graded      whether MCTS searches with the graded value
          */
         public Settings {
             Preconditions.checkPositive(topK, "topK");
@@ -62,12 +69,53 @@ public final class SearchBench {
         }
 
         /**
-         * The settings the reported numbers use.
+         * Settings without the solver rule.
          *
-         * @return top-k 8, c 1, temperature 1
+         * @param topK        at least 1
+         * @param cPuct       at least 0
+         * @param temperature &gt; 0
+         */
+        public Settings(int topK, double cPuct, double temperature) {
+            this(topK, cPuct, temperature, false, false);
+        }
+
+        /**
+         * The settings the reported numbers use: top-k 8, c 1, temperature 1, with the MCTS-Solver
+         * rule (added after the first add2 bench, where MCTS without it found no held-out sum).
+         *
+         * @return top-k 8, c 1, temperature 1, solver on
          */
         public static Settings defaults() {
-            return new Settings(8, 1.0, 1.0);
+            return new Settings(8, 1.0, 1.0, true, false);
+        }
+
+        /**
+         * The settings of the first bench and of expert iteration: as {@link #defaults()} without the solver rule.
+         *
+         * @return top-k 8, c 1, temperature 1, solver off
+         */
+        public static Settings withoutSolver() {
+            return new Settings(8, 1.0, 1.0, false, false);
+        }
+
+        /**
+         * These settings with the solver rule on or off.
+         *
+         * @param on whether the solver rule is on
+         * @return the settings
+         */
+        public Settings withSolver(boolean on) {
+            return new Settings(topK, cPuct, temperature, on, graded);
+        }
+
+        /**
+         * These settings with MCTS searching by the graded value or by the exact answer.
+         *
+         * @param on whether MCTS searches with {@link #digitCloseness}
+         * @return the settings
+         */
+        public Settings withGraded(boolean on) {
+            return new Settings(topK, cPuct, temperature, solver, on);
         }
     }
 
@@ -121,6 +169,34 @@ public final class SearchBench {
      */
     public static List<Row> run(SearchSetup setup, SearchTask task, int problems, List<Long> budgets, List<Long> seeds,
                                 Settings settings, Consumer<String> progress) {
+        return run(setup, task, problems, budgets, seeds, settings, METHODS, progress);
+    }
+
+    /**
+     * Runs the given methods on {@code problems} held-out problems of {@code task} at each budget and
+     * seed (for example only {@code mcts} and {@code mcts-visits}, to re-measure a changed search
+     * without re-running baselines whose code did not change).
+     *
+     * @param setup    the model
+     * @param task     the task
+     * @param problems held-out problems (at most 200)
+     * @param budgets  forward token-steps per problem, each at least 1
+     * @param seeds    the seeds (of sampling and of the search)
+     * @param settings the MCTS settings
+     * @param methods  a non-empty subset of {@link #METHODS}; rows come in {@link #METHODS} order
+     * @param progress called with a status line after each budget and seed, or null
+     * @return the rows, per budget in {@link #METHODS} order
+     * @throws IllegalArgumentException if a method is not one of {@link #METHODS}
+     */
+    public static List<Row> run(SearchSetup setup, SearchTask task, int problems, List<Long> budgets, List<Long> seeds,
+                                Settings settings, List<String> methods, Consumer<String> progress) {
+        Preconditions.notEmpty(methods, "methods");
+        for (String m : methods) {
+            Preconditions.checkArgument(METHODS.contains(m), "method must be one of " + METHODS + ", was " + m);
+        }
+        List<String> chosen = METHODS.stream().filter(methods::contains).toList();
+        boolean fixedOnes = chosen.contains("greedy") || chosen.contains("beam");
+        boolean seededOnes = chosen.contains("best-of-n") || chosen.contains("mcts") || chosen.contains("mcts-visits");
         Preconditions.notNull(setup, "setup");
         Preconditions.notNull(task, "task");
         Preconditions.notEmpty(budgets, "budgets");
@@ -132,7 +208,7 @@ public final class SearchBench {
         List<Row> rows = new ArrayList<>();
         for (long budget : budgets) {
             Map<String, long[]> acc = new LinkedHashMap<>();
-            for (String m : METHODS) {
+            for (String m : chosen) {
                 acc.put(m, new long[3]);
             }
             // greedy and beam search do not depend on the seed: run once per problem, counted for every seed
@@ -140,11 +216,14 @@ public final class SearchBench {
             for (long seed : seeds) {
                 for (int i = 0; i < items.size(); i++) {
                     TinyCorpus.Item it = items.get(i);
-                    Map<String, Answer> answers = new LinkedHashMap<>(fixed.computeIfAbsent(i,
-                            k -> deterministic(setup, task, it.prompt(), budget)));
-                    answers.putAll(seeded(setup, task, it.prompt(), budget, seed * 1_000_003L + i, settings));
+                    Map<String, Answer> answers = new LinkedHashMap<>(fixedOnes ? fixed.computeIfAbsent(i,
+                            k -> deterministic(setup, task, it.prompt(), budget)) : Map.of());
+                    if (seededOnes) {
+                        answers.putAll(seeded(setup, task, it.prompt(), budget, seed * 1_000_003L + i, settings,
+                                chosen.contains("best-of-n")));
+                    }
                     String want = task.answer(it.prompt());
-                    for (String m : METHODS) {
+                    for (String m : chosen) {
                         Answer e = answers.get(m);
                         long[] a = acc.get(m);
                         a[0] += e.text().strip().equals(want) ? 1 : 0;
@@ -183,7 +262,7 @@ public final class SearchBench {
     public static Map<String, Answer> solveAll(SearchSetup setup, SearchTask task, String prompt, long budget, long seed,
                                                Settings settings) {
         Map<String, Answer> all = new LinkedHashMap<>(deterministic(setup, task, prompt, budget));
-        all.putAll(seeded(setup, task, prompt, budget, seed, settings));
+        all.putAll(seeded(setup, task, prompt, budget, seed, settings, true));
         Map<String, Answer> out = new LinkedHashMap<>();
         for (String m : METHODS) {
             out.put(m, all.get(m));
@@ -210,15 +289,51 @@ public final class SearchBench {
 
     /** Best-of-N and MCTS, both stopping once the verifier accepts a reply. */
     private static Map<String, Answer> seeded(SearchSetup setup, SearchTask task, String prompt, long budget, long seed,
-                                              Settings settings) {
+                                              Settings settings, boolean bestOfN) {
         long[] ids = setup.prompt(prompt);
         Verifier verifier = Verifier.exactAnswer(task.answer(prompt));
         Map<String, Answer> out = new LinkedHashMap<>();
-        out.put("best-of-n", baselines(setup, task, verifier).bestOfN(ids, budget, 1.0, seed, 1.0));
-        SearchResult r = mcts(setup, task, verifier, budget, seed, settings).search(ids);
+        if (bestOfN) {
+            out.put("best-of-n", baselines(setup, task, verifier).bestOfN(ids, budget, 1.0, seed, 1.0));
+        }
+        Verifier guide = settings.graded() ? digitCloseness(task.answer(prompt)) : verifier;
+        SearchResult r = mcts(setup, task, guide, budget, seed, settings).search(ids);
         out.put("mcts", r.answer());
         out.put("mcts-visits", r.mostVisited());
         return out;
+    }
+
+    /**
+     * A graded value for a numeric answer: 1 for the exact answer; for another reply made only of
+     * digits, {@code 0.5 · (digits that agree, aligned from the right) / max(length of reply, length of
+     * answer)}, so a near miss is worth more than a far one and never as much as the answer; 0 for
+     * anything else. Like the exact verifier it knows the answer.
+     *
+     * @param answer the expected reply, digits only
+     * @return the verifier
+     * @throws IllegalArgumentException if the answer is not made of digits
+     */
+    public static Verifier digitCloseness(String answer) {
+        Preconditions.notNull(answer, "answer");
+        String want = answer.strip();
+        Preconditions.checkArgument(!want.isEmpty() && want.chars().allMatch(c -> c >= '0' && c <= '9'),
+                "answer must be digits, was \"" + answer + "\"");
+        return text -> {
+            String got = text.strip();
+            if (got.equals(want)) {
+                return 1.0;
+            }
+            if (got.isEmpty() || !got.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return 0.0;
+            }
+            int agree = 0;
+            for (int i = 1; i <= Math.min(got.length(), want.length()); i++) {
+                if (got.charAt(got.length() - i) == want.charAt(want.length() - i)) {
+                    agree++;
+                }
+            }
+            return 0.5 * agree / Math.max(got.length(), want.length());
+        };
     }
 
     /**
@@ -237,7 +352,8 @@ public final class SearchBench {
         return Mcts.builder(setup.steps()).evaluator(Evaluator.rollout(verifier, 0)).decoder(setup::decode)
                 .stopTokens(setup.stops()).topK(settings.topK()).cPuct(settings.cPuct())
                 .temperature(settings.temperature()).maxDepth(task.maxTokens()).tokenBudget(budget)
-                .simulations((int) Math.min(Integer.MAX_VALUE, 1000 * budget)).seed(seed).stopAtValue(1.0).build();
+                .simulations((int) Math.min(Integer.MAX_VALUE, 1000 * budget)).seed(seed).stopAtValue(1.0)
+                .solver(settings.solver()).build();
     }
 
     /**

@@ -31,6 +31,18 @@ import java.util.function.Function;
  * or when the forward token-steps reach {@link Builder#tokenBudget} (or early, once a finished reply
  * reaches {@link Builder#stopAtValue}).
  *
+ * <p><b>Solver</b> ({@link Builder#solver}, off by default): the MCTS-Solver rule of Winands,
+ * Björnsson and Saito (2008), for one player who maximises. A terminal node whose evaluation
+ * succeeded is <em>solved</em>: its value is taken as exact (the evaluator is assumed to be a
+ * deterministic function of the finished text, as the exact-answer verifiers are). An expanded node
+ * all of whose top-k edges lead to solved children is solved with the largest child value (solved
+ * within the pruned tree: tokens outside the top-k are never considered). Selection never follows an
+ * edge into a solved child; an unsolved node always has an unsolved edge (else it would be solved),
+ * so selection only meets "all children solved" at a solved root, and then the search stops: the
+ * pruned tree is exhausted and its exact maximum is known. So every successful simulation creates a
+ * node, and no simulation is spent re-visiting a known finished reply. Statistics (N, W, Q) are
+ * backed up as without the solver. With the solver off the search is exactly the plain PUCT search.
+ *
  * <p><b>Memory.</b> Expanded nodes keep their model state (for a Transformer, the prefix's KV cache)
  * so that their children are one step away. When the states held exceed
  * {@link Builder#memoryBudgetBytes}, the least recently used states are dropped, except the root's
@@ -66,6 +78,7 @@ public final class Mcts {
     private final long memoryBudgetBytes;
     private final long seed;
     private final double stopAtValue;
+    private final boolean solver;
 
     private Mcts(Builder b) {
         this.model = b.model;
@@ -82,6 +95,7 @@ public final class Mcts {
         this.memoryBudgetBytes = b.memoryBudgetBytes;
         this.seed = b.seed;
         this.stopAtValue = b.stopAtValue;
+        this.solver = b.solver;
     }
 
     /**
@@ -238,6 +252,15 @@ public final class Mcts {
     }
 
     /**
+     * Whether the MCTS-Solver rule is on (see the class comment).
+     *
+     * @return whether solved nodes are skipped and a solved root ends the search
+     */
+    public boolean solver() {
+        return solver;
+    }
+
+    /**
      * The PUCT score {@code q + c · prior · √parentVisits / (1 + visits)}.
      *
      * @param q            the edge's mean value (or the first-play value when unvisited)
@@ -255,7 +278,7 @@ public final class Mcts {
     public String toString() {
         return "Mcts[topK=" + topK + ", temperature=" + temperature + ", c=" + cPuct + ", simulations=" + simulations
                 + ", tokenBudget=" + (tokenBudget == Long.MAX_VALUE ? "none" : tokenBudget) + ", maxDepth=" + maxDepth
-                + ", seed=" + seed + "]";
+                + ", seed=" + seed + (solver ? ", solver" : "") + "]";
     }
 
     /** Settings of a search; each is checked as it is set. */
@@ -274,6 +297,7 @@ public final class Mcts {
         private long memoryBudgetBytes = 256L << 20;
         private long seed = 42;
         private double stopAtValue = Double.POSITIVE_INFINITY;
+        private boolean solver;
 
         private Builder(StepModel model) {
             this.model = Preconditions.notNull(model, "model");
@@ -440,6 +464,21 @@ public final class Mcts {
         public Builder stopAtValue(double value) {
             Preconditions.checkArgument(!Double.isNaN(value), "stopAtValue must not be NaN");
             this.stopAtValue = value;
+            return this;
+        }
+
+        /**
+         * Turns the MCTS-Solver rule on or off (see the class comment); default off. Off by default
+         * because it is only right when a finished reply's value is exact (a deterministic
+         * evaluator on finished text: the exact-answer verifiers, a deterministic judge), which the
+         * search cannot check, and because with it Q no longer converges to the value of every edge
+         * (a solved edge is not visited again); the plain PUCT search stays what it was.
+         *
+         * @param solver whether terminal values are exact and solved nodes are skipped
+         * @return this builder
+         */
+        public Builder solver(boolean solver) {
+            this.solver = solver;
             return this;
         }
 

@@ -77,6 +77,8 @@ public final class SearchTree implements AutoCloseable {
         private Edge[] edges;
         private StepModel.State state;
         private double terminalValue = Double.NaN;
+        private boolean solved;
+        private double solvedValue = Double.NaN;
 
         private Node(Node parent, Edge in, long[] generated, boolean terminal, double logLikelihood) {
             this.parent = parent;
@@ -153,6 +155,27 @@ public final class SearchTree implements AutoCloseable {
                 }
             }
             return n;
+        }
+
+        /**
+         * Whether the node is solved by the MCTS-Solver rule ({@link Mcts.Builder#solver}): a
+         * terminal node whose value is known, or an expanded node whose edges all lead to solved
+         * children. Always false with the solver off.
+         *
+         * @return whether solved
+         */
+        public boolean isSolved() {
+            return solved;
+        }
+
+        /**
+         * The exact value of a solved node: a terminal node's value, else the largest value among
+         * its children.
+         *
+         * @return the value, NaN while unsolved
+         */
+        public double solvedValue() {
+            return solvedValue;
         }
 
         /**
@@ -268,13 +291,19 @@ public final class SearchTree implements AutoCloseable {
 
     /**
      * Selection: from the root, follow the edge of largest PUCT score (see {@link Mcts}) while its
-     * child is an expanded, non-terminal node.
+     * child is an expanded, non-terminal node. With the solver on, edges into solved children are
+     * skipped.
      *
      * @return the path of edges, root first; its last edge leads to an unexpanded or terminal node
-     * @throws IllegalStateException if the tree is closed
+     * @throws IllegalStateException if the tree is closed, or if the solver is on and the root is
+     *                               solved (nothing is left to search)
      */
     public List<Edge> select() {
         checkOpen();
+        if (root.solved) {
+            throw new IllegalStateException("the root is solved (value " + root.solvedValue
+                    + "): nothing is left to search");
+        }
         List<Edge> path = new ArrayList<>();
         Node node = root;
         while (true) {
@@ -287,12 +316,20 @@ public final class SearchTree implements AutoCloseable {
         }
     }
 
-    /** The edge of largest PUCT score; ties to the larger prior, then the lower token id (edge order). */
+    /**
+     * The edge of largest PUCT score; ties to the larger prior, then the lower token id (edge order).
+     * With the solver on, edges into solved children are skipped (an unsolved node has at least one
+     * other).
+     */
     Edge bestEdge(Node node) {
         int parentVisits = node.visits();
+        boolean skipSolved = mcts.solver();
         Edge best = null;
         double bestScore = Double.NEGATIVE_INFINITY;
         for (Edge e : node.edges) {
+            if (skipSolved && e.child != null && e.child.solved) {
+                continue;
+            }
             double q = e.visits == 0 ? mcts.firstPlayValue() : e.valueSum / e.visits;
             double s = Mcts.puct(q, e.prior, parentVisits, e.visits, mcts.cPuct());
             if (best == null || s > bestScore) {
@@ -387,7 +424,10 @@ public final class SearchTree implements AutoCloseable {
     }
 
     /**
-     * Backup: adds 1 to N and {@code value} to W of every edge on {@code path}.
+     * Backup: adds 1 to N and {@code value} to W of every edge on {@code path}. With the solver on it
+     * also backs up proofs: a terminal leaf (the path's last child) whose value the evaluation knows
+     * becomes solved, and so does each ancestor, bottom up, all of whose edges now lead to solved
+     * children (with the largest child value).
      *
      * @param path  the edges of one simulation
      * @param value the evaluated value
@@ -401,6 +441,29 @@ public final class SearchTree implements AutoCloseable {
         for (Edge e : path) {
             e.visits++;
             e.valueSum += value;
+        }
+        if (mcts.solver()) {
+            prove(path.get(path.size() - 1).child);
+        }
+    }
+
+    /** Marks a terminal node of known value solved, then every ancestor whose children are all solved. */
+    private void prove(Node leaf) {
+        if (leaf == null || !leaf.terminal || leaf.solved || Double.isNaN(leaf.terminalValue)) {
+            return;
+        }
+        leaf.solved = true;
+        leaf.solvedValue = leaf.terminalValue;
+        for (Node n = leaf.parent; n != null; n = n.parent) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (Edge e : n.edges) {
+                if (e.child == null || !e.child.solved) {
+                    return;
+                }
+                max = Math.max(max, e.child.solvedValue);
+            }
+            n.solved = true;
+            n.solvedValue = max;
         }
     }
 
@@ -426,13 +489,14 @@ public final class SearchTree implements AutoCloseable {
     }
 
     /**
-     * Simulates until the simulation budget or the forward token-step budget is spent, or a finished
-     * reply worth {@link Mcts#stopAtValue()} has been seen.
+     * Simulates until the simulation budget or the forward token-step budget is spent, a finished
+     * reply worth {@link Mcts#stopAtValue()} has been seen, or (solver on) the root is solved.
      *
      * @throws IllegalStateException if the tree is closed
      */
     public void run() {
-        while (simulations < mcts.simulations() && forwardSteps < mcts.tokenBudget()
+        checkOpen();
+        while (!root.solved && simulations < mcts.simulations() && forwardSteps < mcts.tokenBudget()
                 && !(bestTokens != null && bestTerminal && bestValue >= mcts.stopAtValue())) {
             simulate();
         }
