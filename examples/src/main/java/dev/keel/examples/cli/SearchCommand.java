@@ -44,7 +44,7 @@ final class SearchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: solve, bench or distill");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: solve, bench, distill or tree");
     }
 
     /** {@code --model DIR|keel-tiny}. */
