@@ -1,5 +1,6 @@
 package dev.keel.fewl.search;
 
+import dev.keel.core.testkit.WordStepModel;
 import dev.keel.core.KeelException;
 import dev.keel.core.lm.search.Answer;
 import dev.keel.core.lm.search.Baselines;

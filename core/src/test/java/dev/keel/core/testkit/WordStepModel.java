@@ -1,4 +1,4 @@
-package dev.keel.fewl.search;
+package dev.keel.core.testkit;
 
 import dev.keel.core.lm.search.StepModel;
 
@@ -8,20 +8,35 @@ import java.util.function.Function;
 
 /**
  * A toy step model over a vocabulary of words: the next word's probabilities are a fixed function of
- * the words generated so far (the prompt is ignored). Counts its forward steps.
+ * the words generated so far (the prompt is ignored). Counts its forward steps. Shared by the tests of
+ * the search evaluators in fewl and safety.
  */
-final class WordStepModel implements StepModel {
+public final class WordStepModel implements StepModel {
 
-    final List<String> words;
+    /** The vocabulary, by token id. */
+    public final List<String> words;
     private final Function<List<String>, double[]> next;
-    int steps;
+    /** Forward steps taken so far. */
+    public int steps;
 
-    WordStepModel(List<String> words, Function<List<String>, double[]> next) {
+    /**
+     * A model over {@code words} whose next-word probabilities are {@code next(generated words)}.
+     *
+     * @param words the vocabulary
+     * @param next  the probabilities of the next word, one per word
+     */
+    public WordStepModel(List<String> words, Function<List<String>, double[]> next) {
         this.words = words;
         this.next = next;
     }
 
-    String decode(long[] ids) {
+    /**
+     * The words of {@code ids}, separated by spaces.
+     *
+     * @param ids token ids
+     * @return the text
+     */
+    public String decode(long[] ids) {
         StringBuilder sb = new StringBuilder();
         for (long id : ids) {
             sb.append(sb.length() == 0 ? "" : " ").append(words.get((int) id));
@@ -29,7 +44,8 @@ final class WordStepModel implements StepModel {
         return sb.toString();
     }
 
-    final class WordState implements State {
+    /** A prefix: the generated words and their next-word log-probabilities. */
+    public final class WordState implements State {
         private final long[] generated;
         private final float[] logProbs;
 
