@@ -25,8 +25,14 @@ import java.util.SplittableRandom;
  * # real question embeddings (EVOUNA-NQ + TruthfulQA, all-MiniLM-L6-v2) topped up with synthetic ones
  * java -Xmx4g -cp ... dev.keel.benchmarks.NeighbourIndexHarness questions 50000 2000
  * # random 384-d unit vectors: build, query all, recall on a sample
- * java -Xmx6g -cp ... dev.keel.benchmarks.NeighbourIndexHarness random 1000000 200
+ * java -Xmx8g -cp ... dev.keel.benchmarks.NeighbourIndexHarness random 1000000 200 100 true
+ * # the same, timing the queries of the first 20,000 rows only (and saying it extrapolated)
+ * java -Xmx8g -cp ... dev.keel.benchmarks.NeighbourIndexHarness random 1000000 200 100 20000
  * </pre>
+ *
+ * <p>A first line ({@code "phase":"built"}) is printed as soon as the index is built, with the
+ * build's wall-clock and process CPU seconds (the CPU figure is what to read on a shared machine:
+ * it hardly changes with the load), so a run stopped during the queries still has its build time.
  */
 public final class NeighbourIndexHarness {
 
@@ -39,26 +45,65 @@ public final class NeighbourIndexHarness {
     /**
      * Runs one measurement.
      *
-     * @param args {@code questions|random N SAMPLE [efSearch] [queryAll]}
+     * @param args {@code questions|random N SAMPLE [efSearch] [queryAll]}: {@code queryAll} is
+     *             {@code true} (query every row), {@code false} (none, the default) or a row count
+     *             (query the first that many rows and extrapolate the time to all of them, which
+     *             the output says: {@code "queryAllExtrapolated":true})
      */
     public static void main(String[] args) {
         String mode = args[0];
         int n = Integer.parseInt(args[1]);
         int sample = Integer.parseInt(args[2]);
         int ef = args.length > 3 ? Integer.parseInt(args[3]) : HnswIndex.Parameters.DEFAULT_EF_SEARCH;
-        boolean queryAll = args.length > 4 && Boolean.parseBoolean(args[4]);
+        int queryRows = args.length > 4 ? queryRows(args[4], n) : 0;
         long t0 = System.nanoTime();
         float[][] v = mode.equals("questions") ? questions(n, 17) : random(n, 384, 17);
         double prepare = (System.nanoTime() - t0) / 1e9;
-        run(mode, v, sample, ef, queryAll, prepare);
+        run(mode, v, sample, ef, queryRows, prepare);
     }
 
-    static void run(String mode, float[][] v, int sample, int ef, boolean queryAll, double prepare) {
+    /** {@code true} → n, {@code false} → 0, else a row count in [0, n]. */
+    static int queryRows(String arg, int n) {
+        if (arg.equals("true")) {
+            return n;
+        }
+        if (arg.equals("false")) {
+            return 0;
+        }
+        int rows;
+        try {
+            rows = Integer.parseInt(arg);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("queryAll must be true, false or a row count in [0, " + n + "], was " + arg, e);
+        }
+        if (rows < 0 || rows > n) {
+            throw new IllegalArgumentException("queryAll must be true, false or a row count in [0, " + n + "], was " + arg);
+        }
+        return rows;
+    }
+
+    /** The CPU seconds this process has used so far (all threads), or NaN where the JVM does not say. */
+    static double processCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            long ns = sun.getProcessCpuTime();
+            return ns < 0 ? Double.NaN : ns / 1e9;
+        }
+        return Double.NaN;
+    }
+
+    static void run(String mode, float[][] v, int sample, int ef, int queryRows, double prepare) {
         int n = v.length;
         HnswIndex.Parameters p = HnswIndex.Parameters.defaults().withEfSearch(ef);
         long t1 = System.nanoTime();
+        double cpu1 = processCpuSeconds();
         try (HnswIndex index = HnswIndex.build(v, p)) {
             double build = (System.nanoTime() - t1) / 1e9;
+            double buildCpu = processCpuSeconds() - cpu1;
+            System.out.printf(Locale.ROOT, "{\"phase\":\"built\",\"mode\":\"%s\",\"n\":%d,\"index\":\"%s\",\"buildSeconds\":%.1f,"
+                            + "\"buildCpuSeconds\":%.1f,\"cores\":%d}%n", mode, n, p.describe(), build, buildCpu,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.flush();
             SplittableRandom rng = new SplittableRandom(99);
             int[] self = new int[Math.min(sample, n)];
             float[][] queries = new float[self.length][];
@@ -74,20 +119,26 @@ public final class NeighbourIndexHarness {
             double exactSample = (System.nanoTime() - t3) / 1e9;
             double recall = recall(approx, exact);
             double all = Double.NaN;
-            if (queryAll) {
-                int[] selfAll = new int[n];
-                for (int i = 0; i < n; i++) {
+            double allCpu = Double.NaN;
+            if (queryRows > 0) {
+                int[] selfAll = new int[queryRows];
+                for (int i = 0; i < queryRows; i++) {
                     selfAll[i] = i;
                 }
+                float[][] rows = queryRows == n ? v : java.util.Arrays.copyOf(v, queryRows);
                 long t4 = System.nanoTime();
-                index.search(v, K, selfAll, DUPLICATE);
-                all = (System.nanoTime() - t4) / 1e9;
+                double cpu4 = processCpuSeconds();
+                index.search(rows, K, selfAll, DUPLICATE);
+                all = (System.nanoTime() - t4) / 1e9 * n / queryRows;
+                allCpu = (processCpuSeconds() - cpu4) * n / queryRows;
             }
             System.out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"n\":%d,\"dim\":%d,\"k\":%d,\"index\":\"%s\",\"shards\":%s,"
                             + "\"prepareSeconds\":%.1f,\"buildSeconds\":%.1f,\"sampleQueries\":%d,\"sampleQuerySeconds\":%.2f,"
-                            + "\"exactSampleSeconds\":%.2f,\"recallAt%d\":%.4f,\"queryAllSeconds\":%.1f,\"cores\":%d,\"maxHeapMiB\":%d}%n",
+                            + "\"exactSampleSeconds\":%.2f,\"recallAt%d\":%.4f,\"queryAllSeconds\":%.1f,\"queryAllCpuSeconds\":%.1f,"
+                            + "\"queryRowsTimed\":%d,\"queryAllExtrapolated\":%s,\"buildCpuSeconds\":%.1f,\"cores\":%d,\"maxHeapMiB\":%d}%n",
                     mode, n, v[0].length, K, p.describe(), index.describe().get("shards"), prepare, build, self.length, sampleQuery,
-                    exactSample, K, recall, all, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+                    exactSample, K, recall, all, allCpu, queryRows, queryRows > 0 && queryRows < n, buildCpu,
+                    Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         }
     }
 

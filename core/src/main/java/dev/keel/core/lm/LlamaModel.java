@@ -2,6 +2,7 @@ package dev.keel.core.lm;
 
 import dev.keel.core.device.Devices;
 
+import dev.keel.core.internal.CheckpointTensors;
 import dev.keel.core.internal.CompactWeights;
 import dev.keel.core.internal.LinearLayer;
 
@@ -304,9 +305,6 @@ public final class LlamaModel implements CausalLm {
     public static final java.util.regex.Pattern DERIVED_TENSORS =
             java.util.regex.Pattern.compile("model\\.(layers\\.\\d+\\.self_attn\\.)?rotary_emb\\.inv_freq");
 
-    /** How many names an error message lists before it says how many more there are. */
-    private static final int NAMES_LISTED = 12;
-
     /**
      * Builds a model from weights in {@code source}, checking every name and shape; arrays go to {@code manager}.
      * The load is exact or refused: every tensor the architecture needs must be present with its shape and
@@ -344,42 +342,8 @@ public final class LlamaModel implements CausalLm {
         Preconditions.notNull(source, "source");
         Preconditions.notNull(manager, "manager");
         Map<String, long[]> expected = expectedShapes(config);
-        List<String> missing = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            if (!source.contains(e.getKey())) {
-                missing.add(e.getKey() + " " + Arrays.toString(e.getValue()));
-                continue;
-            }
-            TensorInfo info = source.info(e.getKey());
-            if (!Arrays.equals(info.shape(), e.getValue())) {
-                throw new IOException("tensor \"" + e.getKey() + "\" has shape " + Arrays.toString(info.shape())
-                        + ", expected " + Arrays.toString(e.getValue()) + " for " + config);
-            }
-            if (!info.dtype().isFloating()) {
-                throw new IOException("tensor \"" + e.getKey() + "\" has dtype " + info.dtype()
-                        + ", expected a floating-point type");
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new IOException("checkpoint has no tensor " + listed(missing) + " (name and expected shape) for "
-                    + config);
-        }
-        boolean tiedHeadStored = false;
-        List<String> unused = new ArrayList<>();
-        for (String name : source.names()) {
-            if (expected.containsKey(name) || DERIVED_TENSORS.matcher(name).matches()) {
-                continue;
-            }
-            if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) {
-                tiedHeadStored = true;
-                continue;
-            }
-            unused.add(name);
-        }
-        if (!unused.isEmpty()) {
-            throw new IOException("checkpoint tensor " + listed(unused) + " would be left unused by " + config
-                    + "; refusing a partial load (is config.json the checkpoint's own?)");
-        }
+        boolean tiedHeadStored = CheckpointTensors.check(source, expected, config,
+                name -> DERIVED_TENSORS.matcher(name).matches(), "lm_head.weight", config.tieWordEmbeddings());
         Map<String, NDArray> weights = new LinkedHashMap<>();
         Map<String, Float> scales = new LinkedHashMap<>();
         boolean half = options.computeType() == DataType.FLOAT16;
@@ -420,12 +384,6 @@ public final class LlamaModel implements CausalLm {
             }
         }
         return new LlamaModel(config, manager, weights, scales, options.computeType());
-    }
-
-    private static String listed(List<String> names) {
-        String shown = String.join(", ", names.subList(0, Math.min(NAMES_LISTED, names.size())));
-        return "[" + shown + (names.size() > NAMES_LISTED ? ", ... " + (names.size() - NAMES_LISTED) + " more" : "")
-                + "]" + (names.size() > 1 ? " (" + names.size() + " tensors)" : "");
     }
 
     /**

@@ -62,11 +62,11 @@ final class SearchCommand implements Runnable {
 
     /**
      * Writes {@code text} to {@code --out}: atomically to a regular file, directly into a stream,
-     * or to standard output for {@code -}; never over the model's files.
+     * or to standard output for {@code -}; never over the files of the model in {@code dir} (the
+     * directory the search opened).
      */
-    static void write(CommandLine cl, Path out, Path model, String text) throws IOException {
+    static void write(CommandLine cl, Path out, Path dir, String text) throws IOException {
         List<Path> inputs = new ArrayList<>();
-        Path dir = Cli.model(cl, "--model", model);
         inputs.add(dir.resolve("config.json"));
         inputs.add(dir.resolve("model.safetensors"));
         inputs.add(dir.resolve("tokenizer.json"));
@@ -255,8 +255,8 @@ final class SearchCommand implements Runnable {
         int problems;
         @Option(names = "--out", defaultValue = "-", paramLabel = "FILE", description = "JSON output, written atomically (- for standard output) (default: ${DEFAULT-VALUE})")
         Path out;
-        @Option(names = "--no-solver", description = "MCTS without the MCTS-Solver rule (the first bench's setting)")
-        boolean noSolver;
+        @Option(names = "--solver", description = "MCTS with the MCTS-Solver rule (default: without it, the setting fixed before the first bench)")
+        boolean solver;
         @Option(names = "--graded", description = "MCTS searches with a graded value on sum tasks (1 for the answer, else 0.5 x the share of digits that agree from the right); accuracy stays exact match")
         boolean graded;
         @Option(names = "--methods", split = ",", paramLabel = "NAME[,NAME...]", description = "the rows to measure: greedy, best-of-n, beam, mcts, mcts-visits (default: all)")
@@ -265,7 +265,7 @@ final class SearchCommand implements Runnable {
         @Override
         int run(CommandLine cl) throws Exception {
             SearchTask t = task(cl, task);
-            SearchBench.Settings settings = SearchBench.Settings.defaults().withSolver(!noSolver).withGraded(graded);
+            SearchBench.Settings settings = SearchBench.Settings.defaults().withSolver(solver).withGraded(graded);
             if (graded && t != SearchTask.ADD1 && t != SearchTask.ADD2) {
                 throw new CommandLine.ParameterException(cl, "--graded applies to the sum tasks add1 and add2, not " + t.key());
             }
@@ -291,7 +291,7 @@ final class SearchCommand implements Runnable {
                         });
                 ObjectNode json = SearchBench.toJson(t, model == null ? "keel-tiny" : model.toString(), problems, seeds,
                         settings, rows);
-                write(cl, out, model, json.toPrettyString() + "\n");
+                write(cl, out, setup.dir(), json.toPrettyString() + "\n");
                 return Cli.OK;
             }
         }
@@ -339,7 +339,7 @@ final class SearchCommand implements Runnable {
                             cl.getErr().println(line);
                             cl.getErr().flush();
                         });
-                write(cl, out, model, ExpertIteration.toJson(t, budget, seed, r).toPrettyString() + "\n");
+                write(cl, out, setup.dir(), ExpertIteration.toJson(t, budget, seed, r).toPrettyString() + "\n");
                 return Cli.OK;
             }
         }

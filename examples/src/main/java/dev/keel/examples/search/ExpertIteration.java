@@ -105,7 +105,7 @@ public final class ExpertIteration {
                     TinyCorpus.Item it = train.get(i);
                     Verifier v = Verifier.exactAnswer(task.answer(it.prompt()));
                     SearchResult sr = SearchBench.mcts(setup, task, v, budget, seed * 7919 + r * 1000L + i,
-                            SearchBench.Settings.withoutSolver()).search(setup.prompt(it.prompt()));
+                            SearchBench.Settings.defaults()).search(setup.prompt(it.prompt()));
                     steps += sr.forwardSteps();
                     Answer a = sr.answer();
                     if (a.terminal() && a.value() >= 1.0) {

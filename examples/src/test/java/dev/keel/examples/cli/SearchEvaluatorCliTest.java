@@ -74,6 +74,11 @@ class SearchEvaluatorCliTest {
         List<String> names = new ArrayList<>();
         json.get("rows").forEach(row -> names.add(row.get("name").asText()));
         assertThat(names).containsExactly("mcts", "mcts-visits");
-        assertThat(json.get("settings").get("solver").asBoolean()).isTrue();
+        assertThat(json.get("settings").get("solver").asBoolean()).isFalse();
+        Path solved = dir.resolve("solver.json");
+        KeelCliTest.Run s = KeelCliTest.run("search", "bench", "--task", "add1", "--budget", "2", "--seeds", "1",
+                "--problems", "1", "--methods", "mcts", "--solver", "--out", solved.toString(), "--quiet");
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(Json.readFile(solved).get("settings").get("solver").asBoolean()).isTrue();
     }
 }

@@ -3,6 +3,7 @@ package dev.keel.core.lm.rwkv;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.internal.Json;
+import dev.keel.core.internal.JsonFields;
 import dev.keel.core.internal.Preconditions;
 
 import java.io.IOException;
@@ -149,56 +150,26 @@ public record RwkvConfig(int vocabSize, int hiddenSize, int attentionHiddenSize,
                 integer(root, "attention_hidden_size", hidden),
                 integer(root, "intermediate_size", 4 * hidden),
                 integer(root, "num_hidden_layers", null),
-                number(root, "layer_norm_epsilon", 1e-5),
+                JsonFields.number(root, "layer_norm_epsilon", 1e-5),
                 integer(root, "context_length", 1024),
                 integer(root, "rescale_every", 6),
-                bool(root, "tie_word_embeddings", false),
+                JsonFields.bool(root, "tie_word_embeddings", false),
                 tokenId(root, "bos_token_id", 0),
                 tokenId(root, "eos_token_id", 0));
     }
 
+    /** A size or count: an integer 0..2^31-1 (the constructor checks what each one needs). */
     private static int integer(JsonNode root, String field, Integer fallback) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            if (fallback == null) {
-                throw new IllegalArgumentException(field + " is required");
-            }
-            return fallback;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw new IllegalArgumentException(field + " must be an integer, was " + n);
-        }
-        return n.intValue();
+        return JsonFields.integer(root, field, 0, Integer.MAX_VALUE, fallback);
     }
 
-    private static double number(JsonNode root, String field, double fallback) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isNumber()) {
-            throw new IllegalArgumentException(field + " must be a number, was " + n);
-        }
-        return n.doubleValue();
-    }
-
-    private static boolean bool(JsonNode root, String field, boolean fallback) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isBoolean()) {
-            throw new IllegalArgumentException(field + " must be true or false, was " + n);
-        }
-        return n.booleanValue();
-    }
-
+    /** A token id, or -1 for none ({@code null}). */
     private static int tokenId(JsonNode root, String field, int fallback) {
         JsonNode n = root.get(field);
         if (n != null && n.isNull()) {
             return -1;
         }
-        return integer(root, field, fallback);
+        return JsonFields.integer(root, field, -1, Integer.MAX_VALUE, fallback);
     }
 
     /**

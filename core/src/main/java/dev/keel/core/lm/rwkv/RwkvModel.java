@@ -12,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import dev.keel.core.device.Devices;
 import dev.keel.core.internal.AtomicFiles;
+import dev.keel.core.internal.CheckpointTensors;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.LinearLayer;
 import dev.keel.core.internal.Preconditions;
@@ -292,42 +293,8 @@ public final class RwkvModel implements CausalLm {
         Preconditions.notNull(source, "source");
         Preconditions.notNull(manager, "manager");
         Map<String, long[]> expected = expectedShapes(config);
-        List<String> missing = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            if (!source.contains(e.getKey())) {
-                missing.add(e.getKey() + " " + Arrays.toString(e.getValue()));
-                continue;
-            }
-            TensorInfo info = source.info(e.getKey());
-            if (!Arrays.equals(info.shape(), e.getValue())) {
-                throw new IOException("tensor \"" + e.getKey() + "\" has shape " + Arrays.toString(info.shape())
-                        + ", expected " + Arrays.toString(e.getValue()) + " for " + config);
-            }
-            if (!info.dtype().isFloating()) {
-                throw new IOException("tensor \"" + e.getKey() + "\" has dtype " + info.dtype()
-                        + ", expected a floating-point type");
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new IOException("checkpoint has no tensor " + missing + " (name and expected shape) for " + config);
-        }
-        List<String> unused = new ArrayList<>();
-        boolean tiedHeadStored = false;
-        for (String name : source.names()) {
-            if (expected.containsKey(name)) {
-                continue;
-            }
-            if (name.equals("head.weight") && config.tieWordEmbeddings()) {
-                tiedHeadStored = true;
-                continue;
-            }
-            unused.add(name);
-        }
-        Collections.sort(unused);
-        if (!unused.isEmpty()) {
-            throw new IOException("checkpoint tensor " + unused + " would be left unused by " + config
-                    + "; refusing a partial load (is config.json the checkpoint's own?)");
-        }
+        boolean tiedHeadStored = CheckpointTensors.check(source, expected, config, name -> false, "head.weight",
+                config.tieWordEmbeddings());
         Map<String, NDArray> weights = new LinkedHashMap<>();
         try {
             for (String name : expected.keySet()) {

@@ -28,7 +28,10 @@ public record QTable(List<Row> rows) {
      * @param prefix     the prefix's text (generated part)
      * @param prefixIds  the prefix's generated token ids
      * @param token      the action's token id
-     * @param tokenText  the action's text
+     * @param tokenText  the text the action appends to the prefix: the decoding of prefix + token
+     *                   less the prefix's text (so a word-boundary token such as SentencePiece's
+     *                   {@code ▁} shows as the space it adds), or the token decoded alone where the
+     *                   prefix's text is not a prefix of it (a split UTF-8 sequence)
      * @param prior      P(s, a), the temperature-adjusted prior renormalised over the top-k
      * @param visits     N(s, a)
      * @param q          Q(s, a) = W / N, NaN while N = 0

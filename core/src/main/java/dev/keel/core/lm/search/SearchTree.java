@@ -561,7 +561,7 @@ public final class SearchTree implements AutoCloseable {
             Arrays.sort(sorted, Comparator.comparingInt((Edge e) -> -e.visits).thenComparing(e -> -e.prior));
             String prefix = decode(n.generated);
             for (Edge e : sorted) {
-                rows.add(new QTable.Row(n.generated.length, prefix, n.generated, e.token, decode(new long[] {e.token}),
+                rows.add(new QTable.Row(n.generated.length, prefix, n.generated, e.token, appended(n.generated, prefix, e.token),
                         e.prior, e.visits, e.q()));
                 if (e.child != null) {
                     queue.add(e.child);
@@ -569,6 +569,14 @@ public final class SearchTree implements AutoCloseable {
             }
         }
         return new QTable(rows);
+    }
+
+    /** The text {@code token} appends to the prefix {@code ids} (whose text is {@code prefix}). */
+    private String appended(long[] ids, String prefix, long token) {
+        long[] extended = Arrays.copyOf(ids, ids.length + 1);
+        extended[ids.length] = token;
+        String whole = decode(extended);
+        return whole.startsWith(prefix) ? whole.substring(prefix.length()) : decode(new long[] {token});
     }
 
     /**

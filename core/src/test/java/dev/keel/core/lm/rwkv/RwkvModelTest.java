@@ -296,10 +296,17 @@ class RwkvModelTest {
         assertThatThrownBy(() -> RwkvConfig.fromJson(neg)).hasMessageContaining("rescale_every");
         ObjectNode str = o.deepCopy();
         str.put("hidden_size", "16");
-        assertThatThrownBy(() -> RwkvConfig.fromJson(str)).hasMessageContaining("hidden_size must be an integer, was \"16\"");
+        assertThatThrownBy(() -> RwkvConfig.fromJson(str)).hasMessageContaining("hidden_size must be an integer").hasMessageContaining("was \"16\"");
+        ObjectNode infinite = o.deepCopy();
+        infinite.set("layer_norm_epsilon", new com.fasterxml.jackson.databind.node.DoubleNode(Double.POSITIVE_INFINITY));
+        assertThatThrownBy(() -> RwkvConfig.fromJson(infinite)).hasMessageContaining("layer_norm_epsilon must be a finite number");
+        ObjectNode huge = o.deepCopy();
+        huge.put("num_hidden_layers", 4294967301L);
+        assertThatThrownBy(() -> RwkvConfig.fromJson(huge)).hasMessageContaining("num_hidden_layers must be an integer")
+                .hasMessageContaining("4294967301");
         ObjectNode missing = o.deepCopy();
         missing.remove("num_hidden_layers");
-        assertThatThrownBy(() -> RwkvConfig.fromJson(missing)).hasMessageContaining("num_hidden_layers is required");
+        assertThatThrownBy(() -> RwkvConfig.fromJson(missing)).hasMessageContaining("num_hidden_layers is missing");
         ObjectNode defaults = missing.deepCopy();
         defaults.put("num_hidden_layers", 2);
         defaults.remove("attention_hidden_size");

@@ -289,6 +289,37 @@ class MctsTest {
         assertEquals(49, rootVisits);
     }
 
+    /** Pieces as SentencePiece's decoder joins them: "▁" is a space, a leading one is dropped. */
+    static String pieces(long[] ids) {
+        String[] piece = {"▁a", "▁", "b", "</s>"};
+        StringBuilder sb = new StringBuilder();
+        for (long id : ids) {
+            sb.append(piece[(int) id]);
+        }
+        String t = sb.toString().replace('▁', ' ');
+        return t.startsWith(" ") ? t.substring(1) : t;
+    }
+
+    @Test
+    void qTableTokenTextIsWhatTheActionAppends() {
+        SearchResult r = toy(model()).decoder(MctsTest::pieces).evaluator(Evaluator.terminal(t -> 0.5, 0))
+                .simulations(30).build().search(PROMPT);
+        Map<String, String> byPrefixAndToken = new java.util.HashMap<>();
+        for (QTable.Row row : r.qTable().rows()) {
+            byPrefixAndToken.put(Arrays.toString(row.prefixIds()) + "|" + row.token(), row.tokenText());
+        }
+        // alone, "▁" decodes to "": after "a" it is the space it adds, and "▁a" after "a" is " a"
+        assertEquals("", pieces(new long[] {1}));
+        assertEquals(" ", byPrefixAndToken.get("[0]|1"));
+        assertEquals(" a", byPrefixAndToken.get("[0]|0"));
+        assertEquals("b", byPrefixAndToken.get("[0]|2"));
+        // after a bare "▁" (text "") the next word keeps the space the "▁" stands for
+        assertEquals(" a", byPrefixAndToken.get("[1]|0"));
+        // at the root the prefix is empty: the token's own decoding
+        assertEquals("a", byPrefixAndToken.get("[]|0"));
+        assertEquals("", byPrefixAndToken.get("[]|1"));
+    }
+
     @Test
     void qTableExportsPrefixActionPriorVisitsAndQ() throws Exception {
         SearchResult r = toy(model()).simulations(40).build().search(PROMPT);
