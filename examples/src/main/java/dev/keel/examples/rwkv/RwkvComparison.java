@@ -208,11 +208,38 @@ public final class RwkvComparison {
         AtomicFiles.writeString(out.resolve("comparison.md"), md.toString());
         JFreeChart chart = ChartFactory.createXYLineChart("keel-tiny recipe: held-out loss (answer tokens)",
                 "optimizer step", "held-out loss", curves, PlotOrientation.VERTICAL, true, false, false);
+        styleByArchitecture(chart);
         AtomicFiles.write(out.resolve("held-out-loss.png"), o -> ChartUtils.writeChartAsPNG(o, chart, 900, 560));
         JFreeChart flopChart = ChartFactory.createXYLineChart("keel-tiny recipe: held-out loss against training FLOPs (estimate)",
                 "training FLOPs", "held-out loss", flopCurves, PlotOrientation.VERTICAL, true, false, false);
+        styleByArchitecture(flopChart);
         AtomicFiles.write(out.resolve("held-out-loss-flops.png"), o -> ChartUtils.writeChartAsPNG(o, flopChart, 900, 560));
         return md.toString();
+    }
+
+    /**
+     * One colour per architecture (the Transformer's runs red, RWKV's blue; seeds differ by dash), and a
+     * loss axis that starts near the data rather than at 0, where the curves' differences would not show.
+     */
+    static void styleByArchitecture(JFreeChart chart) {
+        org.jfree.chart.plot.XYPlot plot = chart.getXYPlot();
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        plot.setBackgroundPaint(java.awt.Color.WHITE);
+        plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
+        plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
+        org.jfree.data.xy.XYDataset data = plot.getDataset();
+        org.jfree.chart.renderer.xy.XYItemRenderer r = plot.getRenderer();
+        float[][] dashes = {null, {8f, 4f}, {2f, 3f}, {8f, 3f, 2f, 3f}};
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            String name = data.getSeriesKey(i).toString();
+            boolean rwkv = name.startsWith("rwkv");
+            int k = seen.merge(rwkv ? "rwkv" : "other", 1, Integer::sum) - 1;
+            r.setSeriesPaint(i, rwkv ? new java.awt.Color(31, 90, 200) : new java.awt.Color(210, 40, 40));
+            float[] dash = dashes[k % dashes.length];
+            r.setSeriesStroke(i, dash == null ? new java.awt.BasicStroke(2f)
+                    : new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f, dash, 0f));
+        }
     }
 
     /**
