@@ -170,7 +170,12 @@ class MctsSolverTest {
     static final String OLD_DEEP = "32a2dca350a75cce0c308dd393831d9b6661a02d85e66e086f56e3c181212085";
 
     static String sha(SearchResult r) throws Exception {
-        String s = r.qTable().toCsv() + "|" + r.simulations() + "|" + r.forwardSteps() + "|" + r.answer().text() + "|"
+        // the digests were taken when a row's token text was the token decoded alone; it is now the text the
+        // action appends to its prefix, so the old column is rebuilt here: everything else is the tree itself
+        QTable old = new QTable(r.qTable().rows().stream().map(row -> new QTable.Row(row.depth(), row.prefix(),
+                row.prefixIds(), row.token(), MctsTest.text(new long[] {row.token()}), row.prior(), row.visits(), row.q()))
+                .toList());
+        String s = old.toCsv() + "|" + r.simulations() + "|" + r.forwardSteps() + "|" + r.answer().text() + "|"
                 + r.answer().value() + "|" + r.mostVisited().text();
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
