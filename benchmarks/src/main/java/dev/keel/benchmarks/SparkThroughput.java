@@ -1,5 +1,6 @@
 package dev.keel.benchmarks;
 
+import dev.keel.core.embed.Embedder;
 import dev.keel.core.embed.OnnxEmbedder;
 import dev.keel.examples.fewl.EvounaNq;
 import dev.keel.fewl.FewlItem;
@@ -8,6 +9,7 @@ import dev.keel.fewl.ModelAnswer;
 import dev.keel.fewl.MultiModelRecord;
 import dev.keel.fewl.NeighbourIndex;
 import dev.keel.fewl.Reference;
+import dev.keel.spark.EmbedderFactory;
 import dev.keel.spark.FewlOptions;
 import dev.keel.spark.FewlSpark;
 import org.apache.spark.sql.Dataset;
@@ -28,6 +30,11 @@ import java.util.Locale;
  * are EVOUNA-NQ's: each system's answer scored with the other four as references. Each side runs
  * a warm-up on other items first (model load, Spark's code generation); one timed run each.
  *
+ * <p>ONNX Runtime's intra-op threads are pinned, since its default (one per physical core) ignores
+ * {@code -XX:ActiveProcessorCount}: the single-JVM embedder gets T threads, and Spark's executor
+ * embedder, which its T task threads share, gets 1 (the tasks are the parallelism). An optional
+ * third argument {@code default} leaves both at ONNX Runtime's default, as the first runs did.
+ *
  * <pre>
  * java -XX:ActiveProcessorCount=2 -Xmx3g --add-opens ... -cp ... dev.keel.benchmarks.SparkThroughput 2 400
  * </pre>
@@ -40,7 +47,8 @@ public final class SparkThroughput {
     /**
      * Runs the measurement.
      *
-     * @param args T (Spark's local threads) and the number of EVOUNA questions (five items each)
+     * @param args T (Spark's local threads), the number of EVOUNA questions (five items each), and
+     *             optionally {@code default} (ONNX Runtime's own thread count for both embedders)
      */
     public static void main(String[] args) {
         int threads = Integer.parseInt(args[0]);
@@ -48,10 +56,17 @@ public final class SparkThroughput {
         List<MultiModelRecord> recs = EvounaNq.load();
         List<FewlItem> items = items(recs.subList(0, questions));
         List<FewlItem> warm = items(recs.subList(recs.size() - 20, recs.size()));
-        FewlOptions o = FewlOptions.builder().neighbourSearch(NeighbourIndex.Kind.EXACT).build();
+        boolean ortDefault = args.length > 2 && args[2].equals("default");
+        int singleThreads = ortDefault ? 0 : threads;
+        FewlOptions.Builder ob = FewlOptions.builder().neighbourSearch(NeighbourIndex.Kind.EXACT);
+        if (!ortDefault) {
+            ob.embedder(new PinnedMiniLm(1));
+        }
+        FewlOptions o = ob.build();
 
         double single;
-        try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2(); FewlScorer s = o.scorerBuilder(e).build()) {
+        try (OnnxEmbedder e = OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().threads(singleThreads));
+             FewlScorer s = o.scorerBuilder(e).build()) {
             s.scoreAll(warm);
             long t0 = System.nanoTime();
             s.scoreAll(items);
@@ -71,10 +86,31 @@ public final class SparkThroughput {
         } finally {
             spark.stop();
         }
-        System.out.printf(Locale.ROOT, "{\"threads\":%d,\"cores\":%d,\"items\":%d,\"singleJvmSeconds\":%.1f,\"singleJvmItemsPerSecond\":%.1f,"
+        System.out.printf(Locale.ROOT, "{\"threads\":%d,\"ortThreads\":\"%s\",\"cores\":%d,\"items\":%d,\"singleJvmSeconds\":%.1f,\"singleJvmItemsPerSecond\":%.1f,"
                         + "\"sparkSeconds\":%.1f,\"sparkItemsPerSecond\":%.1f,\"sparkOverSingle\":%.2f}%n",
-                threads, Runtime.getRuntime().availableProcessors(), items.size(), single, items.size() / single,
+                threads, ortDefault ? "default" : "single " + threads + ", spark 1", Runtime.getRuntime().availableProcessors(),
+                items.size(), single, items.size() / single,
                 sparkSeconds, items.size() / sparkSeconds, sparkSeconds / single);
+    }
+
+    /** all-MiniLM-L6-v2 with a fixed number of ONNX Runtime intra-op threads, for the executors. */
+    static final class PinnedMiniLm implements EmbedderFactory {
+        private static final long serialVersionUID = 1L;
+        private final int threads;
+
+        PinnedMiniLm(int threads) {
+            this.threads = threads;
+        }
+
+        @Override
+        public Embedder create() {
+            return OnnxEmbedder.allMiniLmL6V2(OnnxEmbedder.builder().threads(threads));
+        }
+
+        @Override
+        public String key() {
+            return "sentence-transformers/all-MiniLM-L6-v2 threads=" + threads;
+        }
     }
 
     static void run(SparkSession spark, List<FewlItem> items, FewlOptions o, int partitions) {
