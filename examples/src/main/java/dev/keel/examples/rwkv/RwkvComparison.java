@@ -8,6 +8,8 @@ import dev.keel.core.internal.AtomicFiles;
 import dev.keel.core.internal.Json;
 import dev.keel.core.internal.Preconditions;
 import dev.keel.core.lm.generate.LocalChatModel;
+import dev.keel.core.lm.rwkv.RwkvConfig;
+import dev.keel.core.lm.rwkv.RwkvModel;
 import dev.keel.examples.tiny.TinyCorpus;
 import dev.keel.examples.tiny.TinyRecipe;
 import org.jfree.chart.ChartFactory;
@@ -102,19 +104,20 @@ public final class RwkvComparison {
         double h = config.path("hidden_size").asDouble();
         double v = config.path("vocab_size").asDouble();
         double layers = config.path("num_hidden_layers").asDouble();
-        double inter = config.path("intermediate_size").asDouble();
         double perLayer;
         if (type.equals("llama")) {
+            double inter = config.path("intermediate_size").asDouble();
             double heads = config.path("num_attention_heads").asDouble();
             double kv = config.path("num_key_value_heads").asDouble(heads);
             double hd = config.path("head_dim").asDouble(h / heads);
             perLayer = 2 * h * heads * hd + 2 * 2 * h * kv * hd + 2 * heads * hd * h + 3 * 2 * h * inter
                     + 4 * heads * hd * (meanLength + 1) / 2;
         } else if (type.equals("rwkv")) {
-            double a = config.path("attention_hidden_size").asDouble(h);
-            double i = config.path("intermediate_size").isMissingNode() || config.path("intermediate_size").isNull()
-                    ? 4 * h : inter;
-            perLayer = 3 * 2 * h * a + 2 * a * h + 2 * h * i + 2 * i * h + 2 * h * h + 4 * a * ((16 + 1) / 2.0 + 1);
+            RwkvConfig rc = RwkvConfig.fromJson(config);   // transformers' defaults for the optional sizes
+            double a = rc.attentionHiddenSize();
+            double i = rc.intermediateSize();
+            perLayer = 3 * 2 * h * a + 2 * a * h + 2 * h * i + 2 * i * h + 2 * h * h
+                    + 4 * a * ((RwkvModel.CHUNK + 1) / 2.0 + 1);
         } else {
             throw new IllegalArgumentException("config.json model_type must be llama or rwkv, was " + type);
         }

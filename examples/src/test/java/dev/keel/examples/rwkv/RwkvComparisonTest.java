@@ -10,14 +10,17 @@ import static org.assertj.core.api.Assertions.within;
 
 class RwkvComparisonTest {
 
+    /** keel-tiny's Llama shape, as its config.json gives it. */
+    private static final String KEEL_TINY_LLAMA = "{\"model_type\":\"llama\",\"vocab_size\":3921,\"hidden_size\":128,"
+            + "\"intermediate_size\":352,\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2}";
+
     private static JsonNode json(String s) {
         return Json.parseObject(s);
     }
 
     @Test
     void llamaFlopsPerTokenAreCountedByHand() {
-        JsonNode c = json("{\"model_type\":\"llama\",\"vocab_size\":3921,\"hidden_size\":128,\"intermediate_size\":352,"
-                + "\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2}");
+        JsonNode c = json(KEEL_TINY_LLAMA);
         // per layer: q 2*128*128, k and v 2*2*128*64, o 2*128*128, SwiGLU 3*2*128*352, attention 4*128*(23+1)/2
         double layer = 32768 + 32768 + 32768 + 270336 + 6144;
         double expected = 3 * (4 * layer + 2 * 128 * 3921);
@@ -33,8 +36,7 @@ class RwkvComparisonTest {
         double expected = 3 * (4 * layer + 2 * 128 * 3921);
         double rwkv = RwkvComparison.trainingFlopsPerToken(r, 23);
         assertThat(rwkv).isCloseTo(expected, within(1e-6));
-        JsonNode l = json("{\"model_type\":\"llama\",\"vocab_size\":3921,\"hidden_size\":128,\"intermediate_size\":352,"
-                + "\"num_hidden_layers\":4,\"num_attention_heads\":4,\"num_key_value_heads\":2}");
+        JsonNode l = json(KEEL_TINY_LLAMA);
         assertThat(rwkv / RwkvComparison.trainingFlopsPerToken(l, 23)).isBetween(0.99, 1.01);
     }
 
